@@ -1,0 +1,28 @@
+/* Diagnostics: model errors travel as a status plus one message with its
+ * location; internal invariants use OCRS_ASSERT, which names file and line. */
+#ifndef OCRS_DIAG_H
+#define OCRS_DIAG_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ocrslim.h"
+
+typedef struct {
+    char msg[2048];
+} ocrs_diag;
+
+/* Formats the message into diag (if not NULL) and returns status. */
+ocrs_status ocrs_fail(ocrs_diag *diag, ocrs_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define OCRS_ASSERT(cond)                                                         \
+    do {                                                                          \
+        if (!(cond)) {                                                            \
+            fprintf(stderr, "%s:%d: internal error: assertion '%s' failed\n",     \
+                    __FILE__, __LINE__, #cond);                                   \
+            abort();                                                              \
+        }                                                                         \
+    } while (0)
+
+#endif

@@ -1,0 +1,18 @@
+/* Reference interpreter: plain, obviously correct C for every op in the IR.
+ * It is the oracle for the codegen tests and drives sensitivity analysis. */
+#ifndef OCRS_INTERP_H
+#define OCRS_INTERP_H
+
+#include "ir.h"
+
+/* Runs the graph on one 1x3xHxW input (NCHW float) and writes graph output 0
+ * (its full NCHW extent for this H and W) into output. H and W must be
+ * multiples of IR_ALIGN. Does not keep pointers after returning. */
+ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
+                          ocrs_diag *diag);
+
+/* Evaluates one node whose inputs all hold data of static shape (constant
+ * folding); the result is stored as the data of the node's output value. */
+ocrs_status ir_interp_fold_node(ir_graph *g, ir_id node, ocrs_diag *diag);
+
+#endif

@@ -1,0 +1,333 @@
+/* Graph storage: arena, values, nodes, compaction and small queries. */
+#include "ir.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const ir_op_info ir_ops[IR_OP_COUNT] = {
+#define OP(id, name, min_in, max_in, flags) {name, min_in, max_in, flags},
+#include "ops.def"
+#undef OP
+};
+
+/* ---- arena ---------------------------------------------------------------- */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    _Alignas(64) unsigned char data[];
+} arena_block;
+
+struct ocrs_arena {
+    arena_block *head;
+};
+
+enum { ARENA_BLOCK = 1 << 20, ARENA_ALIGN = 64 };
+
+ocrs_arena *ocrs_arena_new(void) { return calloc(1, sizeof(ocrs_arena)); }
+
+void *ocrs_arena_alloc(ocrs_arena *a, size_t bytes) {
+    size_t need = (bytes + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (need < bytes) return NULL;
+    arena_block *b = a->head;
+    if (!b || b->size - b->used < need) {
+        size_t size = need > ARENA_BLOCK ? need : ARENA_BLOCK;
+        b = malloc(sizeof(arena_block) + size);
+        if (!b) return NULL;
+        b->size = size;
+        b->used = 0;
+        /* A large allocation gets its own block behind the current one so the
+         * current block's free space is not abandoned. */
+        if (a->head && size > ARENA_BLOCK) {
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    void *p = b->data + b->used;
+    b->used += need;
+    memset(p, 0, bytes);
+    return p;
+}
+
+char *ocrs_arena_strdup(ocrs_arena *a, const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = ocrs_arena_alloc(a, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+void ocrs_arena_free(ocrs_arena *a) {
+    if (!a) return;
+    for (arena_block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(a);
+}
+
+/* ---- diagnostics ---------------------------------------------------------- */
+
+ocrs_status ocrs_fail(ocrs_diag *diag, ocrs_status status, const char *fmt, ...) {
+    if (diag) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(diag->msg, sizeof diag->msg, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+const char *ocrs_status_name(ocrs_status s) {
+    switch (s) {
+    case OCRS_OK: return "ok";
+    case OCRS_ERR_IO: return "I/O error";
+    case OCRS_ERR_PARSE: return "parse error";
+    case OCRS_ERR_UNSUPPORTED: return "unsupported";
+    case OCRS_ERR_INVALID: return "invalid model";
+    case OCRS_ERR_NOMEM: return "out of memory";
+    case OCRS_ERR_TOOL: return "tool failure";
+    case OCRS_ERR_USAGE: return "usage error";
+    }
+    return "unknown status";
+}
+
+/* ---- graph ---------------------------------------------------------------- */
+
+ir_graph *ir_graph_new(const char *source) {
+    ocrs_arena *a = ocrs_arena_new();
+    if (!a) return NULL;
+    ir_graph *g = ocrs_arena_alloc(a, sizeof *g);
+    if (!g) {
+        ocrs_arena_free(a);
+        return NULL;
+    }
+    g->arena = a;
+    g->source = ocrs_arena_strdup(a, source ? source : "<memory>");
+    return g->source ? g : (ocrs_arena_free(a), NULL);
+}
+
+void ir_graph_free(ir_graph *g) {
+    if (g) ocrs_arena_free(g->arena);
+}
+
+/* Grows an arena array to hold one more element; the old copy is abandoned
+ * in the arena, which doubling keeps to a constant factor. */
+static bool grow(ocrs_arena *a, void **arr, uint32_t *cap, uint32_t count, size_t elem) {
+    if (count < *cap) return true;
+    uint32_t ncap = *cap ? *cap * 2 : 64;
+    void *p = ocrs_arena_alloc(a, (size_t)ncap * elem);
+    if (!p) return false;
+    if (*arr) memcpy(p, *arr, (size_t)count * elem);
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, const ir_dim *dims) {
+    OCRS_ASSERT(rank >= 0 && rank <= IR_MAX_RANK);
+    if (!grow(g->arena, (void **)&g->values, &g->cap_values, g->nvalues, sizeof(ir_value))) return IR_NONE;
+    ir_value *v = &g->values[g->nvalues];
+    memset(v, 0, sizeof *v);
+    v->name = ocrs_arena_strdup(g->arena, name ? name : "");
+    if (!v->name) return IR_NONE;
+    v->dtype = dtype;
+    v->rank = rank;
+    if (dims) memcpy(v->dims, dims, sizeof(ir_dim) * (size_t)rank);
+    v->producer = IR_NONE;
+    v->out_axis = v->in_axis = -1;
+    return g->nvalues++;
+}
+
+ir_id ir_add_weight(ir_graph *g, const char *name, ir_dtype dtype, int rank, const int64_t *dims, const void *data) {
+    ir_dim d[IR_MAX_RANK];
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) {
+        d[i] = ir_dim_const(dims[i]);
+        n *= (size_t)dims[i];
+    }
+    ir_id id = ir_add_value(g, name, dtype, rank, d);
+    if (id == IR_NONE) return IR_NONE;
+    size_t bytes = n * (dtype == IR_F32 ? sizeof(float) : sizeof(int64_t));
+    void *p = ocrs_arena_alloc(g->arena, bytes ? bytes : 1);
+    if (!p) return IR_NONE;
+    if (bytes) memcpy(p, data, bytes);
+    g->values[id].data = p;
+    return id;
+}
+
+ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, const ir_id *inputs, ir_id output) {
+    if (!grow(g->arena, (void **)&g->nodes, &g->cap_nodes, g->nnodes, sizeof(ir_node))) return IR_NONE;
+    ir_node *n = &g->nodes[g->nnodes];
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    n->name = ocrs_arena_strdup(g->arena, name ? name : "");
+    n->inputs = ocrs_arena_alloc(g->arena, sizeof(ir_id) * (ninputs ? ninputs : 1));
+    if (!n->name || !n->inputs) return IR_NONE;
+    memcpy(n->inputs, inputs, sizeof(ir_id) * ninputs);
+    n->ninputs = ninputs;
+    n->output = output;
+    n->attrs.group = 1;
+    for (int i = 0; i < 2; i++) n->attrs.stride[i] = n->attrs.dilation[i] = 1;
+    if (output != IR_NONE) g->values[output].producer = g->nnodes;
+    return g->nnodes++;
+}
+
+ir_id ir_find_value(const ir_graph *g, const char *name) {
+    for (ir_id i = 0; i < g->nvalues; i++)
+        if (strcmp(g->values[i].name, name) == 0) return i;
+    return IR_NONE;
+}
+
+uint32_t ir_use_count(const ir_graph *g, ir_id v) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i].dead) continue;
+        for (uint32_t j = 0; j < g->nodes[i].ninputs; j++) n += g->nodes[i].inputs[j] == v;
+    }
+    for (uint32_t i = 0; i < g->noutputs; i++) n += g->outputs[i] == v;
+    return n;
+}
+
+ir_id ir_single_user(const ir_graph *g, ir_id v) {
+    ir_id user = IR_NONE;
+    for (uint32_t i = 0; i < g->noutputs; i++)
+        if (g->outputs[i] == v) return IR_NONE;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            if (n->inputs[j] != v) continue;
+            if (user != IR_NONE && user != i) return IR_NONE;
+            user = i;
+        }
+    }
+    return user;
+}
+
+void ir_compact(ir_graph *g) {
+    ir_id *vmap = malloc(sizeof(ir_id) * (g->nvalues + 1));
+    bool *used = calloc(g->nvalues + 1, 1);
+    OCRS_ASSERT(vmap && used);
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i].dead) continue;
+        for (uint32_t j = 0; j < g->nodes[i].ninputs; j++)
+            if (g->nodes[i].inputs[j] != IR_NONE) used[g->nodes[i].inputs[j]] = true;
+        used[g->nodes[i].output] = true;
+    }
+    for (uint32_t i = 0; i < g->ninputs; i++) used[g->inputs[i]] = true;
+    for (uint32_t i = 0; i < g->noutputs; i++) used[g->outputs[i]] = true;
+    uint32_t nv = 0;
+    for (ir_id i = 0; i < g->nvalues; i++) {
+        vmap[i] = used[i] ? nv : IR_NONE;
+        if (used[i]) g->values[nv++] = g->values[i];
+    }
+    g->nvalues = nv;
+    for (ir_id i = 0; i < nv; i++) g->values[i].producer = IR_NONE;
+    uint32_t nn = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i].dead) continue;
+        ir_node *n = &g->nodes[nn];
+        *n = g->nodes[i];
+        for (uint32_t j = 0; j < n->ninputs; j++)
+            if (n->inputs[j] != IR_NONE) n->inputs[j] = vmap[n->inputs[j]];
+        n->output = vmap[n->output];
+        g->values[n->output].producer = nn;
+        nn++;
+    }
+    g->nnodes = nn;
+    for (uint32_t i = 0; i < g->ninputs; i++) g->inputs[i] = vmap[g->inputs[i]];
+    for (uint32_t i = 0; i < g->noutputs; i++) g->outputs[i] = vmap[g->outputs[i]];
+    free(vmap);
+    free(used);
+}
+
+/* ---- dims and activations --------------------------------------------------- */
+
+int64_t ir_dim_eval(ir_dim d, int64_t height, int64_t width) {
+    switch (d.sym) {
+    case IR_SYM_H: return d.p * (height / IR_ALIGN) + d.q;
+    case IR_SYM_W: return d.p * (width / IR_ALIGN) + d.q;
+    case IR_SYM_NONE: break;
+    }
+    return d.q;
+}
+
+int64_t ir_numel_static(const ir_value *v) {
+    int64_t n = 1;
+    for (int i = 0; i < v->rank; i++) {
+        if (!ir_dim_static(v->dims[i])) return -1;
+        n *= v->dims[i].q;
+    }
+    return n;
+}
+
+int64_t ir_numel(const ir_value *v, int64_t height, int64_t width) {
+    int64_t n = 1;
+    for (int i = 0; i < v->rank; i++) n *= ir_dim_eval(v->dims[i], height, width);
+    return n;
+}
+
+static int64_t gcd64(int64_t a, int64_t b) {
+    if (a < 0) a = -a;
+    if (b < 0) b = -b;
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+void ir_dim_format(ir_dim d, char *buf, size_t size) {
+    if (d.sym == IR_SYM_NONE || d.p == 0) {
+        snprintf(buf, size, "%lld", (long long)d.q);
+        return;
+    }
+    const char *s = d.sym == IR_SYM_H ? "H" : "W";
+    int64_t num = d.p, den = IR_ALIGN, g = gcd64(num, den);
+    num /= g;
+    den /= g;
+    char q[32] = "";
+    if (d.q) snprintf(q, sizeof q, "%+lld", (long long)d.q);
+    if (num == 1 && den == 1) snprintf(buf, size, "%s%s", s, q);
+    else if (den == 1) snprintf(buf, size, "%s*%lld%s", s, (long long)num, q);
+    else if (num == 1) snprintf(buf, size, "%s/%lld%s", s, (long long)den, q);
+    else snprintf(buf, size, "%s*%lld/%lld%s", s, (long long)num, (long long)den, q);
+}
+
+const char *ir_act_name(ir_act_kind k) {
+    switch (k) {
+    case IR_ACT_NONE: return "none";
+    case IR_ACT_RELU: return "relu";
+    case IR_ACT_CLIP: return "clip";
+    case IR_ACT_HARDSIGMOID: return "hardsigmoid";
+    case IR_ACT_HARDSWISH: return "hardswish";
+    case IR_ACT_SIGMOID: return "sigmoid";
+    }
+    return "?";
+}
+
+float ir_act_apply(ir_act act, float x) {
+    switch (act.kind) {
+    case IR_ACT_NONE: return x;
+    case IR_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case IR_ACT_CLIP: return fminf(fmaxf(x, act.a), act.b);
+    case IR_ACT_HARDSIGMOID: return fmaxf(0.0f, fminf(1.0f, act.a * x + act.b));
+    case IR_ACT_HARDSWISH: return x * fmaxf(0.0f, fminf(1.0f, x * (1.0f / 6.0f) + 0.5f));
+    case IR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
+    }
+    OCRS_ASSERT(!"unknown activation");
+    return x;
+}
+
+void ir_node_label(const ir_graph *g, ir_id n, char *buf, size_t size) {
+    const ir_node *node = &g->nodes[n];
+    const char *op = ir_ops[node->op].name;
+    if (node->name[0]) snprintf(buf, size, "node '%s' (%s)", node->name, op);
+    else snprintf(buf, size, "node #%u (%s) -> '%s'", n, op, g->values[node->output].name);
+}

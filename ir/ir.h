@@ -1,0 +1,190 @@
+/* The ocrslim IR: a static graph of tensor ops at channel granularity.
+ *
+ * All graph memory (value and node arrays, names, weights) lives in one
+ * arena owned by the graph and freed at once by ir_graph_free(). Values and
+ * nodes refer to each other by index (ir_id), never by pointer, so passes may
+ * grow the arrays. Passes mark nodes dead; ir_compact() removes them.
+ *
+ * Shapes: the input is 1x3xHxW with H and W multiples of IR_ALIGN. Every
+ * spatial extent in the graph is an affine function p*(S/IR_ALIGN) + q of one
+ * of them (S = H or W), which stays exact through strided convs, 2x upsampling
+ * and global pooling as long as H and W are multiples of IR_ALIGN.
+ */
+#ifndef OCRS_IR_H
+#define OCRS_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define IR_ALIGN 32
+#define IR_MAX_RANK 4
+#define IR_NONE UINT32_MAX
+
+typedef uint32_t ir_id;
+
+enum {
+    IR_F_UNARY = 1,
+    IR_F_BINARY = 2,
+    IR_F_CONV = 4,
+};
+
+typedef enum {
+#define OP(id, name, min_in, max_in, flags) IR_OP_##id,
+#include "ops.def"
+#undef OP
+    IR_OP_COUNT
+} ir_op;
+
+typedef struct {
+    const char *name;
+    int min_inputs, max_inputs;
+    unsigned flags;
+} ir_op_info;
+
+extern const ir_op_info ir_ops[IR_OP_COUNT];
+
+/* Activation applied by a unary op, or fused into a Conv's epilogue. */
+typedef enum {
+    IR_ACT_NONE,
+    IR_ACT_RELU,
+    IR_ACT_CLIP,        /* min(max(x, a), b) */
+    IR_ACT_HARDSIGMOID, /* max(0, min(1, a*x + b)) */
+    IR_ACT_HARDSWISH,   /* x * max(0, min(1, x/6 + 1/2)) */
+    IR_ACT_SIGMOID,
+} ir_act_kind;
+
+typedef struct {
+    ir_act_kind kind;
+    float a, b;
+} ir_act;
+
+typedef enum { IR_SYM_NONE, IR_SYM_H, IR_SYM_W } ir_sym;
+
+/* Extent = p * (S / IR_ALIGN) + q where S is H or W; static when sym is NONE
+ * (then p is 0 and the extent is q). */
+typedef struct {
+    int64_t p, q;
+    ir_sym sym;
+} ir_dim;
+
+typedef enum { IR_F32, IR_I64 } ir_dtype;
+
+typedef struct {
+    const char *name;
+    ir_dtype dtype;
+    int rank;
+    ir_dim dims[IR_MAX_RANK];
+    ir_id producer;  /* node that computes it, IR_NONE for inputs and weights */
+    void *data;      /* weights: rank-product elements of dtype, in the arena */
+    /* For weights: which axis indexes the output channels of the layer that
+     * reads it, and which its input channels (-1: none). Pruning removes
+     * slices along these axes from producers and consumers together. */
+    int8_t out_axis, in_axis;
+    bool is_input, is_output;
+} ir_value;
+
+/* Resize coordinate transformation and rounding, as ONNX names them. */
+typedef enum { IR_COORD_ASYMMETRIC, IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ALIGN_CORNERS } ir_coord;
+typedef enum { IR_NEAREST_FLOOR, IR_NEAREST_CEIL, IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL } ir_nearest;
+
+typedef struct {
+    /* Conv, ConvTranspose */
+    int64_t kernel[2], stride[2], dilation[2];
+    int64_t pad[4];     /* top, left, bottom, right */
+    int64_t output_padding[2];
+    int64_t group;
+    /* Conv's fused activation; the unary ops' activation */
+    ir_act act;
+    /* BatchNormalization */
+    float epsilon;
+    /* Concat */
+    int64_t axis;
+    /* Resize (nearest only): output extent = floor(input extent * scale) */
+    float scale[2];     /* H, W */
+    ir_coord coord;
+    ir_nearest nearest;
+} ir_attrs;
+
+typedef struct {
+    ir_op op;
+    const char *name;   /* the model's node name, or "" */
+    uint32_t ninputs;
+    ir_id *inputs;      /* IR_NONE for an absent optional input */
+    ir_id output;
+    ir_attrs attrs;
+    bool dead;
+} ir_node;
+
+typedef struct ocrs_arena ocrs_arena;
+
+typedef struct {
+    ocrs_arena *arena;
+    const char *source;  /* model file, for messages */
+    int64_t opset;
+    ir_value *values;
+    uint32_t nvalues, cap_values;
+    ir_node *nodes;      /* in topological order */
+    uint32_t nnodes, cap_nodes;
+    ir_id inputs[4];
+    uint32_t ninputs;
+    ir_id outputs[8];
+    uint32_t noutputs;
+} ir_graph;
+
+/* Arena: bump allocation, 64-byte aligned, zeroed; NULL when out of memory. */
+ocrs_arena *ocrs_arena_new(void);
+void *ocrs_arena_alloc(ocrs_arena *a, size_t bytes);
+char *ocrs_arena_strdup(ocrs_arena *a, const char *s);
+void ocrs_arena_free(ocrs_arena *a);
+
+/* Graph construction. The returned ids stay valid until ir_compact().
+ * Functions that allocate return IR_NONE when out of memory. */
+ir_graph *ir_graph_new(const char *source);
+void ir_graph_free(ir_graph *g);
+ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, const ir_dim *dims);
+/* A weight value; data (nelems of dtype) is copied into the arena. */
+ir_id ir_add_weight(ir_graph *g, const char *name, ir_dtype dtype, int rank, const int64_t *dims, const void *data);
+ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, const ir_id *inputs, ir_id output);
+ir_id ir_find_value(const ir_graph *g, const char *name);
+
+/* Removes dead nodes and every value no live node, input or output uses;
+ * renumbers ids. Invalidates all ids held by the caller. */
+void ir_compact(ir_graph *g);
+
+/* Number of live nodes reading value v (graph outputs count as a reader). */
+uint32_t ir_use_count(const ir_graph *g, ir_id v);
+/* The single live node reading v, or IR_NONE when there are none or several,
+ * or when v is a graph output. */
+ir_id ir_single_user(const ir_graph *g, ir_id v);
+
+static inline bool ir_is_weight(const ir_value *v) { return v->data != NULL; }
+static inline bool ir_dim_static(ir_dim d) { return d.sym == IR_SYM_NONE; }
+static inline ir_dim ir_dim_const(int64_t n) { return (ir_dim){0, n, IR_SYM_NONE}; }
+int64_t ir_dim_eval(ir_dim d, int64_t height, int64_t width);
+int64_t ir_numel_static(const ir_value *v); /* -1 if a dim is symbolic */
+int64_t ir_numel(const ir_value *v, int64_t height, int64_t width);
+/* Appends a human-readable form ("H/2", "W*3/32+1", "16") to buf. */
+void ir_dim_format(ir_dim d, char *buf, size_t size);
+
+const char *ir_act_name(ir_act_kind k);
+float ir_act_apply(ir_act act, float x);
+
+/* Shape rule of one node from its inputs' shapes (ir/shape.c). Fails with a
+ * message naming the node when inputs do not fit the op. */
+ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim dims_out[IR_MAX_RANK], ocrs_diag *diag);
+bool ir_dim_equal(ir_dim a, ir_dim b);
+
+/* Checks every structural and shape invariant; names the node at fault. */
+ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag);
+
+/* Text dump: ops, attributes, shapes, channel counts and weight summaries. */
+#include <stdio.h>
+void ir_dump(const ir_graph *g, FILE *out);
+
+/* "node 'conv1' (Conv)" or "node #12 (Conv) -> 'x'" for messages. */
+void ir_node_label(const ir_graph *g, ir_id n, char *buf, size_t size);
+
+#endif
