@@ -1,1 +1,202 @@
-int main(void) { return 0; }
+/* ocrslimc: the command-line compiler. Import -> canonical passes -> codegen. */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codegen.h"
+#include "frontend.h"
+#include "pipeline.h"
+
+static void usage(FILE *out) {
+    fprintf(out,
+            "usage: ocrslimc MODEL.onnx -o OUTPUT [options]\n"
+            "\n"
+            "Compiles an ONNX text detector into a self-contained native library\n"
+            "(lib<name>.so plus <name>.h) specialised for its weights and shapes.\n"
+            "\n"
+            "options:\n"
+            "  -o, --output FILE     output path (lib<name>.so, or the file --emit names)\n"
+            "      --name NAME       symbol prefix of the generated API (default: from\n"
+            "                        the output file, libdet.so -> det)\n"
+            "      --emit KIND       lib (default), ir (the IR after the canonical passes),\n"
+            "                        llvm (LLVM IR), asm, obj\n"
+            "      --target TRIPLE   target triple (default: this machine)\n"
+            "      --cpu NAME        target CPU (default: this machine's)\n"
+            "      --cc PROGRAM      C compiler used to build the runtime and link (default: cc)\n"
+            "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
+            "      --verify-each     run the IR verifier after every pass\n"
+            "  -v, --verbose         report each stage and its time\n"
+            "  -h, --help            show this help\n"
+            "      --version         show the version\n"
+            "\n"
+            "passes, in order: ");
+    ocrs_list_passes(out);
+    fprintf(out,
+            "\n\nexit status: 0 on success, 1 on a model or tool error, 2 on a usage error.\n"
+            "Outputs are written to a temporary file and renamed, so a failed run never\n"
+            "leaves a partial library behind.\n");
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* lib<name>.so -> name; NULL when the result is not a C identifier. */
+static char *name_from_output(const char *out) {
+    const char *base = strrchr(out, '/');
+    base = base ? base + 1 : out;
+    if (strncmp(base, "lib", 3) == 0 && base[3]) base += 3;
+    char *name = strdup(base);
+    if (!name) return NULL;
+    char *dot = strchr(name, '.');
+    if (dot) *dot = 0;
+    bool ok = name[0] && !isdigit((unsigned char)name[0]);
+    for (char *p = name; *p; p++) ok &= isalnum((unsigned char)*p) || *p == '_';
+    if (!ok) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+static bool is_identifier(const char *s) {
+    if (!s[0] || isdigit((unsigned char)s[0])) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return false;
+    return true;
+}
+
+/* Writes the IR dump through a temporary file renamed into place. */
+static int write_ir(const ir_graph *g, const char *path) {
+    if (!path || strcmp(path, "-") == 0) {
+        ir_dump(g, stdout);
+        return 0;
+    }
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) return 1;
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "ocrslimc: %s: cannot write\n", path);
+        free(tmp);
+        return 1;
+    }
+    ir_dump(g, f);
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        fprintf(stderr, "ocrslimc: %s: cannot write\n", path);
+        free(tmp);
+        return 1;
+    }
+    free(tmp);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION };
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
+        {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
+        {"cpu", required_argument, 0, O_CPU},      {"cc", required_argument, 0, O_CC},
+        {"dump-after", required_argument, 0, O_DUMP_AFTER},
+        {"verify-each", no_argument, 0, O_VERIFY_EACH},
+        {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, O_VERSION},    {0, 0, 0, 0},
+    };
+    const char *output = NULL, *name = NULL, *emit = "lib", *target = NULL, *cpu = NULL, *cc = NULL;
+    ocrs_pipeline_opts popts = {.dump_to = stderr};
+    int verbose = 0, c;
+    while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case O_NAME: name = optarg; break;
+        case O_EMIT: emit = optarg; break;
+        case O_TARGET: target = optarg; break;
+        case O_CPU: cpu = optarg; break;
+        case O_CC: cc = optarg; break;
+        case O_DUMP_AFTER: popts.dump_after = optarg; break;
+        case O_VERIFY_EACH: popts.verify_each = true; break;
+        case 'v': verbose++; break;
+        case 'h': usage(stdout); return 0;
+        case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "ocrslimc: expected exactly one model file (try --help)\n");
+        return 2;
+    }
+    const char *model = argv[optind];
+    static const struct { const char *s; ocrs_emit_kind k; } kinds[] = {
+        {"lib", OCRS_EMIT_LIB}, {"llvm", OCRS_EMIT_LLVM}, {"asm", OCRS_EMIT_ASM}, {"obj", OCRS_EMIT_OBJ}};
+    int kind = -1;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(emit, kinds[i].s) == 0) kind = (int)kinds[i].k;
+    bool emit_ir = strcmp(emit, "ir") == 0;
+    if (kind < 0 && !emit_ir) {
+        fprintf(stderr, "ocrslimc: --emit takes lib, ir, llvm, asm or obj, not '%s'\n", emit);
+        return 2;
+    }
+    if (!output && !emit_ir) {
+        fprintf(stderr, "ocrslimc: no output file (-o); try --help\n");
+        return 2;
+    }
+    if (popts.dump_after && !ocrs_is_pass_name(popts.dump_after)) {
+        fprintf(stderr, "ocrslimc: --dump-after: unknown pass '%s'; passes are: ", popts.dump_after);
+        ocrs_list_passes(stderr);
+        fputc('\n', stderr);
+        return 2;
+    }
+    char *derived = NULL;
+    if (!emit_ir) {
+        if (name && !is_identifier(name)) {
+            fprintf(stderr, "ocrslimc: --name '%s' is not a C identifier\n", name);
+            return 2;
+        }
+        if (!name && !(name = derived = name_from_output(output))) {
+            fprintf(stderr, "ocrslimc: cannot derive a C identifier from '%s'; give --name\n", output);
+            return 2;
+        }
+    }
+    popts.verbose = verbose;
+
+    ocrs_diag diag = {{0}};
+    double t0 = now_ms();
+    ir_graph *g = NULL;
+    ocrs_status st = ocrs_import_onnx(model, &g, &diag);
+    if (!st && verbose) fprintf(stderr, "ocrslimc: imported %s: %u nodes (%.0f ms)\n", model, g->nnodes, now_ms() - t0);
+    double t1 = now_ms();
+    if (!st) st = ocrs_canonicalize(g, &popts, &diag);
+    if (!st) st = ir_verify(g, &diag);
+    if (!st && verbose) fprintf(stderr, "ocrslimc: canonical passes: %u nodes (%.0f ms)\n", g->nnodes, now_ms() - t1);
+    int rc = 0;
+    if (st) {
+        fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+        rc = 1;
+    } else if (emit_ir) {
+        rc = write_ir(g, output);
+    } else {
+        double t2 = now_ms();
+        ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output,
+                                .triple = target, .cpu = cpu, .cc = cc, .verbose = verbose};
+        st = ocrs_codegen(g, &co, &diag);
+        if (st) {
+            fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+            rc = 1;
+        } else if (verbose) {
+            fprintf(stderr, "ocrslimc: code generation (%.0f ms); total %.0f ms\n", now_ms() - t2, now_ms() - t0);
+        }
+    }
+    ir_graph_free(g);
+    free(derived);
+    return rc;
+}

@@ -1,0 +1,119 @@
+/* Internals shared by the emitters: the module being built, the function of
+ * one node, a loop builder and small IR-building helpers.
+ *
+ * Each live node becomes one internal, noinline LLVM function
+ *   void node(ptr in0, ..., ptr out, i64 height, i64 width)
+ * over dense NCHW float buffers. Absent optional inputs get no parameter.
+ * Channel counts, kernels, strides and pads are constants; extents that
+ * depend on height or width are computed from the two i64 parameters. Nodes
+ * with equal op, attributes and shapes share one function (weights arrive as
+ * pointers), which keeps compile time proportional to distinct layers. All
+ * pointers are noalias: an output never shares memory with a live buffer. */
+#ifndef OCRS_CG_H
+#define OCRS_CG_H
+
+#include <llvm-c/Core.h>
+
+#include "codegen.h"
+
+typedef struct {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTypeRef i1, i32, i64, f32, f64, ptr, vd;
+} cg_module;
+
+/* The function of one node while it is being emitted. */
+typedef struct {
+    cg_module *m;
+    LLVMBuilderRef b;
+    const ir_graph *g;
+    const ir_node *node;
+    LLVMValueRef fn;
+    LLVMValueRef *in; /* node->ninputs pointers, NULL for an absent input */
+    LLVMValueRef out;
+    LLVMValueRef height, width; /* i64 */
+} cg_fn;
+
+/* ---- loops (codegen/loops.c) ----------------------------------------------
+ * for (i = begin; i < end; i++) { body }, with the trip count tested once
+ * before the first iteration:
+ *     cg_loop l;
+ *     LLVMValueRef i = cg_for(f, &l, begin, end, "i");
+ *     ... body at the builder's position ...
+ *     cg_end(f, &l);
+ * The builder is left after the loop. Loops nest by nesting the calls. */
+typedef struct {
+    LLVMBasicBlockRef head, exit;
+    LLVMValueRef iv, end;
+} cg_loop;
+
+LLVMValueRef cg_for(cg_fn *f, cg_loop *l, LLVMValueRef begin, LLVMValueRef end, const char *name);
+void cg_end(cg_fn *f, cg_loop *l);
+
+/* ---- integer and memory helpers (codegen/loops.c) ------------------------- */
+LLVMValueRef cg_i64(cg_fn *f, int64_t v);
+LLVMValueRef cg_f32(cg_fn *f, double v);
+LLVMValueRef cg_add(cg_fn *f, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_sub(cg_fn *f, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_mul(cg_fn *f, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_addi(cg_fn *f, LLVMValueRef a, int64_t b);
+LLVMValueRef cg_muli(cg_fn *f, LLVMValueRef a, int64_t b);
+LLVMValueRef cg_min(cg_fn *f, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef cg_max(cg_fn *f, LLVMValueRef a, LLVMValueRef b);
+/* Floor and ceiling division by a positive constant, for any sign of a. */
+LLVMValueRef cg_floordiv(cg_fn *f, LLVMValueRef a, int64_t d);
+LLVMValueRef cg_ceildiv(cg_fn *f, LLVMValueRef a, int64_t d);
+/* Extent of an affine dim for this call's height and width. */
+LLVMValueRef cg_dim(cg_fn *f, ir_dim d);
+/* Product of dims [from, to) of a value. */
+LLVMValueRef cg_extent(cg_fn *f, const ir_value *v, int from, int to);
+LLVMValueRef cg_load(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
+void cg_store(cg_fn *f, LLVMValueRef val, LLVMValueRef base, LLVMValueRef index);
+/* Calls an overloaded float intrinsic such as "llvm.maxnum". */
+LLVMValueRef cg_intrinsic(cg_fn *f, const char *name, LLVMTypeRef type, LLVMValueRef *args, unsigned nargs);
+/* y = act(x), with exactly ir_act_apply's formulas. */
+LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
+
+static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
+    return f->node->inputs[i] == IR_NONE ? NULL : &f->g->values[f->node->inputs[i]];
+}
+static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->values[f->node->output]; }
+
+/* ---- emitters, one per op family ------------------------------------------ */
+void emit_conv(cg_fn *f);           /* conv.c */
+void emit_conv_transpose(cg_fn *f); /* conv_transpose.c */
+void emit_batchnorm(cg_fn *f);      /* elementwise.c */
+void emit_unary(cg_fn *f);          /* elementwise.c: activations, Identity */
+void emit_binary(cg_fn *f);         /* elementwise.c */
+void emit_global_avg_pool(cg_fn *f); /* pool_resize.c */
+void emit_resize(cg_fn *f);         /* pool_resize.c */
+void emit_concat(cg_fn *f);         /* concat.c */
+
+/* ---- driver pieces ---------------------------------------------------------- */
+
+/* The activation buffers and their workspace slots (codegen/plan.c). */
+typedef struct {
+    uint32_t nbufs, nslots;
+    int32_t *buf_of_value;  /* per value: buffer index, -1 for weights and unused values */
+    ir_id *value_of_buf;    /* per buffer */
+    int32_t *slot_of_buf;   /* per buffer: slot, -1 for input and output */
+    bool *needed;           /* per node: contributes to graph output 0 */
+} cg_plan;
+
+ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag);
+void cg_plan_free(cg_plan *p);
+
+/* Writes the C header of the generated library (codegen/header.c). */
+ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,
+                            size_t weight_bytes, ocrs_diag *diag);
+
+/* Target machine, optimisation and output files (codegen/link.c). The
+ * module is consumed. */
+typedef struct LLVMOpaqueTargetMachine *cg_target;
+ocrs_status cg_target_create(const ocrs_codegen_opts *opts, cg_target *tm_out, ocrs_diag *diag);
+ocrs_status cg_optimize(cg_module *m, cg_target tm, const ocrs_codegen_opts *opts, ocrs_diag *diag);
+ocrs_status cg_write_outputs(cg_module *m, cg_target tm, const ir_graph *g, const cg_plan *p,
+                             size_t weight_bytes, const ocrs_codegen_opts *opts, ocrs_diag *diag);
+
+#endif

@@ -1,0 +1,34 @@
+/* LLVM backend: turns a shape-inferred ir_graph into a native shared library
+ * with a C header, or into LLVM IR, assembly or an object file.
+ *
+ * The generated library holds the compute code (weights embedded as
+ * constants, channel counts, kernels and strides baked in; H and W are
+ * run-time values) plus the runtime in runtime/*.c compiled for that model:
+ * <name>_create/_destroy/_forward/_strerror/_workspace_size. Everything else
+ * is hidden, so several models compiled with different names link into one
+ * program. */
+#ifndef OCRS_CODEGEN_H
+#define OCRS_CODEGEN_H
+
+#include "ir.h"
+
+typedef enum { OCRS_EMIT_LIB, OCRS_EMIT_LLVM, OCRS_EMIT_ASM, OCRS_EMIT_OBJ } ocrs_emit_kind;
+
+typedef struct {
+    ocrs_emit_kind emit;
+    const char *name;   /* symbol prefix, a C identifier, e.g. "det" */
+    const char *output; /* path of lib<name>.so, or the .ll/.s/.o */
+    const char *header; /* path of <name>.h for OCRS_EMIT_LIB; NULL = next to output */
+    const char *triple; /* NULL = host (LLVMGetDefaultTargetTriple) */
+    const char *cpu;    /* NULL = host CPU (LLVMGetHostCPUName + features) */
+    const char *cc;     /* C compiler used to compile runtime/ and link; NULL = "cc" */
+    int verbose;        /* progress and timings on stderr */
+} ocrs_codegen_opts;
+
+/* Compiles graph output 0 of g (nodes it does not need are skipped). g must
+ * pass ir_verify(); it is not modified. Outputs appear atomically: on failure
+ * no output file is created or replaced. The runtime sources are looked up in
+ * $OCRS_RUNTIME_DIR, then the source tree, then the install prefix. */
+ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag);
+
+#endif

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite: installs dependencies, fetches the model, then builds
+# and runs ctest twice, plainly and under AddressSanitizer + UBSan.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+"$here/setup.sh"
+model=$("$here/fetch_model.sh")
+
+run() {
+  local dir=$1; shift
+  cmake -S "$root" -B "$dir" -DOCRS_MODEL="$model" "$@" >/dev/null
+  cmake --build "$dir" -j2
+  ctest --test-dir "$dir" --output-on-failure -j2
+}
+echo "== tests =="
+run "$root/build/test" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== tests under ASan + UBSan =="
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  run "$root/build/test-asan" -DCMAKE_BUILD_TYPE=Debug -DOCRS_SANITIZE=ON
