@@ -234,7 +234,7 @@ void og_initializer(og_model *m, Onnx__TensorProto *t)
 
 Onnx__NodeProto *og_constant(og_model *m, Onnx__TensorProto *t)
 {
-    Onnx__NodeProto *n = og_node(m, "Constant", NULL, OG_NONE,
+    Onnx__NodeProto *n = og_node(m, "Constant", t->name, OG_NONE,
                                  OG_LIST(t->name));
     og_attr_tensor(m, n, "value", t);
     return n;

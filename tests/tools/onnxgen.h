@@ -68,7 +68,8 @@ Onnx__TensorProto *og_tensor_i64(og_model *m, const char *name, int rank,
                                  const int64_t *dims, const int64_t *data,
                                  og_store store);
 void og_initializer(og_model *m, Onnx__TensorProto *t);
-/* A Constant node whose output and "value" tensor are named t->name. */
+/* A Constant node; the node, its output and its "value" tensor are all
+ * named t->name. */
 Onnx__NodeProto *og_constant(og_model *m, Onnx__TensorProto *t);
 /* Adds t where asked and returns its name. */
 const char *og_weight(og_model *m, og_where where, Onnx__TensorProto *t);

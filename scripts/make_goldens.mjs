@@ -1,0 +1,182 @@
+// Writes tests/golden/*.f32 and tests/golden/MANIFEST: ONNX Runtime outputs
+// of the detector models on deterministic inputs, for the whole-model tests.
+//
+//   npm install --ignore-scripts onnxruntime-node@1.30.0   (anywhere below)
+//   node scripts/make_goldens.mjs [--real MODEL.onnx] [--mv3 det_mv3_db.onnx |
+//                                  --mkmodel PATH/TO/mkmodel] [--out DIR]
+//
+// onnxruntime-node is looked up in $ORT_NODE_DIR (a node_modules folder),
+// ./node_modules, then /tmp/npmw/node_modules.
+// --real (or $OCRS_REAL_MODEL): PaddleOCR PP-OCRv4 det, default
+//   /tmp/npmw/package/assets/ch_PP-OCRv4_det_infer.onnx.
+// --mv3 (or $OCRS_MV3_MODEL): a det_mv3_db.onnx made by
+//   `mkmodel det_mv3_db OUT --seed 1`; without it the script runs mkmodel
+//   (--mkmodel, $MKMODEL, or build/tests/tools/mkmodel) into a temp folder.
+//
+// Input: x[0, c, y, x] = golden_value(INPUT_SEED, c, y, x), the synthetic
+// text page of tests/tools/golden_input.h, repeated below bit for bit. Each
+// golden is the model's only output, raw little-endian float32, NCHW.
+// MANIFEST lines: <file> key=value ... ; input_sha256 is over the input
+// tensor's little-endian float32 bytes, so a C test can check its generator.
+
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const INPUT_SEED = 1;
+const MV3_SEED = 1;
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const RUNS = [
+  { model: 'ppocrv4_det', shapes: [[640, 640], [224, 352], [96, 128]] },
+  { model: 'det_mv3_db', shapes: [[64, 64], [96, 160]] },
+];
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--(real|mv3|mkmodel|out)$/.exec(argv[i]);
+    if (!m || i + 1 >= argv.length) {
+      console.error(`make_goldens: unexpected argument '${argv[i]}'`);
+      process.exit(2);
+    }
+    opts[m[1]] = argv[++i];
+  }
+  return opts;
+}
+
+function loadOrt() {
+  const dirs = [process.env.ORT_NODE_DIR, path.resolve('node_modules'),
+                '/tmp/npmw/node_modules'].filter(Boolean);
+  for (const dir of dirs) {
+    const pkg = path.join(dir, 'onnxruntime-node', 'package.json');
+    if (fs.existsSync(pkg)) {
+      const require = createRequire(pkg);
+      return { ort: require('onnxruntime-node'),
+               version: JSON.parse(fs.readFileSync(pkg, 'utf8')).version };
+    }
+  }
+  console.error(`make_goldens: onnxruntime-node not found in ${dirs.join(', ')}`);
+  process.exit(1);
+}
+
+// tests/tools/golden_input.h, in uint32 arithmetic (>>> 0, Math.imul).
+function fmix32(h) {
+  h = (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h = (h ^ (h >>> 13)) >>> 0;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function goldenHash(seed, a, b, c) {
+  let h = fmix32(seed >>> 0);
+  h = fmix32((h ^ a) >>> 0);
+  h = fmix32((h ^ b) >>> 0);
+  return fmix32((h ^ c) >>> 0);
+}
+
+function goldenInk(seed, y, x) {
+  const line = Math.floor(y / 32), ly = y % 32;
+  const cell = Math.floor(x / 16), lx = x % 16;
+  if (ly < 8 || ly >= 24 || lx < 2 || lx >= 14) return false;
+  const l = goldenHash(seed, 0x10000, line, 0);
+  if (cell < (l & 3) || cell >= 4 + (l >>> 2) % 40) return false;
+  const g = goldenHash(seed, 0x20000, line, cell);
+  if ((g & 7) === 0) return false;
+  const bit = Math.floor((ly - 8) / 4) * 4 + Math.floor((lx - 2) / 3);
+  return ((g >>> 8) >>> bit & 1) === 1;
+}
+
+function goldenValue(seed, c, y, x) {
+  const noise = (goldenHash(seed, c, y, x) & 0xff) - 128;
+  return (goldenInk(seed, y, x) ? -0.75 : 0.75) + noise / 1024;
+}
+
+function goldenInput(seed, c, h, w) {
+  const out = new Float32Array(c * h * w);
+  let i = 0;
+  for (let k = 0; k < c; k++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        out[i++] = goldenValue(seed, k, y, x);
+  return out;
+}
+
+function leBytes(f32) {
+  const buf = Buffer.alloc(f32.length * 4);
+  for (let i = 0; i < f32.length; i++) buf.writeFloatLE(f32[i], i * 4);
+  return buf;
+}
+
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+const f32str = (v) => Math.fround(v).toPrecision(9);
+
+function mv3Model(opts) {
+  const given = opts.mv3 ?? process.env.OCRS_MV3_MODEL;
+  if (given) return given;
+  const tool = opts.mkmodel ?? process.env.MKMODEL ??
+               path.join(REPO, 'build', 'tests', 'tools', 'mkmodel');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'goldens-')),
+                        'det_mv3_db.onnx');
+  execFileSync(tool, ['det_mv3_db', out, '--seed', String(MV3_SEED)],
+               { stdio: 'inherit' });
+  return out;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const { ort, version } = loadOrt();
+  const outDir = opts.out ?? path.join(REPO, 'tests', 'golden');
+  const models = {
+    ppocrv4_det: opts.real ?? process.env.OCRS_REAL_MODEL ??
+                 '/tmp/npmw/package/assets/ch_PP-OCRv4_det_infer.onnx',
+    det_mv3_db: mv3Model(opts),
+  };
+  fs.mkdirSync(outDir, { recursive: true });
+
+  const lines = [
+    '# ORT goldens, written by scripts/make_goldens.mjs. Do not edit.',
+    '# <file> model= model_file= model_sha256= input= output= seed= ' +
+      'input_sha256= ort= min= max= mean= sha256=',
+    `# input: golden_value(seed, c, y, x) (tests/tools/golden_input.h); ` +
+      `det_mv3_db is \`mkmodel det_mv3_db OUT --seed ${MV3_SEED}\``,
+  ];
+  for (const run of RUNS) {
+    const file = models[run.model];
+    const modelSha = sha256(fs.readFileSync(file));
+    const session = await ort.InferenceSession.create(file, {
+      graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+    for (const [h, w] of run.shapes) {
+      const input = goldenInput(INPUT_SEED, 3, h, w);
+      const feeds = { [session.inputNames[0]]:
+                      new ort.Tensor('float32', input, [1, 3, h, w]) };
+      const result = await session.run(feeds);
+      const out = result[session.outputNames[0]];
+      let min = Infinity, max = -Infinity, sum = 0;
+      for (const v of out.data) {
+        if (Number.isNaN(v)) throw new Error(`${run.model} ${h}x${w}: NaN in output`);
+        min = Math.min(min, v); max = Math.max(max, v); sum += v;
+      }
+      const bytes = leBytes(out.data);
+      const name = `${run.model}_${h}x${w}.f32`;
+      fs.writeFileSync(path.join(outDir, name), bytes);
+      lines.push([name, `model=${run.model}`, `model_file=${path.basename(file)}`,
+                  `model_sha256=${modelSha}`, `input=1x3x${h}x${w}`,
+                  `output=${out.dims.join('x')}`, `seed=${INPUT_SEED}`,
+                  `input_sha256=${sha256(leBytes(input))}`, `ort=${version}`,
+                  `min=${f32str(min)}`, `max=${f32str(max)}`,
+                  `mean=${(sum / out.data.length).toPrecision(9)}`,
+                  `sha256=${sha256(bytes)}`].join(' '));
+      console.log(`${name}: ${out.dims.join('x')} min ${f32str(min)} max ${f32str(max)}`);
+    }
+    await session.release();
+  }
+  fs.writeFileSync(path.join(outDir, 'MANIFEST'), lines.join('\n') + '\n');
+}
+
+await main();
