@@ -5,7 +5,8 @@
 
 #include "ir.h"
 
-/* Runs the graph on one 1x3xHxW input (NCHW float) and writes graph output 0
+/* Runs the graph on its input (NCHW float, the input's extent at this H and
+ * W: 1x3xHxW for a detector) and writes graph output 0
  * (its full NCHW extent for this H and W) into output. H and W must be
  * multiples of IR_ALIGN. Does not keep pointers after returning. */
 ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,

@@ -300,6 +300,17 @@ void ir_dim_format(ir_dim d, char *buf, size_t size) {
     else snprintf(buf, size, "%s*%lld/%lld%s", s, (long long)num, (long long)den, q);
 }
 
+ir_act_kind ir_unary_act(ir_op op) {
+    switch (op) {
+    case IR_OP_Relu: return IR_ACT_RELU;
+    case IR_OP_Clip: return IR_ACT_CLIP;
+    case IR_OP_HardSigmoid: return IR_ACT_HARDSIGMOID;
+    case IR_OP_HardSwish: return IR_ACT_HARDSWISH;
+    case IR_OP_Sigmoid: return IR_ACT_SIGMOID;
+    default: return IR_ACT_NONE;
+    }
+}
+
 const char *ir_act_name(ir_act_kind k) {
     switch (k) {
     case IR_ACT_NONE: return "none";

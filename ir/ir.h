@@ -170,6 +170,9 @@ int64_t ir_numel(const ir_value *v, int64_t height, int64_t width);
 void ir_dim_format(ir_dim d, char *buf, size_t size);
 
 const char *ir_act_name(ir_act_kind k);
+/* The activation a unary op applies (the verifier checks that its attrs.act
+ * has this kind); NONE for Identity and for ops that are not activations. */
+ir_act_kind ir_unary_act(ir_op op);
 float ir_act_apply(ir_act act, float x);
 
 /* Shape rule of one node from its inputs' shapes (ir/shape.c). Fails with a
@@ -179,6 +182,10 @@ bool ir_dim_equal(ir_dim a, ir_dim b);
 
 /* Checks every structural and shape invariant; names the node at fault. */
 ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag);
+
+/* Codegen's precondition: Conv/ConvTranspose weights and biases and
+ * BatchNormalization parameters are weights (constant folding has run). */
+ocrs_status ir_verify_constant_params(const ir_graph *g, ocrs_diag *diag);
 
 /* Text dump: ops, attributes, shapes, channel counts and weight summaries. */
 #include <stdio.h>

@@ -63,6 +63,9 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
         if (ir_is_weight(&g->values[n->output]))
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: output '%s' is also a constant", g->source, label,
                              g->values[n->output].name);
+        if (info->flags & IR_F_UNARY && n->attrs.act.kind != ir_unary_act(n->op))
+            return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: activation '%s' does not match the op", g->source,
+                             label, ir_act_name(n->attrs.act.kind));
         int rank;
         ir_dim dims[IR_MAX_RANK];
         st = ir_node_shape(g, i, &rank, dims, diag);
@@ -79,6 +82,26 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
         if (o->producer == IR_NONE || g->nodes[o->producer].dead)
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: graph output '%s' is not computed by any node", g->source,
                              o->name);
+    }
+    return OCRS_OK;
+}
+
+ocrs_status ir_verify_constant_params(const ir_graph *g, ocrs_diag *diag) {
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        uint32_t first = 1, last = 0;
+        if (n->op == IR_OP_Conv || n->op == IR_OP_ConvTranspose) last = n->ninputs;
+        else if (n->op == IR_OP_BatchNormalization) last = 5;
+        for (uint32_t j = first; j < last; j++) {
+            ir_id v = n->inputs[j];
+            if (v == IR_NONE || ir_is_weight(&g->values[v])) continue;
+            char label[400];
+            ir_node_label(g, i, label, sizeof label);
+            return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED,
+                             "%s: %s: parameter '%s' is computed at run time; only constant weights are supported",
+                             g->source, label, g->values[v].name);
+        }
     }
     return OCRS_OK;
 }

@@ -1,0 +1,366 @@
+/* Reference interpreter: every op as a plain loop nest over NCHW float data.
+ *
+ * It is the oracle the passes and the code generator are checked against, so
+ * each kernel follows the op's definition directly and keeps a fixed
+ * summation order:
+ *  - Conv and ConvTranspose accumulate in double, starting from the bias and
+ *    adding input channel by input channel, then kernel row, then kernel
+ *    column; the sum is rounded to float once, then the fused activation is
+ *    applied (ir_act_apply).
+ *  - BatchNormalization and GlobalAveragePool compute in double and round once.
+ *  - Elementwise binary ops compute in float, as ONNX defines them.
+ *  - Resize maps output to input coordinates in double.
+ * Buffers are malloc'ed per value and freed right after their last reader.
+ * ir_interp_run verifies the graph first: the kernels trust stored shapes. */
+#include "interp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int rank;
+    int64_t d[IR_MAX_RANK];
+} shape;
+
+static int64_t numel(const shape *s) {
+    int64_t n = 1;
+    for (int i = 0; i < s->rank; i++) n *= s->d[i];
+    return n;
+}
+
+static shape value_shape(const ir_value *v, int64_t height, int64_t width) {
+    shape s = {v->rank, {0}};
+    for (int i = 0; i < v->rank; i++) s.d[i] = ir_dim_eval(v->dims[i], height, width);
+    return s;
+}
+
+/* ---- kernels -------------------------------------------------------------- */
+
+/* x: [N, C, IH, IW], w: [M, C/group, KH, KW], b: [M] or NULL, y: [N, M, OH, OW]. */
+static void conv(const ir_attrs *a, const float *x, shape xs, const float *w, shape ws, const float *b, float *y,
+                 shape ys, double *acc) {
+    int64_t n_ = xs.d[0], c_ = xs.d[1], ih_ = xs.d[2], iw_ = xs.d[3];
+    int64_t m_ = ws.d[0], cg = ws.d[1], kh = ws.d[2], kw = ws.d[3];
+    int64_t oh_ = ys.d[2], ow_ = ys.d[3], mg = m_ / a->group;
+    for (int64_t n = 0; n < n_; n++)
+        for (int64_t m = 0; m < m_; m++) {
+            int64_t c0 = (m / mg) * cg; /* first input channel of m's group */
+            for (int64_t oh = 0; oh < oh_; oh++) {
+                /* acc: [OW], one output row; per element the order is c, ky, kx */
+                for (int64_t ow = 0; ow < ow_; ow++) acc[ow] = b ? b[m] : 0.0;
+                for (int64_t c = 0; c < cg; c++)
+                    for (int64_t ky = 0; ky < kh; ky++) {
+                        int64_t ih = oh * a->stride[0] - a->pad[0] + ky * a->dilation[0];
+                        if (ih < 0 || ih >= ih_) continue;
+                        const float *xrow = x + ((n * c_ + c0 + c) * ih_ + ih) * iw_;
+                        for (int64_t kx = 0; kx < kw; kx++) {
+                            double wv = w[((m * cg + c) * kh + ky) * kw + kx];
+                            for (int64_t ow = 0; ow < ow_; ow++) {
+                                int64_t iw = ow * a->stride[1] - a->pad[1] + kx * a->dilation[1];
+                                if (iw >= 0 && iw < iw_) acc[ow] += (double)xrow[iw] * wv;
+                            }
+                        }
+                    }
+                float *yrow = y + ((n * m_ + m) * oh_ + oh) * ow_;
+                for (int64_t ow = 0; ow < ow_; ow++) yrow[ow] = ir_act_apply(a->act, (float)acc[ow]);
+            }
+        }
+}
+
+/* x: [N, C, IH, IW], w: [C, M/group, KH, KW], b: [M] or NULL, y: [N, M, OH, OW].
+ * Input pixel ih meets kernel row ky at output row ih*stride - pad + ky*dilation;
+ * each output gathers the (ih, ky) pairs that land on it. */
+static void conv_transpose(const ir_attrs *a, const float *x, shape xs, const float *w, shape ws, const float *b,
+                           float *y, shape ys) {
+    int64_t n_ = xs.d[0], c_ = xs.d[1], ih_ = xs.d[2], iw_ = xs.d[3];
+    int64_t mg = ws.d[1], kh = ws.d[2], kw = ws.d[3];
+    int64_t m_ = ys.d[1], oh_ = ys.d[2], ow_ = ys.d[3], cg = c_ / a->group;
+    for (int64_t n = 0; n < n_; n++)
+        for (int64_t m = 0; m < m_; m++) {
+            int64_t c0 = (m / mg) * cg, j = m % mg;
+            for (int64_t oh = 0; oh < oh_; oh++)
+                for (int64_t ow = 0; ow < ow_; ow++) {
+                    double acc = b ? b[m] : 0.0;
+                    for (int64_t c = c0; c < c0 + cg; c++)
+                        for (int64_t ky = 0; ky < kh; ky++) {
+                            int64_t th = oh + a->pad[0] - ky * a->dilation[0];
+                            if (th < 0 || th % a->stride[0] || th / a->stride[0] >= ih_) continue;
+                            int64_t ih = th / a->stride[0];
+                            for (int64_t kx = 0; kx < kw; kx++) {
+                                int64_t tw = ow + a->pad[1] - kx * a->dilation[1];
+                                if (tw < 0 || tw % a->stride[1] || tw / a->stride[1] >= iw_) continue;
+                                int64_t iw = tw / a->stride[1];
+                                acc += (double)x[((n * c_ + c) * ih_ + ih) * iw_ + iw] *
+                                       (double)w[((c * mg + j) * kh + ky) * kw + kx];
+                            }
+                        }
+                    y[((n * m_ + m) * oh_ + oh) * ow_ + ow] = ir_act_apply(a->act, (float)acc);
+                }
+        }
+}
+
+/* Parameters are [C] along axis 1. */
+static void batch_norm(float epsilon, const float *x, shape xs, const float *scale, const float *bias,
+                       const float *mean, const float *var, float *y) {
+    int64_t outer = xs.d[0], c_ = xs.d[1], inner = numel(&xs) / (outer * c_);
+    for (int64_t n = 0; n < outer; n++)
+        for (int64_t c = 0; c < c_; c++) {
+            double s = (double)scale[c] / sqrt((double)var[c] + (double)epsilon);
+            for (int64_t i = 0; i < inner; i++) {
+                int64_t k = (n * c_ + c) * inner + i;
+                y[k] = (float)(s * ((double)x[k] - (double)mean[c]) + (double)bias[c]);
+            }
+        }
+}
+
+/* Contiguous strides of s seen as a rank-4 shape aligned to the right, with 0
+ * on axes that broadcast (extent 1 where the output's is larger). */
+static void broadcast_strides(shape s, const int64_t od[4], int64_t st[4]) {
+    int64_t d[4] = {1, 1, 1, 1}, step = 1;
+    for (int i = 0; i < s.rank; i++) d[4 - s.rank + i] = s.d[i];
+    for (int i = 3; i >= 0; i--) {
+        st[i] = d[i] == 1 && od[i] != 1 ? 0 : step;
+        step *= d[i];
+    }
+}
+
+static float binary_apply(ir_op op, float a, float b) {
+    switch (op) {
+    case IR_OP_Add: return a + b;
+    case IR_OP_Sub: return a - b;
+    case IR_OP_Mul: return a * b;
+    case IR_OP_Div: return a / b;
+    default: break;
+    }
+    OCRS_ASSERT(!"not a binary op");
+    return 0;
+}
+
+static void binary(ir_op op, const float *a, shape as, const float *b, shape bs, float *y, shape ys) {
+    int64_t od[4] = {1, 1, 1, 1}, sa[4], sb[4];
+    for (int i = 0; i < ys.rank; i++) od[4 - ys.rank + i] = ys.d[i];
+    broadcast_strides(as, od, sa);
+    broadcast_strides(bs, od, sb);
+    int64_t k = 0;
+    for (int64_t i0 = 0; i0 < od[0]; i0++)
+        for (int64_t i1 = 0; i1 < od[1]; i1++)
+            for (int64_t i2 = 0; i2 < od[2]; i2++)
+                for (int64_t i3 = 0; i3 < od[3]; i3++) {
+                    float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
+                    float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
+                    y[k++] = binary_apply(op, va, vb);
+                }
+}
+
+static void global_average_pool(const float *x, shape xs, float *y) {
+    int64_t planes = xs.d[0] * xs.d[1], hw = xs.d[2] * xs.d[3];
+    for (int64_t p = 0; p < planes; p++) {
+        double sum = 0;
+        for (int64_t i = 0; i < hw; i++) sum += x[p * hw + i];
+        y[p] = (float)(sum / (double)hw);
+    }
+}
+
+/* Input index read by output index o along one axis, as ONNX Resize (mode
+ * nearest) defines it: coordinate transformation, then nearest rounding,
+ * then clamping to the input. */
+static int64_t resize_source(const ir_attrs *a, float scale, int64_t o, int64_t in, int64_t out) {
+    double x = 0;
+    switch (a->coord) {
+    case IR_COORD_ASYMMETRIC: x = (double)o / scale; break;
+    case IR_COORD_HALF_PIXEL: x = ((double)o + 0.5) / scale - 0.5; break;
+    case IR_COORD_PYTORCH_HALF_PIXEL: x = out > 1 ? ((double)o + 0.5) / scale - 0.5 : 0.0; break;
+    case IR_COORD_ALIGN_CORNERS: x = out > 1 ? (double)o * (double)(in - 1) / (double)(out - 1) : 0.0; break;
+    }
+    double r = 0;
+    switch (a->nearest) {
+    case IR_NEAREST_FLOOR: r = floor(x); break;
+    case IR_NEAREST_CEIL: r = ceil(x); break;
+    case IR_NEAREST_ROUND_PREFER_FLOOR: r = ceil(x - 0.5); break; /* ties go down */
+    case IR_NEAREST_ROUND_PREFER_CEIL: r = floor(x + 0.5); break; /* ties go up */
+    }
+    if (r < 0) return 0;
+    if (r > (double)(in - 1)) return in - 1;
+    return (int64_t)r;
+}
+
+static ocrs_status resize(const ir_attrs *a, const float *x, shape xs, float *y, shape ys, ocrs_diag *diag) {
+    int64_t planes = xs.d[0] * xs.d[1], ih_ = xs.d[2], iw_ = xs.d[3], oh_ = ys.d[2], ow_ = ys.d[3];
+    int64_t *src_w = malloc(sizeof(int64_t) * (size_t)ow_); /* [OW]: input column of each output column */
+    if (!src_w) return ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+    for (int64_t ow = 0; ow < ow_; ow++) src_w[ow] = resize_source(a, a->scale[1], ow, iw_, ow_);
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t oh = 0; oh < oh_; oh++) {
+            const float *xrow = x + (p * ih_ + resize_source(a, a->scale[0], oh, ih_, oh_)) * iw_;
+            for (int64_t ow = 0; ow < ow_; ow++) y[(p * oh_ + oh) * ow_ + ow] = xrow[src_w[ow]];
+        }
+    free(src_w);
+    return OCRS_OK;
+}
+
+static void concat(int64_t axis, uint32_t n, const float *const *in, const shape *ins, float *y, shape ys) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; i++) outer *= ys.d[i];
+    for (int64_t i = axis + 1; i < ys.rank; i++) inner *= ys.d[i];
+    for (int64_t o = 0; o < outer; o++)
+        for (uint32_t k = 0; k < n; k++) {
+            int64_t block = ins[k].d[axis] * inner;
+            memcpy(y, in[k] + o * block, sizeof(float) * (size_t)block);
+            y += block;
+        }
+}
+
+/* ---- one node --------------------------------------------------------------- */
+
+/* Computes node's output y (shape ys) from its inputs (in[i] NULL for an
+ * absent optional input). Shapes are trusted: the verifier checked them. */
+static ocrs_status eval_node(const ir_graph *g, ir_id node, const float *const *in, const shape *ins, float *y,
+                             shape ys, ocrs_diag *diag) {
+    const ir_node *n = &g->nodes[node];
+    const ir_attrs *a = &n->attrs;
+    const float *b = n->ninputs > 2 ? in[2] : NULL;
+    switch (n->op) {
+    case IR_OP_Conv: {
+        double *acc = malloc(sizeof(double) * (size_t)ys.d[3]);
+        if (!acc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+        conv(a, in[0], ins[0], in[1], ins[1], b, y, ys, acc);
+        free(acc);
+        return OCRS_OK;
+    }
+    case IR_OP_ConvTranspose: conv_transpose(a, in[0], ins[0], in[1], ins[1], b, y, ys); return OCRS_OK;
+    case IR_OP_BatchNormalization:
+        batch_norm(a->epsilon, in[0], ins[0], in[1], in[2], in[3], in[4], y);
+        return OCRS_OK;
+    case IR_OP_Add:
+    case IR_OP_Sub:
+    case IR_OP_Mul:
+    case IR_OP_Div: binary(n->op, in[0], ins[0], in[1], ins[1], y, ys); return OCRS_OK;
+    case IR_OP_GlobalAveragePool: global_average_pool(in[0], ins[0], y); return OCRS_OK;
+    case IR_OP_Resize: return resize(a, in[0], ins[0], y, ys, diag);
+    case IR_OP_Concat: concat(a->axis < 0 ? a->axis + ys.rank : a->axis, n->ninputs, in, ins, y, ys); return OCRS_OK;
+    default: break;
+    }
+    OCRS_ASSERT(ir_ops[n->op].flags & IR_F_UNARY);
+    int64_t count = numel(&ys);
+    for (int64_t i = 0; i < count; i++) y[i] = ir_act_apply(a->act, in[0][i]);
+    return OCRS_OK;
+}
+
+/* ---- whole graph ------------------------------------------------------------ */
+
+ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
+                          ocrs_diag *diag) {
+    if (height <= 0 || width <= 0 || height % IR_ALIGN || width % IR_ALIGN)
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "interpreter: input size %lldx%lld is not a positive multiple of %d",
+                         (long long)height, (long long)width, IR_ALIGN);
+    /* The kernels trust the stored shapes; a graph that breaks them must fail
+     * here rather than corrupt memory. */
+    ocrs_status st = ir_verify(g, diag);
+    if (st) return st;
+    uint32_t nv = g->nvalues;
+    const float **val = calloc(nv, sizeof *val); /* readable data of each value, once known */
+    float **owned = calloc(nv, sizeof *owned);   /* buffers this run allocated */
+    uint32_t *last = malloc(sizeof(uint32_t) * nv); /* last node reading each value */
+    const float *in[64];
+    shape ins[64];
+    if (!val || !owned || !last) {
+        st = ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+        goto done;
+    }
+    for (ir_id v = 0; v < nv; v++) {
+        const ir_value *value = &g->values[v];
+        last[v] = value->producer; /* an output nobody reads dies right away */
+        if (ir_is_weight(value) && value->dtype == IR_F32) val[v] = value->data;
+    }
+    val[g->inputs[0]] = input;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        if (g->nodes[i].dead) continue;
+        for (uint32_t j = 0; j < g->nodes[i].ninputs; j++)
+            if (g->nodes[i].inputs[j] != IR_NONE) last[g->nodes[i].inputs[j]] = i;
+    }
+    for (uint32_t i = 0; i < g->noutputs; i++) last[g->outputs[i]] = IR_NONE;
+
+    for (uint32_t i = 0; i < g->nnodes && !st; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        OCRS_ASSERT(n->ninputs <= 64);
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            ir_id v = n->inputs[j];
+            in[j] = NULL;
+            if (v == IR_NONE) continue;
+            if (!val[v]) {
+                char label[400];
+                ir_node_label(g, i, label, sizeof label);
+                st = ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: input '%s' has no value when the node runs",
+                               g->source, label, g->values[v].name);
+                goto done;
+            }
+            in[j] = val[v];
+            ins[j] = value_shape(&g->values[v], height, width);
+        }
+        shape ys = value_shape(&g->values[n->output], height, width);
+        float *y = malloc(sizeof(float) * (size_t)numel(&ys));
+        if (!y) {
+            st = ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+            goto done;
+        }
+        owned[n->output] = y;
+        val[n->output] = y;
+        st = eval_node(g, i, in, ins, y, ys, diag);
+        for (uint32_t j = 0; j <= n->ninputs; j++) {
+            ir_id v = j < n->ninputs ? n->inputs[j] : n->output;
+            if (v != IR_NONE && last[v] == i && owned[v]) {
+                free(owned[v]);
+                owned[v] = NULL;
+                val[v] = NULL;
+            }
+        }
+    }
+    if (!st) {
+        const ir_value *o = &g->values[g->outputs[0]];
+        OCRS_ASSERT(val[g->outputs[0]]);
+        memcpy(output, val[g->outputs[0]], sizeof(float) * (size_t)ir_numel(o, height, width));
+    }
+done:
+    if (owned)
+        for (ir_id v = 0; v < nv; v++) free(owned[v]);
+    free(owned);
+    free(val);
+    free(last);
+    return st;
+}
+
+ocrs_status ir_interp_fold_node(ir_graph *g, ir_id node, ocrs_diag *diag) {
+    const ir_node *n = &g->nodes[node];
+    char label[400];
+    ir_node_label(g, node, label, sizeof label);
+    OCRS_ASSERT(n->ninputs <= 64);
+    const float *in[64];
+    shape ins[64];
+    for (uint32_t j = 0; j < n->ninputs; j++) {
+        in[j] = NULL;
+        if (n->inputs[j] == IR_NONE) continue;
+        const ir_value *v = &g->values[n->inputs[j]];
+        if (!ir_is_weight(v) || v->dtype != IR_F32 || ir_numel_static(v) < 0)
+            return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: input %u ('%s') is not a float constant", g->source,
+                             label, j, v->name);
+        in[j] = v->data;
+        ins[j] = value_shape(v, IR_ALIGN, IR_ALIGN);
+    }
+    ir_value tmp = {.dtype = IR_F32};
+    ocrs_status st = ir_node_shape(g, node, &tmp.rank, tmp.dims, diag);
+    if (st) return st;
+    OCRS_ASSERT(ir_numel_static(&tmp) >= 0); /* static inputs give static outputs */
+    shape ys = value_shape(&tmp, IR_ALIGN, IR_ALIGN);
+    float *y = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)(numel(&ys) ? numel(&ys) : 1));
+    if (!y) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: %s: out of memory", g->source, label);
+    st = eval_node(g, node, in, ins, y, ys, diag);
+    if (st) return st;
+    ir_value *o = &g->values[n->output];
+    o->dtype = IR_F32;
+    o->rank = tmp.rank;
+    memcpy(o->dims, tmp.dims, sizeof o->dims);
+    o->data = y;
+    return OCRS_OK;
+}

@@ -1,0 +1,31 @@
+# Runs ocrslimc on a bad model made by mkmodel and checks that it fails
+# cleanly: exit status 1, a message matching EXPECT that names the model
+# file, no sanitizer report, and nothing left in the output folder.
+# -DOCRSLIMC= -DMKMODEL= -DRECIPE= -DEXPECT= -DWORKDIR=
+file(REMOVE_RECURSE "${WORKDIR}")
+file(MAKE_DIRECTORY "${WORKDIR}/model" "${WORKDIR}/out")
+set(model "${WORKDIR}/model/${RECIPE}.onnx")
+execute_process(COMMAND "${MKMODEL}" "${RECIPE}" "${model}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mkmodel ${RECIPE} failed: ${err}")
+endif()
+execute_process(COMMAND "${OCRSLIMC}" "${model}" -o "${WORKDIR}/out/libbad.so"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message(STATUS "ocrslimc said: ${err}")
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "expected exit status 1, got '${rc}'")
+endif()
+if(err MATCHES "Sanitizer|runtime error|internal error")
+  message(FATAL_ERROR "crash or internal error instead of a model error")
+endif()
+string(FIND "${err}" "${model}" named)
+if(named EQUAL -1)
+  message(FATAL_ERROR "the message does not name the model file")
+endif()
+if(NOT err MATCHES "${EXPECT}")
+  message(FATAL_ERROR "the message does not match '${EXPECT}'")
+endif()
+file(GLOB left "${WORKDIR}/out/*")
+if(left)
+  message(FATAL_ERROR "files left behind: ${left}")
+endif()

@@ -1,0 +1,84 @@
+/* check_golden: runs a generated library on the golden input and compares
+ * its output with an ONNX Runtime golden (tests/golden, made by
+ * scripts/make_goldens.mjs), reporting the max abs error.
+ *
+ *   check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS]
+ */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "golden_input.h"
+
+typedef int (*create_fn)(void **, int);
+typedef void (*destroy_fn)(void *);
+typedef int (*forward_fn)(void *, const float *, int, int, float *);
+
+static void *must_sym(void *lib, const char *name, const char *suffix) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s_%s", name, suffix);
+    void *p = dlsym(lib, buf);
+    if (!p) {
+        fprintf(stderr, "check_golden: missing symbol %s\n", buf);
+        exit(1);
+    }
+    return p;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 8) {
+        fprintf(stderr, "usage: check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS]\n");
+        return 2;
+    }
+    const char *libpath = argv[1], *name = argv[2], *golden = argv[3];
+    int h = atoi(argv[4]), w = atoi(argv[5]), threads = argc > 8 ? atoi(argv[8]) : 1;
+    uint32_t seed = (uint32_t)strtoul(argv[6], NULL, 0);
+    double tol = atof(argv[7]);
+    size_t n = (size_t)h * w;
+    float *in = malloc(sizeof(float) * 3 * n), *out = malloc(sizeof(float) * n), *ref = malloc(sizeof(float) * n);
+    if (!in || !out || !ref) return 1;
+    FILE *f = fopen(golden, "rb");
+    if (!f) {
+        fprintf(stderr, "check_golden: cannot open %s\n", golden);
+        return 1;
+    }
+    size_t got = fread(ref, sizeof(float), n, f);
+    int extra = fgetc(f);
+    fclose(f);
+    if (got != n || extra != EOF) {
+        fprintf(stderr, "check_golden: %s does not hold 1x1x%dx%d floats\n", golden, h, w);
+        return 1;
+    }
+    void *lib = dlopen(libpath, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        fprintf(stderr, "check_golden: %s\n", dlerror());
+        return 1;
+    }
+    create_fn create = (create_fn)must_sym(lib, name, "create");
+    destroy_fn destroy = (destroy_fn)must_sym(lib, name, "destroy");
+    forward_fn forward = (forward_fn)must_sym(lib, name, "forward");
+    golden_fill(seed, 3, h, w, in);
+    void *ctx;
+    int st = create(&ctx, threads);
+    if (!st) st = forward(ctx, in, h, w, out);
+    if (st) {
+        fprintf(stderr, "check_golden: library returned status %d\n", st);
+        return 1;
+    }
+    double maxerr = 0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = fabs((double)out[i] - (double)ref[i]);
+        if (!(e <= maxerr)) { /* NaN counts as an error */
+            maxerr = isnan(e) ? INFINITY : e;
+            at = i;
+        }
+    }
+    printf("%s %dx%d threads=%d: max abs error %.3g at (y=%zu, x=%zu) (tolerance %.3g)\n", golden, h, w, threads,
+           maxerr, at / w, at % w, tol);
+    destroy(ctx);
+    dlclose(lib);
+    free(in), free(out), free(ref);
+    return maxerr <= tol ? 0 : 1;
+}

@@ -1,0 +1,171 @@
+#include "testlib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int t_failures;
+
+static uint32_t rng_state = 12345;
+static float rnd(void) { /* uniform in [-1, 1] */
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return (float)((rng_state >> 8) * (2.0 / 16777216.0) - 1.0);
+}
+
+static ir_graph *with_input(ir_graph *g, int rank, const ir_dim *dims, ir_id *x) {
+    *x = ir_add_value(g, "x", IR_F32, rank, dims);
+    g->inputs[g->ninputs++] = *x;
+    g->values[*x].is_input = true;
+    return g;
+}
+
+ir_graph *t_graph(int64_t c, ir_id *x) {
+    ir_dim d[4] = {ir_dim_const(1), ir_dim_const(c), {IR_ALIGN, 0, IR_SYM_H}, {IR_ALIGN, 0, IR_SYM_W}};
+    return with_input(ir_graph_new("test.onnx"), 4, d, x);
+}
+
+ir_graph *t_graph_static(int rank, const int64_t *dims, ir_id *x) {
+    ir_dim d[IR_MAX_RANK];
+    for (int i = 0; i < rank; i++) d[i] = ir_dim_const(dims[i]);
+    return with_input(ir_graph_new("test.onnx"), rank, d, x);
+}
+
+ir_id t_weight(ir_graph *g, const char *name, int rank, const int64_t *dims, const float *data) {
+    int64_t n = 1;
+    for (int i = 0; i < rank; i++) n *= dims[i];
+    float *buf = malloc(sizeof(float) * (size_t)n);
+    for (int64_t i = 0; i < n; i++) buf[i] = data ? data[i] : rnd();
+    ir_id v = ir_add_weight(g, name, IR_F32, rank, dims, buf);
+    free(buf);
+    return v;
+}
+
+ir_id t_scalar(ir_graph *g, const char *name, int rank, float v) {
+    int64_t one = 1;
+    return t_weight(g, name, rank, &one, &v);
+}
+
+static ir_act_kind act_of(ir_op op) {
+    switch (op) {
+    case IR_OP_Relu: return IR_ACT_RELU;
+    case IR_OP_Clip: return IR_ACT_CLIP;
+    case IR_OP_HardSigmoid: return IR_ACT_HARDSIGMOID;
+    case IR_OP_HardSwish: return IR_ACT_HARDSWISH;
+    case IR_OP_Sigmoid: return IR_ACT_SIGMOID;
+    default: return IR_ACT_NONE;
+    }
+}
+
+ir_id t_node(ir_graph *g, ir_op op, const char *out, uint32_t n, const ir_id *in) {
+    ir_id v = ir_add_value(g, out, IR_F32, 0, NULL);
+    ir_id node = ir_add_node(g, op, out, n, in, v);
+    g->nodes[node].attrs.act.kind = act_of(op);
+    return node;
+}
+
+ir_id t_act(ir_graph *g, ir_op op, const char *out, ir_id x, float a, float b) {
+    ir_id n = t_node(g, op, out, 1, &x);
+    g->nodes[n].attrs.act.a = a;
+    g->nodes[n].attrs.act.b = b;
+    return n;
+}
+
+ir_id t_conv(ir_graph *g, ir_op op, const char *out, ir_id x, ir_id w, ir_id b, int64_t stride, int64_t pad,
+             int64_t group) {
+    ir_id n = b == IR_NONE ? t_node(g, op, out, 2, (ir_id[]){x, w}) : t_node(g, op, out, 3, (ir_id[]){x, w, b});
+    ir_attrs *a = &g->nodes[n].attrs;
+    for (int i = 0; i < 2; i++) {
+        a->kernel[i] = g->values[w].dims[2 + i].q;
+        a->stride[i] = stride;
+    }
+    for (int i = 0; i < 4; i++) a->pad[i] = pad;
+    a->group = group;
+    g->values[w].out_axis = op == IR_OP_Conv ? 0 : 1;
+    g->values[w].in_axis = op == IR_OP_Conv ? 1 : 0;
+    if (b != IR_NONE) g->values[b].out_axis = 0;
+    return n;
+}
+
+ir_id t_out(const ir_graph *g, ir_id n) { return g->nodes[n].output; }
+
+void t_set_output(ir_graph *g, ir_id v) {
+    g->outputs[g->noutputs++] = v;
+    g->values[v].is_output = true;
+}
+
+void t_prepare(ir_graph *g) {
+    ocrs_diag diag = {{0}};
+    ocrs_status st = pass_shape_infer(g, &diag);
+    if (!st) st = ir_verify(g, &diag);
+    if (st) fprintf(stderr, "prepare: %s\n", diag.msg);
+    CHECK(st == OCRS_OK);
+}
+
+int t_count(const ir_graph *g, ir_op op) {
+    int n = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) n += !g->nodes[i].dead && g->nodes[i].op == op;
+    return n;
+}
+
+int t_nodes(const ir_graph *g) {
+    int n = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) n += !g->nodes[i].dead;
+    return n;
+}
+
+float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n) {
+    int64_t nin = ir_numel(&g->values[g->inputs[0]], h, w);
+    *n = ir_numel(&g->values[g->outputs[0]], h, w);
+    float *in = malloc(sizeof(float) * (size_t)nin), *out = malloc(sizeof(float) * (size_t)*n);
+    uint32_t saved = rng_state;
+    rng_state = 777; /* the same input before and after a pass */
+    for (int64_t i = 0; i < nin; i++) in[i] = 4 * rnd();
+    rng_state = saved;
+    ocrs_diag diag = {{0}};
+    ocrs_status st = ir_interp_run(g, in, h, w, out, &diag);
+    if (st) fprintf(stderr, "run: %s\n", diag.msg);
+    CHECK(st == OCRS_OK);
+    free(in);
+    if (st) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+bool t_close(const float *a, const float *b, int64_t n, double tol) {
+    double scale = 1, worst = 0;
+    int64_t at = 0;
+    for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(a[i]));
+    for (int64_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (isnan(d)) d = INFINITY;
+        if (d > worst) worst = d, at = i;
+    }
+    if (!(worst <= tol * scale)) {
+        fprintf(stderr, "mismatch: element %lld: %.9g vs %.9g (max error %.3g, allowed %.3g)\n", (long long)at,
+                a[at], b[at], worst, tol * scale);
+        return false;
+    }
+    return true;
+}
+
+void t_check_pass(ir_graph *g, ocrs_status (*pass)(ir_graph *, ocrs_diag *), int64_t h, int64_t w) {
+    int64_t n0, n1;
+    float *before = t_run(g, h, w, &n0);
+    ocrs_diag diag = {{0}};
+    ocrs_status st = pass(g, &diag);
+    if (!st) st = ir_verify(g, &diag);
+    if (st) fprintf(stderr, "pass: %s\n", diag.msg);
+    CHECK(st == OCRS_OK);
+    float *after = st ? NULL : t_run(g, h, w, &n1);
+    CHECK(before && after && n0 == n1 && t_close(before, after, n0, T_TOL));
+    free(before);
+    free(after);
+}
+
+int t_finish(const char *test) {
+    if (t_failures) fprintf(stderr, "%s: %d check(s) failed\n", test, t_failures);
+    else printf("%s: ok\n", test);
+    return t_failures ? 1 : 0;
+}
