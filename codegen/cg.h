@@ -20,7 +20,7 @@ typedef struct {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMBuilderRef b;
-    LLVMTypeRef i1, i32, i64, f32, f64, ptr, vd;
+    LLVMTypeRef i64, f32, f64, ptr, vd;
 } cg_module;
 
 /* The function of one node while it is being emitted. */
@@ -68,6 +68,9 @@ LLVMValueRef cg_ceildiv(cg_fn *f, LLVMValueRef a, int64_t d);
 LLVMValueRef cg_dim(cg_fn *f, ir_dim d);
 /* Product of dims [from, to) of a value. */
 LLVMValueRef cg_extent(cg_fn *f, const ir_value *v, int from, int to);
+/* A stack slot in the entry block (SROA turns it into a register), for
+ * values carried around a loop such as a reduction's sum. */
+LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef type, const char *name);
 LLVMValueRef cg_load(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
 void cg_store(cg_fn *f, LLVMValueRef val, LLVMValueRef base, LLVMValueRef index);
 /* Calls an overloaded float intrinsic such as "llvm.maxnum". */
@@ -82,7 +85,7 @@ static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->value
 
 /* ---- emitters, one per op family ------------------------------------------ */
 void emit_conv(cg_fn *f);           /* conv.c */
-void emit_conv_transpose(cg_fn *f); /* conv_transpose.c */
+void emit_conv_transpose(cg_fn *f); /* conv.c */
 void emit_batchnorm(cg_fn *f);      /* elementwise.c */
 void emit_unary(cg_fn *f);          /* elementwise.c: activations, Identity */
 void emit_binary(cg_fn *f);         /* elementwise.c */
@@ -108,8 +111,7 @@ void cg_plan_free(cg_plan *p);
 ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,
                             size_t weight_bytes, ocrs_diag *diag);
 
-/* Target machine, optimisation and output files (codegen/link.c). The
- * module is consumed. */
+/* Target machine, optimisation and output files (codegen/link.c). */
 typedef struct LLVMOpaqueTargetMachine *cg_target;
 ocrs_status cg_target_create(const ocrs_codegen_opts *opts, cg_target *tm_out, ocrs_diag *diag);
 ocrs_status cg_optimize(cg_module *m, cg_target tm, const ocrs_codegen_opts *opts, ocrs_diag *diag);

@@ -3,10 +3,10 @@
  *
  * The generated library holds the compute code (weights embedded as
  * constants, channel counts, kernels and strides baked in; H and W are
- * run-time values) plus the runtime in runtime/*.c compiled for that model:
- * <name>_create/_destroy/_forward/_strerror/_workspace_size. Everything else
- * is hidden, so several models compiled with different names link into one
- * program. */
+ * run-time values) plus every .c file of runtime/, compiled for that model:
+ * <name>_create, _destroy, _forward, _strerror and _workspace_size.
+ * Everything else is hidden, so several models compiled with different
+ * names link into one program. */
 #ifndef OCRS_CODEGEN_H
 #define OCRS_CODEGEN_H
 

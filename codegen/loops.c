@@ -1,0 +1,135 @@
+/* Loop builder and the small integer, memory and activation helpers every
+ * emitter uses, so that kernels read as loop nests. */
+#include <string.h>
+
+#include "cg.h"
+
+LLVMValueRef cg_for(cg_fn *f, cg_loop *l, LLVMValueRef begin, LLVMValueRef end, const char *name) {
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(f->b);
+    l->head = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, name);
+    l->exit = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    l->end = end;
+    LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLT, begin, end, ""), l->head, l->exit);
+    LLVMPositionBuilderAtEnd(f->b, l->head);
+    l->iv = LLVMBuildPhi(f->b, f->m->i64, name);
+    LLVMAddIncoming(l->iv, &begin, &pre, 1);
+    return l->iv;
+}
+
+void cg_end(cg_fn *f, cg_loop *l) {
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
+    LLVMValueRef next = cg_addi(f, l->iv, 1);
+    LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLT, next, l->end, ""), l->head, l->exit);
+    LLVMAddIncoming(l->iv, &next, &latch, 1);
+    LLVMPositionBuilderAtEnd(f->b, l->exit);
+}
+
+LLVMValueRef cg_i64(cg_fn *f, int64_t v) { return LLVMConstInt(f->m->i64, (unsigned long long)v, 1); }
+LLVMValueRef cg_f32(cg_fn *f, double v) { return LLVMConstReal(f->m->f32, v); }
+
+/* nsw lets scalar evolution see the affine indices the vectoriser needs. */
+LLVMValueRef cg_add(cg_fn *f, LLVMValueRef a, LLVMValueRef b) { return LLVMBuildNSWAdd(f->b, a, b, ""); }
+LLVMValueRef cg_sub(cg_fn *f, LLVMValueRef a, LLVMValueRef b) { return LLVMBuildNSWSub(f->b, a, b, ""); }
+LLVMValueRef cg_mul(cg_fn *f, LLVMValueRef a, LLVMValueRef b) { return LLVMBuildNSWMul(f->b, a, b, ""); }
+LLVMValueRef cg_addi(cg_fn *f, LLVMValueRef a, int64_t b) { return b ? cg_add(f, a, cg_i64(f, b)) : a; }
+LLVMValueRef cg_muli(cg_fn *f, LLVMValueRef a, int64_t b) { return b == 1 ? a : cg_mul(f, a, cg_i64(f, b)); }
+
+LLVMValueRef cg_min(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildSelect(f->b, LLVMBuildICmp(f->b, LLVMIntSLT, a, b, ""), a, b, "");
+}
+
+LLVMValueRef cg_max(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
+    return LLVMBuildSelect(f->b, LLVMBuildICmp(f->b, LLVMIntSGT, a, b, ""), a, b, "");
+}
+
+LLVMValueRef cg_floordiv(cg_fn *f, LLVMValueRef a, int64_t d) {
+    if (d == 1) return a;
+    /* sdiv truncates toward zero; step down when a is negative and inexact. */
+    LLVMValueRef q = LLVMBuildSDiv(f->b, a, cg_i64(f, d), "");
+    LLVMValueRef r = LLVMBuildSRem(f->b, a, cg_i64(f, d), "");
+    LLVMValueRef adj = LLVMBuildICmp(f->b, LLVMIntSLT, r, cg_i64(f, 0), "");
+    return LLVMBuildSub(f->b, q, LLVMBuildZExt(f->b, adj, f->m->i64, ""), "");
+}
+
+LLVMValueRef cg_ceildiv(cg_fn *f, LLVMValueRef a, int64_t d) { return cg_floordiv(f, cg_addi(f, a, d - 1), d); }
+
+LLVMValueRef cg_dim(cg_fn *f, ir_dim d) {
+    if (d.sym == IR_SYM_NONE || d.p == 0) return cg_i64(f, d.q);
+    LLVMValueRef s = d.sym == IR_SYM_H ? f->height : f->width;
+    s = LLVMBuildLShr(f->b, s, cg_i64(f, 5), "");
+    _Static_assert(IR_ALIGN == 32, "the shift above divides by IR_ALIGN");
+    return cg_addi(f, cg_muli(f, s, d.p), d.q);
+}
+
+LLVMValueRef cg_extent(cg_fn *f, const ir_value *v, int from, int to) {
+    LLVMValueRef n = cg_i64(f, 1);
+    for (int i = from; i < to; i++) n = cg_mul(f, n, cg_dim(f, v->dims[i]));
+    return n;
+}
+
+LLVMValueRef cg_alloca(cg_fn *f, LLVMTypeRef type, const char *name) {
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(f->fn);
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(f->m->ctx);
+    LLVMValueRef first = LLVMGetFirstInstruction(entry);
+    if (first) LLVMPositionBuilderBefore(b, first);
+    else LLVMPositionBuilderAtEnd(b, entry);
+    LLVMValueRef slot = LLVMBuildAlloca(b, type, name);
+    LLVMDisposeBuilder(b);
+    return slot;
+}
+
+LLVMValueRef cg_load(cg_fn *f, LLVMValueRef base, LLVMValueRef index) {
+    LLVMValueRef p = LLVMBuildInBoundsGEP2(f->b, f->m->f32, base, &index, 1, "");
+    LLVMValueRef v = LLVMBuildLoad2(f->b, f->m->f32, p, "");
+    LLVMSetAlignment(v, 4);
+    return v;
+}
+
+void cg_store(cg_fn *f, LLVMValueRef val, LLVMValueRef base, LLVMValueRef index) {
+    LLVMValueRef p = LLVMBuildInBoundsGEP2(f->b, f->m->f32, base, &index, 1, "");
+    LLVMSetAlignment(LLVMBuildStore(f->b, val, p), 4);
+}
+
+LLVMValueRef cg_intrinsic(cg_fn *f, const char *name, LLVMTypeRef type, LLVMValueRef *args, unsigned nargs) {
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    OCRS_ASSERT(id != 0);
+    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->m->mod, id, &type, 1);
+    LLVMTypeRef fty = LLVMIntrinsicGetType(f->m->ctx, id, &type, 1);
+    return LLVMBuildCall2(f->b, fty, decl, args, nargs, "");
+}
+
+static LLVMValueRef fmax2(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
+    LLVMValueRef args[2] = {a, b};
+    return cg_intrinsic(f, "llvm.maxnum", f->m->f32, args, 2);
+}
+
+static LLVMValueRef fmin2(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
+    LLVMValueRef args[2] = {a, b};
+    return cg_intrinsic(f, "llvm.minnum", f->m->f32, args, 2);
+}
+
+/* llvm.maxnum/minnum are C's fmaxf/fminf, so results match ir_act_apply
+ * bit for bit (NaN included). */
+LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
+    LLVMBuilderRef b = f->b;
+    switch (act.kind) {
+    case IR_ACT_NONE: return x;
+    case IR_ACT_RELU:
+        return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, cg_f32(f, 0), ""), x, cg_f32(f, 0), "");
+    case IR_ACT_CLIP: return fmin2(f, fmax2(f, x, cg_f32(f, act.a)), cg_f32(f, act.b));
+    case IR_ACT_HARDSIGMOID: {
+        LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, cg_f32(f, act.a), x, ""), cg_f32(f, act.b), "");
+        return fmax2(f, cg_f32(f, 0), fmin2(f, cg_f32(f, 1), y));
+    }
+    case IR_ACT_HARDSWISH: {
+        LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, x, cg_f32(f, 1.0f / 6.0f), ""), cg_f32(f, 0.5), "");
+        return LLVMBuildFMul(b, x, fmax2(f, cg_f32(f, 0), fmin2(f, cg_f32(f, 1), y)), "");
+    }
+    case IR_ACT_SIGMOID: {
+        LLVMValueRef e = cg_intrinsic(f, "llvm.exp", f->m->f32, (LLVMValueRef[]){LLVMBuildFNeg(b, x, "")}, 1);
+        return LLVMBuildFDiv(b, cg_f32(f, 1), LLVMBuildFAdd(b, cg_f32(f, 1), e, ""), "");
+    }
+    }
+    OCRS_ASSERT(!"unknown activation");
+    return x;
+}

@@ -1,0 +1,380 @@
+/* Code generation driver: plans buffers, builds the LLVM module (weights,
+ * one function per distinct layer, the <name>__run entry and the buffer
+ * table the runtime reads), then hands it to link.c.
+ * Needs: a graph that passes ir_verify (shapes inferred).
+ * Changes: nothing in the graph. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <llvm-c/TargetMachine.h>
+
+#include "../runtime/ocrs_model.h"
+#include "cg.h"
+
+_Static_assert(OCRS_ALIGN == IR_ALIGN, "runtime and IR agree on the size granule");
+
+typedef struct {
+    char *key;
+    LLVMValueRef fn;
+} layer_fn;
+
+typedef struct {
+    cg_module m;
+    const ir_graph *g;
+    const cg_plan *plan;
+    const char *name;
+    LLVMValueRef weights; /* one constant byte array holding every weight */
+    size_t *weight_off;   /* per value: byte offset in weights */
+    size_t weight_bytes;
+    layer_fn *fns;
+    uint32_t nfns;
+    LLVMAttributeRef target_attrs[2]; /* target-cpu, target-features */
+} emitter;
+
+enum { WEIGHT_ALIGN = 64 };
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static bool is_identifier(const char *s) {
+    if (!s || !s[0] || isdigit((unsigned char)s[0]) || strlen(s) > 64) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return false;
+    return true;
+}
+
+static ocrs_status nomem(const emitter *e, ocrs_diag *diag) {
+    return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory generating code", e->g->source);
+}
+
+/* ---- weights ------------------------------------------------------------------ */
+
+/* Every weight a needed node reads, packed into one constant array: one
+ * LLVM constant per model instead of one per float keeps compile time flat. */
+static ocrs_status emit_weights(emitter *e, ocrs_diag *diag) {
+    const ir_graph *g = e->g;
+    e->weight_off = malloc(sizeof(size_t) * (g->nvalues + 1));
+    if (!e->weight_off) return nomem(e, diag);
+    for (ir_id v = 0; v < g->nvalues; v++) e->weight_off[v] = SIZE_MAX;
+    size_t total = 0;
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        if (!e->plan->needed[i]) continue;
+        const ir_node *n = &g->nodes[i];
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            ir_id v = n->inputs[j];
+            if (v == IR_NONE || !ir_is_weight(&g->values[v]) || e->weight_off[v] != SIZE_MAX) continue;
+            e->weight_off[v] = total;
+            total += ((size_t)ir_numel_static(&g->values[v]) * sizeof(float) + WEIGHT_ALIGN - 1) / WEIGHT_ALIGN *
+                     WEIGHT_ALIGN;
+        }
+    }
+    e->weight_bytes = total;
+    if (!total) return OCRS_OK;
+    char *bytes = calloc(total, 1);
+    if (!bytes) return nomem(e, diag);
+    for (ir_id v = 0; v < g->nvalues; v++)
+        if (e->weight_off[v] != SIZE_MAX)
+            memcpy(bytes + e->weight_off[v], g->values[v].data, (size_t)ir_numel_static(&g->values[v]) * sizeof(float));
+    LLVMValueRef init = LLVMConstStringInContext2(e->m.ctx, bytes, total, 1);
+    free(bytes);
+    char gname[96];
+    snprintf(gname, sizeof gname, "%s__weights", e->name);
+    e->weights = LLVMAddGlobal(e->m.mod, LLVMTypeOf(init), gname);
+    LLVMSetInitializer(e->weights, init);
+    LLVMSetGlobalConstant(e->weights, 1);
+    LLVMSetLinkage(e->weights, LLVMInternalLinkage);
+    LLVMSetUnnamedAddress(e->weights, LLVMGlobalUnnamedAddr);
+    LLVMSetAlignment(e->weights, WEIGHT_ALIGN);
+    return OCRS_OK;
+}
+
+static LLVMValueRef weight_ptr(emitter *e, ir_id v) {
+    LLVMValueRef off = LLVMConstInt(e->m.i64, e->weight_off[v], 0);
+    return LLVMConstInBoundsGEP2(LLVMInt8TypeInContext(e->m.ctx), e->weights, &off, 1);
+}
+
+/* ---- one function per distinct layer ---------------------------------------------- */
+
+static void print_dims(FILE *f, const ir_value *v) {
+    fprintf(f, "|r%d", v->rank);
+    for (int i = 0; i < v->rank; i++)
+        fprintf(f, ",%lld*%d+%lld", (long long)v->dims[i].p, (int)v->dims[i].sym, (long long)v->dims[i].q);
+}
+
+/* Everything the emitted code depends on: op, attributes, shapes. Weights
+ * are parameters, so layers that differ only in weights share code. */
+static char *layer_key(const ir_graph *g, const ir_node *n) {
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    const ir_attrs *a = &n->attrs;
+    fprintf(f, "%s|k%lld,%lld|s%lld,%lld|d%lld,%lld|p%lld,%lld,%lld,%lld|op%lld,%lld|g%lld|act%d,%a,%a|eps%a|ax%lld",
+            ir_ops[n->op].name, (long long)a->kernel[0], (long long)a->kernel[1], (long long)a->stride[0],
+            (long long)a->stride[1], (long long)a->dilation[0], (long long)a->dilation[1], (long long)a->pad[0],
+            (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3], (long long)a->output_padding[0],
+            (long long)a->output_padding[1], (long long)a->group, (int)a->act.kind, a->act.a, a->act.b, a->epsilon,
+            (long long)a->axis);
+    fprintf(f, "|sc%a,%a|c%d|n%d", a->scale[0], a->scale[1], (int)a->coord, (int)a->nearest);
+    for (uint32_t j = 0; j < n->ninputs; j++) {
+        if (n->inputs[j] == IR_NONE) fputs("|-", f);
+        else print_dims(f, &g->values[n->inputs[j]]);
+    }
+    print_dims(f, &g->values[n->output]);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static void add_attr(cg_module *m, LLVMValueRef fn, unsigned idx, const char *kind) {
+    unsigned k = LLVMGetEnumAttributeKindForName(kind, strlen(kind));
+    OCRS_ASSERT(k != 0);
+    LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(m->ctx, k, 0));
+}
+
+static void add_function_attrs(emitter *e, LLVMValueRef fn) {
+    add_attr(&e->m, fn, LLVMAttributeFunctionIndex, "nounwind");
+    for (int i = 0; i < 2; i++) LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, e->target_attrs[i]);
+}
+
+static void emit_body(cg_fn *f) {
+    switch (f->node->op) {
+    case IR_OP_Conv: emit_conv(f); break;
+    case IR_OP_ConvTranspose: emit_conv_transpose(f); break;
+    case IR_OP_BatchNormalization: emit_batchnorm(f); break;
+    case IR_OP_Relu:
+    case IR_OP_Clip:
+    case IR_OP_HardSigmoid:
+    case IR_OP_HardSwish:
+    case IR_OP_Sigmoid:
+    case IR_OP_Identity: emit_unary(f); break;
+    case IR_OP_Add:
+    case IR_OP_Sub:
+    case IR_OP_Mul:
+    case IR_OP_Div: emit_binary(f); break;
+    case IR_OP_GlobalAveragePool: emit_global_avg_pool(f); break;
+    case IR_OP_Resize: emit_resize(f); break;
+    case IR_OP_Concat: emit_concat(f); break;
+    case IR_OP_COUNT: OCRS_ASSERT(!"not an op");
+    }
+}
+
+/* The function computing node i: an existing one with the same key, or a
+ * new one. Signature: (ptr in..., ptr out, i64 height, i64 width). */
+static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, ocrs_diag *diag) {
+    const ir_node *n = &e->g->nodes[i];
+    char *key = layer_key(e->g, n);
+    if (!key) return nomem(e, diag);
+    for (uint32_t k = 0; k < e->nfns; k++)
+        if (strcmp(e->fns[k].key, key) == 0) {
+            free(key);
+            *fn_out = e->fns[k].fn;
+            return OCRS_OK;
+        }
+    cg_module *m = &e->m;
+    LLVMTypeRef params[64 + 3];
+    unsigned np = 0;
+    for (uint32_t j = 0; j < n->ninputs; j++)
+        if (n->inputs[j] != IR_NONE) params[np++] = m->ptr;
+    params[np++] = m->ptr;
+    params[np++] = m->i64;
+    params[np++] = m->i64;
+    char fname[64];
+    snprintf(fname, sizeof fname, "%s.%u", ir_ops[n->op].name, e->nfns);
+    LLVMValueRef fn = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, np, 0));
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    add_function_attrs(e, fn);
+    /* Kept out of line so that shared layers stay shared and the optimiser
+     * works on small functions. */
+    add_attr(m, fn, LLVMAttributeFunctionIndex, "noinline");
+    for (unsigned p = 0; p + 2 < np; p++) add_attr(m, fn, p + 1, "noalias");
+
+    LLVMValueRef in[64];
+    cg_fn f = {.m = m, .b = m->b, .g = e->g, .node = n, .fn = fn, .in = in};
+    unsigned p = 0;
+    for (uint32_t j = 0; j < n->ninputs; j++) in[j] = n->inputs[j] == IR_NONE ? NULL : LLVMGetParam(fn, p++);
+    f.out = LLVMGetParam(fn, p++);
+    f.height = LLVMGetParam(fn, p++);
+    f.width = LLVMGetParam(fn, p);
+    LLVMPositionBuilderAtEnd(m->b, LLVMAppendBasicBlockInContext(m->ctx, fn, "entry"));
+    emit_body(&f);
+    LLVMBuildRetVoid(m->b);
+
+    layer_fn *grown = realloc(e->fns, sizeof(layer_fn) * (e->nfns + 1));
+    if (!grown) {
+        free(key);
+        return nomem(e, diag);
+    }
+    e->fns = grown;
+    e->fns[e->nfns++] = (layer_fn){key, fn};
+    *fn_out = fn;
+    return OCRS_OK;
+}
+
+/* ---- entry point and buffer table ------------------------------------------------- */
+
+/* void <name>__run(ptr bufs, i64 height, i64 width): every needed node in
+ * order, each on the buffers the plan gave it. */
+static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
+    cg_module *m = &e->m;
+    const ir_graph *g = e->g;
+    LLVMTypeRef params[3] = {m->ptr, m->i64, m->i64};
+    char fname[96];
+    snprintf(fname, sizeof fname, "%s__run", e->name);
+    LLVMValueRef run = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, 3, 0));
+    LLVMSetVisibility(run, LLVMHiddenVisibility);
+    add_function_attrs(e, run);
+    LLVMValueRef *bufs = malloc(sizeof(LLVMValueRef) * e->plan->nbufs);
+    if (!bufs) return nomem(e, diag);
+    /* Layer functions are created between the calls; build the calls with a
+     * builder of their own. */
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
+    LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(m->ctx, run, "entry"));
+    for (uint32_t k = 0; k < e->plan->nbufs; k++) {
+        LLVMValueRef idx = LLVMConstInt(m->i64, k, 0);
+        LLVMValueRef slot = LLVMBuildInBoundsGEP2(b, m->ptr, LLVMGetParam(run, 0), &idx, 1, "");
+        bufs[k] = LLVMBuildLoad2(b, m->ptr, slot, g->values[e->plan->value_of_buf[k]].name);
+    }
+    ocrs_status st = OCRS_OK;
+    for (uint32_t i = 0; i < g->nnodes && !st; i++) {
+        if (!e->plan->needed[i]) continue;
+        const ir_node *n = &g->nodes[i];
+        LLVMValueRef fn = NULL;
+        st = layer_function(e, i, &fn, diag);
+        if (st) break;
+        LLVMValueRef args[64 + 3];
+        unsigned na = 0;
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            ir_id v = n->inputs[j];
+            if (v == IR_NONE) continue;
+            args[na++] = ir_is_weight(&g->values[v]) ? weight_ptr(e, v) : bufs[e->plan->buf_of_value[v]];
+        }
+        args[na++] = bufs[e->plan->buf_of_value[n->output]];
+        args[na++] = LLVMGetParam(run, 1);
+        args[na++] = LLVMGetParam(run, 2);
+        LLVMBuildCall2(b, LLVMGlobalGetValueType(fn), fn, args, na, "");
+    }
+    LLVMBuildRetVoid(b);
+    LLVMDisposeBuilder(b);
+    free(bufs);
+    return st;
+}
+
+/* const int64_t <name>__model[]: the layout runtime/ocrs_model.h defines. */
+static ocrs_status emit_model_table(emitter *e, ocrs_diag *diag) {
+    const cg_plan *p = e->plan;
+    size_t n = OCRS_MODEL_HEADER + (size_t)p->nbufs * OCRS_MODEL_BUF;
+    LLVMValueRef *vals = malloc(sizeof(LLVMValueRef) * n);
+    if (!vals) return nomem(e, diag);
+    int64_t *t = calloc(n, sizeof(int64_t));
+    if (!t) {
+        free(vals);
+        return nomem(e, diag);
+    }
+    t[OCRS_MODEL_VERSION_AT] = OCRS_MODEL_VERSION;
+    t[OCRS_MODEL_NBUFS] = p->nbufs;
+    t[OCRS_MODEL_NSLOTS] = p->nslots;
+    for (uint32_t b = 0; b < p->nbufs; b++) {
+        const ir_value *v = &e->g->values[p->value_of_buf[b]];
+        int64_t *r = &t[OCRS_MODEL_HEADER + (size_t)b * OCRS_MODEL_BUF];
+        r[OCRS_BUF_SLOT] = p->slot_of_buf[b];
+        r[OCRS_BUF_RANK] = v->rank;
+        for (int i = 0; i < 4; i++) {
+            ir_dim d = i < v->rank ? v->dims[i] : ir_dim_const(1);
+            r[OCRS_BUF_DIMS + 3 * i] = d.sym == IR_SYM_NONE ? 0 : d.p;
+            r[OCRS_BUF_DIMS + 3 * i + 1] = d.q;
+            r[OCRS_BUF_DIMS + 3 * i + 2] = d.sym == IR_SYM_H ? 1 : d.sym == IR_SYM_W ? 2 : 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++) vals[i] = LLVMConstInt(e->m.i64, (unsigned long long)t[i], 1);
+    LLVMValueRef init = LLVMConstArray2(e->m.i64, vals, n);
+    char gname[96];
+    snprintf(gname, sizeof gname, "%s__model", e->name);
+    LLVMValueRef gv = LLVMAddGlobal(e->m.mod, LLVMTypeOf(init), gname);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetVisibility(gv, LLVMHiddenVisibility);
+    free(vals);
+    free(t);
+    return OCRS_OK;
+}
+
+/* ---- driver ------------------------------------------------------------------------- */
+
+static void module_init(cg_module *m, const char *name) {
+    m->ctx = LLVMContextCreate();
+    m->mod = LLVMModuleCreateWithNameInContext(name, m->ctx);
+    m->b = LLVMCreateBuilderInContext(m->ctx);
+    m->i64 = LLVMInt64TypeInContext(m->ctx);
+    m->f32 = LLVMFloatTypeInContext(m->ctx);
+    m->f64 = LLVMDoubleTypeInContext(m->ctx);
+    m->ptr = LLVMPointerTypeInContext(m->ctx, 0);
+    m->vd = LLVMVoidTypeInContext(m->ctx);
+}
+
+static void module_free(cg_module *m) {
+    if (m->b) LLVMDisposeBuilder(m->b);
+    if (m->mod) LLVMDisposeModule(m->mod);
+    if (m->ctx) LLVMContextDispose(m->ctx);
+}
+
+static void target_attrs(emitter *e, cg_target tm) {
+    char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm);
+    e->target_attrs[0] = LLVMCreateStringAttribute(e->m.ctx, "target-cpu", 10, cpu, (unsigned)strlen(cpu));
+    e->target_attrs[1] =
+        LLVMCreateStringAttribute(e->m.ctx, "target-features", 15, features, (unsigned)strlen(features));
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+}
+
+ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
+    if (!opts || !opts->output || !opts->output[0])
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: no output path");
+    if (!is_identifier(opts->name))
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: name '%s' is not a C identifier of at most 64 chars",
+                         opts->name ? opts->name : "(null)");
+    ocrs_status st = ir_verify(g, diag);
+    if (!st) st = ir_verify_constant_params(g, diag);
+    if (st) return st;
+    double t0 = now_ms();
+    emitter e = {.g = g, .name = opts->name};
+    cg_plan plan;
+    st = cg_plan_build(g, &plan, diag);
+    if (st) return st;
+    e.plan = &plan;
+    cg_target tm = NULL;
+    st = cg_target_create(opts, &tm, diag);
+    if (!st) {
+        module_init(&e.m, opts->name);
+        target_attrs(&e, tm);
+        char *triple = LLVMGetTargetMachineTriple(tm);
+        LLVMSetTarget(e.m.mod, triple);
+        LLVMDisposeMessage(triple);
+        LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+        LLVMSetModuleDataLayout(e.m.mod, layout);
+        LLVMDisposeTargetData(layout);
+        st = emit_weights(&e, diag);
+    }
+    if (!st) st = emit_run(&e, diag);
+    if (!st) st = emit_model_table(&e, diag);
+    if (!st && opts->verbose)
+        fprintf(stderr, "codegen: %u layer functions, %u buffers in %u slots, %zu weight bytes (%.0f ms)\n", e.nfns,
+                plan.nbufs, plan.nslots, e.weight_bytes, now_ms() - t0);
+    if (!st) st = cg_optimize(&e.m, tm, opts, diag);
+    if (!st) st = cg_write_outputs(&e.m, tm, g, &plan, e.weight_bytes, opts, diag);
+    module_free(&e.m);
+    if (tm) LLVMDisposeTargetMachine(tm);
+    for (uint32_t k = 0; k < e.nfns; k++) free(e.fns[k].key);
+    free(e.fns);
+    free(e.weight_off);
+    cg_plan_free(&plan);
+    return st;
+}

@@ -1,0 +1,106 @@
+/* Buffer plan: which nodes run, which values get activation buffers, and
+ * which buffers may share workspace memory.
+ * Needs: a verified graph in topological order.
+ * Produces: buffer 0 = graph input, buffer 1 = graph output 0 (both the
+ * caller's memory), one buffer per other value a needed node computes, and
+ * a workspace slot per buffer such that buffers live at the same time never
+ * share a slot. A node's output never shares a slot with its inputs. */
+#include <stdlib.h>
+
+#include "cg.h"
+
+/* Slot choice uses sizes at a typical input; any choice is correct because
+ * the runtime sizes each slot for its largest buffer at the actual H, W. */
+enum { REF_EXTENT = 640 };
+
+/* The smallest free slot that fits, else the largest (it grows least). */
+static bool better_slot(int64_t cand, int64_t cur, int64_t need) {
+    bool cand_fits = cand >= need, cur_fits = cur >= need;
+    if (cand_fits != cur_fits) return cand_fits;
+    return cand_fits ? cand < cur : cand > cur;
+}
+
+static void mark_needed(const ir_graph *g, cg_plan *p) {
+    bool *live = calloc(g->nvalues, 1);
+    OCRS_ASSERT(live || !g->nvalues);
+    live[g->outputs[0]] = true;
+    for (uint32_t i = g->nnodes; i-- > 0;) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead || !live[n->output]) continue;
+        p->needed[i] = true;
+        for (uint32_t j = 0; j < n->ninputs; j++)
+            if (n->inputs[j] != IR_NONE) live[n->inputs[j]] = true;
+    }
+    free(live);
+}
+
+ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag) {
+    *p = (cg_plan){0};
+    uint32_t nv = g->nvalues, nn = g->nnodes;
+    p->buf_of_value = malloc(sizeof(int32_t) * (nv + 1));
+    p->value_of_buf = malloc(sizeof(ir_id) * (nv + 2));
+    p->slot_of_buf = malloc(sizeof(int32_t) * (nv + 2));
+    p->needed = calloc(nn + 1, 1);
+    uint32_t *last_use = calloc(nv + 1, sizeof(uint32_t));
+    int64_t *slot_ref = calloc(nv + 1, sizeof(int64_t)); /* per slot: largest member at the reference size */
+    bool *slot_free = calloc(nv + 1, 1);
+    if (!p->buf_of_value || !p->value_of_buf || !p->slot_of_buf || !p->needed || !last_use || !slot_ref ||
+        !slot_free) {
+        free(last_use);
+        free(slot_ref);
+        free(slot_free);
+        cg_plan_free(p);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory planning buffers", g->source);
+    }
+    mark_needed(g, p);
+    for (uint32_t v = 0; v < nv; v++) p->buf_of_value[v] = -1;
+    p->value_of_buf[0] = g->inputs[0];
+    p->value_of_buf[1] = g->outputs[0];
+    p->slot_of_buf[0] = p->slot_of_buf[1] = -1;
+    p->buf_of_value[g->inputs[0]] = 0;
+    p->buf_of_value[g->outputs[0]] = 1;
+    p->nbufs = 2;
+    for (uint32_t i = 0; i < nn; i++) {
+        if (!p->needed[i]) continue;
+        const ir_node *n = &g->nodes[i];
+        for (uint32_t j = 0; j < n->ninputs; j++)
+            if (n->inputs[j] != IR_NONE) last_use[n->inputs[j]] = i;
+    }
+    for (uint32_t i = 0; i < nn; i++) {
+        if (!p->needed[i]) continue;
+        const ir_node *n = &g->nodes[i];
+        if (n->output != g->outputs[0]) {
+            uint32_t b = p->nbufs++;
+            int64_t need = ir_numel(&g->values[n->output], REF_EXTENT, REF_EXTENT);
+            int32_t best = -1;
+            for (uint32_t s = 0; s < p->nslots; s++)
+                if (slot_free[s] && (best < 0 || better_slot(slot_ref[s], slot_ref[best], need))) best = (int32_t)s;
+            if (best < 0) best = (int32_t)p->nslots++;
+            slot_free[best] = false;
+            if (slot_ref[best] < need) slot_ref[best] = need;
+            p->value_of_buf[b] = n->output;
+            p->buf_of_value[n->output] = (int32_t)b;
+            p->slot_of_buf[b] = best;
+        }
+        /* Inputs read for the last time release their slot only now, after
+         * the output took one, so the two never coincide. */
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            ir_id v = n->inputs[j];
+            if (v == IR_NONE || last_use[v] != i || p->buf_of_value[v] < 0) continue;
+            int32_t s = p->slot_of_buf[p->buf_of_value[v]];
+            if (s >= 0) slot_free[s] = true;
+        }
+    }
+    free(last_use);
+    free(slot_ref);
+    free(slot_free);
+    return OCRS_OK;
+}
+
+void cg_plan_free(cg_plan *p) {
+    free(p->buf_of_value);
+    free(p->value_of_buf);
+    free(p->slot_of_buf);
+    free(p->needed);
+    *p = (cg_plan){0};
+}
