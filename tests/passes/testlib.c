@@ -45,21 +45,10 @@ ir_id t_scalar(ir_graph *g, const char *name, int rank, float v) {
     return t_weight(g, name, rank, &one, &v);
 }
 
-static ir_act_kind act_of(ir_op op) {
-    switch (op) {
-    case IR_OP_Relu: return IR_ACT_RELU;
-    case IR_OP_Clip: return IR_ACT_CLIP;
-    case IR_OP_HardSigmoid: return IR_ACT_HARDSIGMOID;
-    case IR_OP_HardSwish: return IR_ACT_HARDSWISH;
-    case IR_OP_Sigmoid: return IR_ACT_SIGMOID;
-    default: return IR_ACT_NONE;
-    }
-}
-
 ir_id t_node(ir_graph *g, ir_op op, const char *out, uint32_t n, const ir_id *in) {
     ir_id v = ir_add_value(g, out, IR_F32, 0, NULL);
     ir_id node = ir_add_node(g, op, out, n, in, v);
-    g->nodes[node].attrs.act.kind = act_of(op);
+    g->nodes[node].attrs.act.kind = ir_unary_act(op);
     return node;
 }
 
