@@ -125,18 +125,6 @@ static void broadcast_strides(shape s, const int64_t od[4], int64_t st[4]) {
     }
 }
 
-static float binary_apply(ir_op op, float a, float b) {
-    switch (op) {
-    case IR_OP_Add: return a + b;
-    case IR_OP_Sub: return a - b;
-    case IR_OP_Mul: return a * b;
-    case IR_OP_Div: return a / b;
-    default: break;
-    }
-    OCRS_ASSERT(!"not a binary op");
-    return 0;
-}
-
 static void binary(ir_op op, const float *a, shape as, const float *b, shape bs, float *y, shape ys) {
     int64_t od[4] = {1, 1, 1, 1}, sa[4], sb[4];
     for (int i = 0; i < ys.rank; i++) od[4 - ys.rank + i] = ys.d[i];
@@ -149,7 +137,7 @@ static void binary(ir_op op, const float *a, shape as, const float *b, shape bs,
                 for (int64_t i3 = 0; i3 < od[3]; i3++) {
                     float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
                     float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
-                    y[k++] = binary_apply(op, va, vb);
+                    y[k++] = ir_binary_apply(op, va, vb);
                 }
 }
 

@@ -336,6 +336,18 @@ float ir_act_apply(ir_act act, float x) {
     return x;
 }
 
+float ir_binary_apply(ir_op op, float a, float b) {
+    switch (op) {
+    case IR_OP_Add: return a + b;
+    case IR_OP_Sub: return a - b;
+    case IR_OP_Mul: return a * b;
+    case IR_OP_Div: return a / b;
+    default: break;
+    }
+    OCRS_ASSERT(!"not a binary op");
+    return 0;
+}
+
 void ir_node_label(const ir_graph *g, ir_id n, char *buf, size_t size) {
     const ir_node *node = &g->nodes[n];
     const char *op = ir_ops[node->op].name;

@@ -174,6 +174,8 @@ const char *ir_act_name(ir_act_kind k);
  * has this kind); NONE for Identity and for ops that are not activations. */
 ir_act_kind ir_unary_act(ir_op op);
 float ir_act_apply(ir_act act, float x);
+/* a op b in float for Add, Sub, Mul, Div. */
+float ir_binary_apply(ir_op op, float a, float b);
 
 /* Shape rule of one node from its inputs' shapes (ir/shape.c). Fails with a
  * message naming the node when inputs do not fit the op. */

@@ -4,6 +4,8 @@
 #ifndef OCRS_PASSES_H
 #define OCRS_PASSES_H
 
+#include <stdio.h>
+
 #include "ir.h"
 
 ocrs_status pass_shape_infer(ir_graph *g, ocrs_diag *diag);
@@ -15,6 +17,85 @@ ocrs_status pass_fuse_hardswish(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_bn(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_act(ir_graph *g, ocrs_diag *diag);
+
+/* Dead-channel elimination (passes/dead_channels.c), after canonicalisation.
+ * report: where to print what was removed, or NULL. */
+ocrs_status pass_dead_channels(ir_graph *g, FILE *report, ocrs_diag *diag);
+
+/* ---- channel groups (passes/channel_groups.c) ---- */
+
+#define OCRS_CHAN_NONE UINT32_MAX
+
+/* A weight slice tied to one channel: input `slot` of `node`, the slice at
+ * `index` along `axis` (the weight's out_axis for a producer, its in_axis
+ * for a consumer). */
+typedef struct {
+    ir_id node;
+    uint32_t slot;
+    int axis;
+    int64_t index;
+} ocrs_chan_ref;
+
+/* One channel of one activation value. */
+typedef struct {
+    ir_id value;
+    int64_t channel;
+} ocrs_chan_member;
+
+/* A channel class: the (value, channel) pairs that exist only together
+ * (tied by pass-through ops, depthwise convs, elementwise ops and Concat),
+ * so they are removed together; the filters computing them (producers:
+ * Conv and ConvTranspose output channels, depthwise filters) and the weight
+ * columns reading them in layers whose outputs lie in other classes
+ * (consumers). Ranges index the arrays of ocrs_channel_groups. */
+typedef struct {
+    uint32_t first_member, nmembers;
+    uint32_t first_producer, nproducers;
+    uint32_t first_consumer, nconsumers;
+    uint32_t group;
+    /* Never removable: touches a graph input or output, a ConvTranspose
+     * output, a grouped (not depthwise) conv, a broadcast operand, or a
+     * weight computed at run time. */
+    bool pinned;
+} ocrs_chan_class;
+
+/* A group: the classes that share values (a layer's channels and everything
+ * tied to them), in the channel order of the first value holding them;
+ * channel i of the group is class group_classes[first_class + i]. A Concat's
+ * output spans the groups of its inputs. */
+typedef struct {
+    uint32_t first_class, nclasses;
+    bool prunable; /* no class pinned and at least one producer */
+} ocrs_chan_group;
+
+typedef struct {
+    uint32_t nvalues;
+    uint32_t *value_base;  /* per value: element id of its channel 0, or OCRS_CHAN_NONE (no channel axis) */
+    uint32_t nelems;
+    uint32_t *elem_class;  /* per element (value_base[v] + channel): its class */
+    uint32_t nclasses, ngroups;
+    ocrs_chan_class *classes;
+    ocrs_chan_group *groups;
+    uint32_t *group_classes;
+    ocrs_chan_member *members;
+    ocrs_chan_ref *producers, *consumers;
+} ocrs_channel_groups;
+
+/* Channel groups of a graph with shapes. Elements are the channels of the
+ * 4-D activation values with a constant channel count. */
+ocrs_status ocrs_channel_groups_build(const ir_graph *g, ocrs_channel_groups **out, ocrs_diag *diag);
+void ocrs_channel_groups_free(ocrs_channel_groups *cg);
+/* The class of channel c of value v, or OCRS_CHAN_NONE. */
+uint32_t ocrs_chan_class_of(const ocrs_channel_groups *cg, ir_id v, int64_t c);
+/* Prints every group: channels, whether prunable, producer and consumer layers, values. */
+void ocrs_channel_groups_dump(const ir_graph *g, const ocrs_channel_groups *cg, FILE *out);
+
+/* The elements of a weight slice, for an array with the weight's dims:
+ * offset o * step + base + j for o < outer, j < inner. */
+typedef struct {
+    int64_t outer, inner, step, base;
+} ocrs_slice;
+ocrs_slice ocrs_chan_ref_slice(const ir_graph *g, const ocrs_chan_ref *r);
 
 /* ---- rewriting helpers shared by the passes (passes/rewrite.c) ---- */
 
@@ -44,6 +125,15 @@ bool pass_conv_accepts_affine(const ir_graph *g, ir_id conv);
 
 /* Number of output channels of a Conv or ConvTranspose. */
 int64_t pass_conv_out_channels(const ir_graph *g, ir_id conv);
+
+/* Input slot `slot` of node n, made a weight that n alone reads so it can be
+ * rewritten in place (copied when shared, keeping out_axis/in_axis);
+ * IR_NONE when out of memory. */
+ir_id pass_private_weight(ir_graph *g, ir_id n, uint32_t slot);
+
+/* conv's bias as a weight only conv reads (copied when shared, zeros created
+ * when missing); IR_NONE when out of memory. */
+ir_id pass_conv_private_bias(ir_graph *g, ir_id conv);
 
 /* Folds y -> alpha[m]*y + beta[m] (m the output channel) into conv's weight
  * and bias, which pass_conv_accepts_affine allowed. Weights shared with other

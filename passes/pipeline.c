@@ -5,7 +5,9 @@
  *
  * fold_affine runs before fold_bn because paddle2onnx writes ConvTranspose's
  * bias as an Add between the ConvTranspose and its BatchNormalization; once
- * the Add is folded, the BatchNormalization follows the conv directly. */
+ * the Add is folded, the BatchNormalization follows the conv directly.
+ * dead_channels runs last, on the folded graph, where a zeroed filter's
+ * output is the constant act(bias). */
 #include "pipeline.h"
 
 #include <string.h>
@@ -13,7 +15,7 @@
 #include "passes.h"
 
 static const char *const pass_names[] = {
-    "shape_infer", "fold_constants", "dce", "fuse_hardswish", "fold_affine", "fold_bn", "fuse_act",
+    "shape_infer", "fold_constants", "dce", "fuse_hardswish", "fold_affine", "fold_bn", "fuse_act", "dead_channels",
 };
 enum { NPASSES = sizeof pass_names / sizeof pass_names[0] };
 
@@ -61,6 +63,10 @@ static ocrs_status run(ir_graph *g, const ocrs_pipeline_opts *o, const char *nam
         if (st_) return st_;                                        \
     } while (0)
 
+/* dead_channels reports what it removed when the run is verbose. */
+static ocrs_status dead_channels_quiet(ir_graph *g, ocrs_diag *diag) { return pass_dead_channels(g, NULL, diag); }
+static ocrs_status dead_channels_verbose(ir_graph *g, ocrs_diag *diag) { return pass_dead_channels(g, stderr, diag); }
+
 ocrs_status ocrs_canonicalize(ir_graph *g, const ocrs_pipeline_opts *opts, ocrs_diag *diag) {
     static const ocrs_pipeline_opts defaults = {0};
     const ocrs_pipeline_opts *o = opts ? opts : &defaults;
@@ -79,5 +85,5 @@ ocrs_status ocrs_canonicalize(ir_graph *g, const ocrs_pipeline_opts *opts, ocrs_
     RUN(fuse_act);
     RUN(dce);
     RUN(shape_infer);
-    return OCRS_OK;
+    return run(g, o, "dead_channels", o->verbose > 0 ? dead_channels_verbose : dead_channels_quiet, diag);
 }

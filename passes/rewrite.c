@@ -70,9 +70,7 @@ int64_t pass_conv_out_channels(const ir_graph *g, ir_id conv) {
     return c->op == IR_OP_Conv ? w->dims[0].q : w->dims[1].q * c->attrs.group;
 }
 
-/* Input slot `slot` of node n, made a weight that n alone reads so it can be
- * rewritten in place; IR_NONE when out of memory. */
-static ir_id private_weight(ir_graph *g, ir_id n, uint32_t slot) {
+ir_id pass_private_weight(ir_graph *g, ir_id n, uint32_t slot) {
     ir_id w = g->nodes[n].inputs[slot];
     if (ir_use_count(g, w) == 1) return w;
     const char *name = pass_unique_name(g, g->values[w].name);
@@ -106,13 +104,17 @@ static ir_id add_zero_bias(ir_graph *g, ir_id conv, int64_t m) {
     return b;
 }
 
+ir_id pass_conv_private_bias(ir_graph *g, ir_id conv) {
+    bool has_bias = g->nodes[conv].ninputs > 2 && g->nodes[conv].inputs[2] != IR_NONE;
+    return has_bias ? pass_private_weight(g, conv, 2) : add_zero_bias(g, conv, pass_conv_out_channels(g, conv));
+}
+
 ocrs_status pass_conv_absorb_affine(ir_graph *g, ir_id conv, const double *alpha, const double *beta,
                                     ocrs_diag *diag) {
     OCRS_ASSERT(pass_conv_accepts_affine(g, conv));
     int64_t m_ = pass_conv_out_channels(g, conv);
-    bool has_bias = g->nodes[conv].ninputs > 2 && g->nodes[conv].inputs[2] != IR_NONE;
-    ir_id w = private_weight(g, conv, 1);
-    ir_id b = w == IR_NONE ? IR_NONE : has_bias ? private_weight(g, conv, 2) : add_zero_bias(g, conv, m_);
+    ir_id w = pass_private_weight(g, conv, 1);
+    ir_id b = w == IR_NONE ? IR_NONE : pass_conv_private_bias(g, conv);
     if (b == IR_NONE) {
         char label[400];
         ir_node_label(g, conv, label, sizeof label);

@@ -3,7 +3,8 @@
 //
 //   npm install --ignore-scripts onnxruntime-node@1.30.0   (anywhere below)
 //   node scripts/make_goldens.mjs [--real MODEL.onnx] [--mv3 det_mv3_db.onnx |
-//                                  --mkmodel PATH/TO/mkmodel] [--out DIR]
+//                                  --mkmodel PATH/TO/mkmodel]
+//                                 [--maskprune PATH/TO/maskprune] [--out DIR]
 //
 // onnxruntime-node is looked up in $ORT_NODE_DIR (a node_modules folder),
 // ./node_modules, then /tmp/npmw/node_modules.
@@ -12,6 +13,10 @@
 // --mv3 (or $OCRS_MV3_MODEL): a det_mv3_db.onnx made by
 //   `mkmodel det_mv3_db OUT --seed 1`; without it the script runs mkmodel
 //   (--mkmodel, $MKMODEL, or build/tests/tools/mkmodel) into a temp folder.
+// ppocrv4_det_mask30/60: the real model mask-pruned by
+//   `maskprune REAL OUT 0.3 --logits` (0.6), run from --maskprune,
+//   $MASKPRUNE, or build/tests/tools/maskprune, into a temp folder. Its
+//   output is the logits: masking saturates the probabilities to 0.
 //
 // Input: x[0, c, y, x] = golden_value(INPUT_SEED, c, y, x), the synthetic
 // text page of tests/tools/golden_input.h, repeated below bit for bit. Each
@@ -34,12 +39,14 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = [
   { model: 'ppocrv4_det', shapes: [[640, 640], [224, 352], [96, 128]] },
   { model: 'det_mv3_db', shapes: [[64, 64], [96, 160]] },
+  { model: 'ppocrv4_det_mask30', shapes: [[96, 128], [224, 352], [160, 320]] },
+  { model: 'ppocrv4_det_mask60', shapes: [[96, 128], [224, 352], [160, 320]] },
 ];
 
 function parseArgs(argv) {
   const opts = {};
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--(real|mv3|mkmodel|out)$/.exec(argv[i]);
+    const m = /^--(real|mv3|mkmodel|maskprune|out)$/.exec(argv[i]);
     if (!m || i + 1 >= argv.length) {
       console.error(`make_goldens: unexpected argument '${argv[i]}'`);
       process.exit(2);
@@ -128,14 +135,26 @@ function mv3Model(opts) {
   return out;
 }
 
+function maskedModel(opts, real, ratio) {
+  const tool = opts.maskprune ?? process.env.MASKPRUNE ??
+               path.join(REPO, 'build', 'tests', 'tools', 'maskprune');
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'goldens-')),
+                        `ppocrv4_mask${Math.round(ratio * 100)}.onnx`);
+  execFileSync(tool, [real, out, String(ratio), '--logits'], { stdio: 'inherit' });
+  return out;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const { ort, version } = loadOrt();
   const outDir = opts.out ?? path.join(REPO, 'tests', 'golden');
+  const real = opts.real ?? process.env.OCRS_REAL_MODEL ??
+               '/tmp/npmw/package/assets/ch_PP-OCRv4_det_infer.onnx';
   const models = {
-    ppocrv4_det: opts.real ?? process.env.OCRS_REAL_MODEL ??
-                 '/tmp/npmw/package/assets/ch_PP-OCRv4_det_infer.onnx',
+    ppocrv4_det: real,
     det_mv3_db: mv3Model(opts),
+    ppocrv4_det_mask30: maskedModel(opts, real, 0.3),
+    ppocrv4_det_mask60: maskedModel(opts, real, 0.6),
   };
   fs.mkdirSync(outDir, { recursive: true });
 
@@ -144,7 +163,8 @@ async function main() {
     '# <file> model= model_file= model_sha256= input= output= seed= ' +
       'input_sha256= ort= min= max= mean= sha256=',
     `# input: golden_value(seed, c, y, x) (tests/tools/golden_input.h); ` +
-      `det_mv3_db is \`mkmodel det_mv3_db OUT --seed ${MV3_SEED}\``,
+      `det_mv3_db is \`mkmodel det_mv3_db OUT --seed ${MV3_SEED}\`; ` +
+      `ppocrv4_det_maskNN is \`maskprune REAL OUT 0.NN --logits\``,
   ];
   for (const run of RUNS) {
     const file = models[run.model];

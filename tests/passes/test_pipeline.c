@@ -133,7 +133,7 @@ static void dumps_and_names(void) {
     FILE *f = open_memstream(&list, &size);
     ocrs_list_passes(f);
     fclose(f);
-    CHECK(strcmp(list, "shape_infer, fold_constants, dce, fuse_hardswish, fold_affine, fold_bn, fuse_act") == 0);
+    CHECK(strcmp(list, "shape_infer, fold_constants, dce, fuse_hardswish, fold_affine, fold_bn, fuse_act, dead_channels") == 0);
     free(list);
 }
 
