@@ -361,6 +361,7 @@ static ocrs_status rewrite_node(dead *d, ir_id id, FILE *report, ocrs_diag *diag
             fprintf(report, "dead_channels: %s: removed\n", label);
         }
         n->dead = true;
+        free(out);
         return OCRS_OK;
     }
     switch (n->op) {
