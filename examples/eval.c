@@ -3,13 +3,14 @@
  * (evaluate.c), plus where the time went.
  *
  *   eval libdet.so LABEL.txt [--root DIR] [--threads N] [--name NAME]
- *        [--dump BOXES.txt] [--quiet]
+ *        [--dump BOXES.txt] [--min-hmean H] [--quiet]
  *
  * LABEL.txt lines are `path<TAB>[{"transcription": ..., "points": [[x, y],
  * ...]}, ...]`; a path is looked up relative to --root, by default the label
  * file's folder, then that folder's parent. --dump writes our boxes in the
  * same format (transcription "") for comparisons. A progress bar is drawn
- * when stderr is a terminal. Exit status 1 when an image cannot be read. */
+ * when stderr is a terminal. Exit status 1 when an image cannot be read or
+ * hmean is below --min-hmean. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,14 +180,16 @@ static char *image_path(const char *dirs[2], const char *rel) {
 }
 
 static const char usage[] =
-    "usage: eval LIB.so LABEL.txt [--root DIR] [--threads N] [--name NAME] [--dump BOXES.txt] [--quiet]\n";
+    "usage: eval LIB.so LABEL.txt [--root DIR] [--threads N] [--name NAME] [--dump BOXES.txt]\n"
+    "            [--min-hmean H] [--quiet]\n";
 
 int main(int argc, char **argv) {
     const char *name = NULL, *root = NULL, *dump = NULL;
     int threads = 1, quiet = 0;
+    double min_hmean = 0;
     static const struct option opts[] = {{"root", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
                                          {"name", required_argument, 0, 'n'}, {"dump", required_argument, 0, 'd'},
-                                         {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
+                                         {"min-hmean", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
@@ -195,6 +198,7 @@ int main(int argc, char **argv) {
         case 't': threads = atoi(optarg); break;
         case 'n': name = optarg; break;
         case 'd': dump = optarg; break;
+        case 'm': min_hmean = atof(optarg); break;
         case 'q': quiet = 1; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
@@ -308,6 +312,10 @@ int main(int argc, char **argv) {
     printf("time: pre %.0f ms, model %.0f ms, post %.0f ms (post = %.1f%% of model)\n", t_pre, t_model, t_post,
            t_model > 0 ? 100 * t_post / t_model : 0);
     if (df && fclose(df) != 0) failed = 1;
+    if (h < min_hmean) {
+        fprintf(stderr, "eval: hmean %.4f is below %.4f\n", h, min_hmean);
+        failed = 1;
+    }
     detlib_close(&d);
     for (int i = 0; i < nlines; i++) free(lines[i]);
     free(lines);
