@@ -10,18 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "evaluate.h"
 #include "ocrs_detect.h"
 
-static int failures;
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c)) {                                                                                                    \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                                      \
-            failures++;                                                                                                \
-        }                                                                                                              \
-    } while (0)
-#define NEAR(a, b, tol) CHECK(fabs((double)(a) - (double)(b)) <= (tol))
 
 /* A mask from rows of '#' and '.'. */
 static uint8_t *mask_of(const char *const *rows, int h, int *w) {

@@ -15,17 +15,10 @@
 #include <zlib.h>
 
 #include "card.h"
+#include "check.h"
 #include "detlib.h"
 #include "image.h"
 
-static int failures;
-#define CHECK(c)                                                                                                       \
-    do {                                                                                                               \
-        if (!(c)) {                                                                                                    \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                                      \
-            failures++;                                                                                                \
-        }                                                                                                              \
-    } while (0)
 
 static const char *workdir;
 static int expect_text; /* a real detector: the test card has text */
@@ -171,22 +164,23 @@ static int run(detlib *d, const char *name, int *nboxes) {
 
 static void test_files(detlib *d) {
     int n;
-    write_png("tiny.png", 1, 1, PNG_COLOR_TYPE_RGB, 8);
-    write_png("ten.png", 10, 10, PNG_COLOR_TYPE_RGB, 8);
-    write_png("grey.png", 200, 120, PNG_COLOR_TYPE_GRAY, 8);
-    write_png("grey1.png", 64, 48, PNG_COLOR_TYPE_GRAY, 1);
-    write_png("greyalpha.png", 80, 60, PNG_COLOR_TYPE_GRAY_ALPHA, 8);
-    write_png("rgba.png", 200, 120, PNG_COLOR_TYPE_RGBA, 8);
-    write_png("palette.png", 150, 100, PNG_COLOR_TYPE_PALETTE, 8);
-    write_png("rgb16.png", 100, 70, PNG_COLOR_TYPE_RGB, 16);
-    write_png("tall.png", 2, 3000, PNG_COLOR_TYPE_RGB, 8);
-    write_jpeg("tiny.jpg", 1, 1, JCS_RGB, 3);
-    write_jpeg("rgb.jpg", 300, 200, JCS_RGB, 3);
-    write_jpeg("grey.jpg", 300, 200, JCS_GRAYSCALE, 1);
-    write_jpeg("cmyk.jpg", 120, 80, JCS_CMYK, 4);
-    const char *good[] = {"tiny.png",  "ten.png",   "grey.png",  "grey1.png", "greyalpha.png", "rgba.png", "palette.png",
-                          "rgb16.png", "tall.png",  "tiny.jpg",  "rgb.jpg",   "grey.jpg",      "cmyk.jpg"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) CHECK(run(d, good[i], &n) == 1 && n >= 0);
+    static const struct {
+        const char *name;
+        int w, h, kind, depth; /* kind: a PNG colour type, or -1 - a JPEG colour space */
+    } good[] = {
+        {"tiny.png", 1, 1, PNG_COLOR_TYPE_RGB, 8},          {"ten.png", 10, 10, PNG_COLOR_TYPE_RGB, 8},
+        {"grey.png", 200, 120, PNG_COLOR_TYPE_GRAY, 8},     {"grey1.png", 64, 48, PNG_COLOR_TYPE_GRAY, 1},
+        {"greyalpha.png", 80, 60, PNG_COLOR_TYPE_GRAY_ALPHA, 8}, {"rgba.png", 200, 120, PNG_COLOR_TYPE_RGBA, 8},
+        {"palette.png", 150, 100, PNG_COLOR_TYPE_PALETTE, 8}, {"rgb16.png", 100, 70, PNG_COLOR_TYPE_RGB, 16},
+        {"tall.png", 2, 3000, PNG_COLOR_TYPE_RGB, 8},       {"tiny.jpg", 1, 1, -1 - JCS_RGB, 3},
+        {"rgb.jpg", 300, 200, -1 - JCS_RGB, 3},             {"grey.jpg", 300, 200, -1 - JCS_GRAYSCALE, 1},
+        {"cmyk.jpg", 120, 80, -1 - JCS_CMYK, 4},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        if (good[i].kind >= 0) write_png(good[i].name, good[i].w, good[i].h, good[i].kind, good[i].depth);
+        else write_jpeg(good[i].name, good[i].w, good[i].h, (J_COLOR_SPACE)(-1 - good[i].kind), good[i].depth);
+        CHECK(run(d, good[i].name, &n) == 1 && n >= 0);
+    }
     if (expect_text) {
         CHECK(run(d, "rgb.jpg", &n) == 1 && n > 0);
         CHECK(run(d, "rgba.png", &n) == 1 && n > 0);
