@@ -12,6 +12,8 @@
 #ifndef OCRS_CG_H
 #define OCRS_CG_H
 
+#include <stdio.h>
+
 #include <llvm-c/Core.h>
 
 #include "codegen.h"
@@ -106,6 +108,9 @@ typedef struct {
 
 ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag);
 void cg_plan_free(cg_plan *p);
+
+/* Writes the text-detection part of the header (codegen/header_detect.c). */
+void cg_write_header_detect(FILE *f, const char *name, const char *up);
 
 /* Writes the C header of the generated library (codegen/header.c). */
 ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,

@@ -164,6 +164,8 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
         [OCRS_RT_ERR_SIZE] = "ERR_SIZE",
         [OCRS_RT_ERR_THREADS] = "ERR_THREADS",
         [OCRS_RT_ERR_NOMEM] = "ERR_NOMEM",
+        [OCRS_RT_ERR_ARG] = "ERR_ARG",
+        [OCRS_RT_ERR_MODEL] = "ERR_MODEL",
     };
     static const char *const code_doc[OCRS_RT_NSTATUS] = {
         [OCRS_RT_OK] = "success",
@@ -171,6 +173,8 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
         [OCRS_RT_ERR_SIZE] = "height or width is not a multiple of 32 in [32, 4096]",
         [OCRS_RT_ERR_THREADS] = "num_threads is outside [1, MAX_THREADS]",
         [OCRS_RT_ERR_NOMEM] = "out of memory",
+        [OCRS_RT_ERR_ARG] = "an image size, stride, box count or detection option is out of range",
+        [OCRS_RT_ERR_MODEL] = "the model is not a DB detector (input 1x3xHxW, output NxCxHxW)",
     };
     for (int i = 0; i < OCRS_RT_NSTATUS; i++)
         fprintf(f, "#define %s_%s %d /* %s */\n", up, codes[i], i, code_doc[i]);
@@ -196,6 +200,7 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
     fprintf(f, "/* Workspace bytes a forward call at this size needs (see above); 0 for\n"
                " * a size %s_forward rejects. */\n", name);
     fprintf(f, "size_t %s_workspace_size(int height, int width);\n\n", name);
+    cg_write_header_detect(f, name, up);
     fprintf(f, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
     free(slot_max);
     bool ok = !ferror(f);

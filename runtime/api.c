@@ -21,6 +21,9 @@ typedef struct OCRS_SYM(_ctx) ocrs_ctx;
 
 extern OCRS_HIDDEN const int64_t OCRS_SYM(__model)[];
 OCRS_HIDDEN void OCRS_SYM(__run)(float *const *bufs, int64_t height, int64_t width);
+/* runtime/detect.c: options and buffers of <name>_detect, NULL until used. */
+struct ocrs_detect_state;
+OCRS_HIDDEN void ocrs_detect_state_free(struct ocrs_detect_state *s);
 
 OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads);
 OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx);
@@ -36,7 +39,10 @@ struct OCRS_SYM(_ctx) {
     size_t workspace_size;
     size_t *slot_offset; /* nslots + 1: byte offsets for the current height, width */
     float **bufs;        /* nbufs */
+    struct ocrs_detect_state *detect;
 };
+
+OCRS_HIDDEN struct ocrs_detect_state **OCRS_SYM(__detect_state)(ocrs_ctx *ctx) { return &ctx->detect; }
 
 static int valid_extent(int n) { return n >= OCRS_MIN_EXTENT && n <= OCRS_MAX_EXTENT && n % OCRS_ALIGN == 0; }
 
@@ -91,6 +97,7 @@ OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads) {
 
 OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx) {
     if (!ctx) return;
+    ocrs_detect_state_free(ctx->detect);
     free(ctx->workspace);
     free(ctx->slot_offset);
     free(ctx->bufs);
@@ -128,6 +135,8 @@ OCRS_API const char *OCRS_SYM(_strerror)(int status) {
         [OCRS_RT_ERR_SIZE] = "height and width must be multiples of 32 in [32, 4096]",
         [OCRS_RT_ERR_THREADS] = "num_threads must be in [1, 1024]",
         [OCRS_RT_ERR_NOMEM] = "out of memory",
+        [OCRS_RT_ERR_ARG] = "an argument is out of range (image size, stride, box count or detection option)",
+        [OCRS_RT_ERR_MODEL] = "the model is not a DB text detector (input 1x3xHxW, output NxCxHxW)",
     };
     return status >= 0 && status < OCRS_RT_NSTATUS ? msg[status] : "unknown status";
 }

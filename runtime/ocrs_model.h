@@ -53,6 +53,8 @@ enum {
     OCRS_RT_ERR_SIZE,    /* height or width not a multiple of 32 in [32, 4096] */
     OCRS_RT_ERR_THREADS, /* num_threads outside [1, OCRS_MAX_THREADS] */
     OCRS_RT_ERR_NOMEM,
+    OCRS_RT_ERR_ARG,   /* detect: image size, stride, box count or option out of range */
+    OCRS_RT_ERR_MODEL, /* detect: the model is not a DB detector */
     OCRS_RT_NSTATUS,
 };
 
