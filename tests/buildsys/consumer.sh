@@ -2,7 +2,7 @@
 # Installs ocrslim from the build tree into a fresh prefix, then configures,
 # builds and runs examples/cmake-consumer against that prefix only, and
 # checks the rebuild rules: nothing to do when nothing changed, the models
-# recompiled when the model or an installed runtime source changes.
+# recompiled when the model, an installed runtime source or ocrslimc changes.
 #
 #   consumer.sh BUILD_DIR CONSUMER_SOURCE MODEL WORKDIR
 set -eu
@@ -35,5 +35,8 @@ rebuild
 touch "$prefix/share/ocrslim/runtime/api.c"
 rebuild
 [ "$(compiled)" -eq 2 ] || { echo "touching the runtime recompiled $(compiled) models, not 2"; exit 1; }
+touch "$prefix/bin/ocrslimc"
+rebuild
+[ "$(compiled)" -eq 2 ] || { echo "touching ocrslimc recompiled $(compiled) models, not 2"; exit 1; }
 "$work/build/two_models"
 echo "consumer built and run from $prefix"
