@@ -12,23 +12,31 @@
 
 #include "ir.h"
 
-typedef enum { OCRS_EMIT_LIB, OCRS_EMIT_LLVM, OCRS_EMIT_ASM, OCRS_EMIT_OBJ } ocrs_emit_kind;
+/* OCRS_EMIT_STATICLIB: lib<name>.a (one object; only the API symbols global). */
+typedef enum { OCRS_EMIT_LIB, OCRS_EMIT_LLVM, OCRS_EMIT_ASM, OCRS_EMIT_OBJ, OCRS_EMIT_STATICLIB } ocrs_emit_kind;
 
 typedef struct {
     ocrs_emit_kind emit;
     const char *name;   /* symbol prefix, a C identifier, e.g. "det" */
-    const char *output; /* path of lib<name>.so, or the .ll/.s/.o */
+    const char *output; /* path of lib<name>.so or .a, or the .ll/.s/.o */
     const char *header; /* path of <name>.h for OCRS_EMIT_LIB; NULL = next to output */
     const char *triple; /* NULL = host (LLVMGetDefaultTargetTriple) */
-    const char *cpu;    /* NULL = host CPU (LLVMGetHostCPUName + features) */
-    const char *cc;     /* C compiler used to compile runtime/ and link; NULL = "cc" */
+    const char *cpu;    /* NULL = host CPU (LLVMGetHostCPUName + features) when
+                         * triple is NULL, else "generic" */
+    const char *cc;     /* C compiler used to compile runtime/ and link; NULL =
+                         * "<triple>-gcc" when triple is set, else "cc"; ar and
+                         * objcopy (static) are <prefix>ar for <prefix>gcc */
     int verbose;        /* progress and timings on stderr */
 } ocrs_codegen_opts;
 
 /* Compiles graph output 0 of g (nodes it does not need are skipped). g must
  * pass ir_verify(); it is not modified. Outputs appear atomically: on failure
- * no output file is created or replaced. The runtime sources are looked up in
- * $OCRS_RUNTIME_DIR, then the source tree, then the install prefix. */
+ * no output file is created or replaced. */
 ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag);
+
+/* The runtime folder ocrs_codegen compiles into every library (malloc'ed in
+ * *dir_out): $OCRS_RUNTIME_DIR, else <executable>/../share/ocrslim/runtime
+ * (the install layout), else the source tree. */
+ocrs_status ocrs_runtime_dir(char **dir_out, ocrs_diag *diag);
 
 #endif

@@ -1,7 +1,9 @@
 /* From LLVM module to files: target machine, verification and the O3
  * pipeline, then object/assembly/IR emission, or for a library: the object,
- * the runtime sources compiled for this model with the system C compiler,
- * and the link into lib<name>.so plus the header.
+ * the runtime sources compiled for this model with the C compiler of the
+ * target (cc, or <triple>-gcc for --target), and the link into lib<name>.so,
+ * or for a static library a partial link whose non-API symbols are made
+ * local, archived into lib<name>.a; plus the header.
  *
  * Every output is written to a temporary file beside its destination and
  * renamed into place at the end, so a failure leaves no partial file;
@@ -119,7 +121,8 @@ static char *join(const char *dir, const char *name) {
     return p;
 }
 
-/* A private folder for intermediates; the list of files made in it. */
+/* A private folder for intermediates; the list of files made in it. Their
+ * names hold a '-', so they never clash with <name>.o of a model name. */
 typedef struct {
     char dir[4096];
     char *files[64];
@@ -178,25 +181,46 @@ static ocrs_status run_tool(char *const *argv, const char *what, const char *log
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1, out[0] ? ":\n" : "", out);
 }
 
+/* <folder of this executable>/../share/ocrslim/runtime, where `cmake
+ * --install` puts the runtime beside bin/ocrslimc, whatever the prefix. */
+static char *installed_runtime_dir(void) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash) return NULL;
+    *slash = 0;
+    return join(exe, "../share/ocrslim/runtime");
+}
+
 /* The folder holding runtime/api.c: $OCRS_RUNTIME_DIR when set, else the
- * source tree this compiler was built from, else the install prefix. */
-static ocrs_status find_runtime(const char **dir_out, ocrs_diag *diag) {
+ * install layout around this executable, else the source tree this compiler
+ * was built from. Returns a malloc'ed path. */
+ocrs_status ocrs_runtime_dir(char **dir_out, ocrs_diag *diag) {
     const char *env = getenv("OCRS_RUNTIME_DIR");
-    const char *cands[] = {env && env[0] ? env : NULL, OCRS_RUNTIME_SOURCE_DIR, OCRS_RUNTIME_INSTALL_DIR};
+    char *installed = installed_runtime_dir();
+    const char *cands[] = {env && env[0] ? env : NULL, installed, OCRS_RUNTIME_SOURCE_DIR};
+    ocrs_status st = ocrs_fail(diag, OCRS_ERR_IO,
+                               "code generation: runtime sources not found in '%s' or '%s'; set OCRS_RUNTIME_DIR",
+                               installed ? installed : "<prefix>/share/ocrslim/runtime", OCRS_RUNTIME_SOURCE_DIR);
     for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
         if (!cands[i]) continue;
         char *api = join(cands[i], "api.c");
         bool ok = api && access(api, R_OK) == 0;
         free(api);
         if (ok) {
-            *dir_out = cands[i];
-            return OCRS_OK;
+            *dir_out = strdup(cands[i]);
+            st = *dir_out ? OCRS_OK : ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+            break;
         }
-        if (i == 0)
-            return ocrs_fail(diag, OCRS_ERR_IO, "code generation: OCRS_RUNTIME_DIR='%s' holds no api.c", env);
+        if (i == 0) {
+            st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: OCRS_RUNTIME_DIR='%s' holds no api.c", env);
+            break;
+        }
     }
-    return ocrs_fail(diag, OCRS_ERR_IO, "code generation: runtime sources not found in '%s' or '%s'; set OCRS_RUNTIME_DIR",
-                     OCRS_RUNTIME_SOURCE_DIR, OCRS_RUNTIME_INSTALL_DIR);
+    free(installed);
+    return st;
 }
 
 static int is_c_source(const struct dirent *d) {
@@ -240,8 +264,8 @@ enum { MAX_RUNTIME_SOURCES = 32 };
  * folder; objs gets their paths. */
 static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, const ocrs_codegen_opts *opts,
                                    char **objs, int *nobjs, ocrs_diag *diag) {
-    const char *rtdir = NULL;
-    ocrs_status st = find_runtime(&rtdir, diag);
+    char *rtdir = NULL;
+    ocrs_status st = ocrs_runtime_dir(&rtdir, diag);
     if (st) return st;
     struct dirent **srcs = NULL;
     int nsrc = scandir(rtdir, &srcs, is_c_source, alphasort);
@@ -254,7 +278,7 @@ static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, 
     *nobjs = 0;
     for (int i = 0; !st && i < nsrc; i++) {
         char oname[32];
-        snprintf(oname, sizeof oname, "rt%d.o", i);
+        snprintf(oname, sizeof oname, "runtime-%d.o", i);
         char *src = join(rtdir, srcs[i]->d_name), *o = scratch_file(s, oname);
         /* Hidden by default: only what api.c marks OCRS_API is exported. */
         char *argv[] = {(char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix, incl, "-c", src, "-o",
@@ -266,42 +290,100 @@ static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, 
     }
     for (int i = 0; i < nsrc; i++) free(srcs[i]);
     free(srcs);
+    free(rtdir);
     return st;
 }
 
-/* The object, the runtime compiled for this model, the link into a
- * temporary beside the library, the header; then both renamed into place. */
+/* The C compiler of the target: --cc, else <triple>-gcc for --target
+ * (Debian's cross compilers are named so), else cc. */
+static void target_cc(const ocrs_codegen_opts *opts, char *buf, size_t size) {
+    if (opts->cc && opts->cc[0]) snprintf(buf, size, "%s", opts->cc);
+    else if (opts->triple) snprintf(buf, size, "%s-gcc", opts->triple);
+    else snprintf(buf, size, "cc");
+}
+
+/* The binutils program that goes with cc: <prefix>ar for <prefix>gcc or
+ * <prefix>cc (aarch64-linux-gnu-gcc -> aarch64-linux-gnu-ar), else plain. */
+static void binutil(const char *cc, const char *tool, char *buf, size_t size) {
+    const char *base = strrchr(cc, '/') ? strrchr(cc, '/') + 1 : cc;
+    const char *dash = strrchr(base, '-');
+    bool prefixed = dash && (strcmp(dash, "-gcc") == 0 || strcmp(dash, "-cc") == 0);
+    int keep = prefixed ? (int)(dash + 1 - cc) : 0;
+    snprintf(buf, size, "%.*s%s", keep, cc, tool);
+}
+
+/* lib<name>.so: the object and the runtime objects linked with cc. */
+static ocrs_status link_shared(const char *cc, const char *log, char *obj, char **objs, int nobjs, const char *out,
+                               const ocrs_codegen_opts *opts, ocrs_diag *diag) {
+    char soname[128];
+    snprintf(soname, sizeof soname, "-Wl,-soname,lib%s.so", opts->name);
+    char *argv[MAX_RUNTIME_SOURCES + 16];
+    int n = 0;
+    char *head[] = {(char *)cc, "-shared", "-o", (char *)out, soname, obj};
+    /* -z defs: an unresolved symbol fails here, not when a user loads the
+     * library; --as-needed keeps only the libraries really used. */
+    char *tail[] = {"-Wl,-z,defs", "-Wl,-z,noexecstack", "-Wl,--as-needed", "-lm", "-lpthread", NULL};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) argv[n++] = head[i];
+    for (int i = 0; i < nobjs; i++) argv[n++] = objs[i];
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) argv[n++] = tail[i];
+    return run_tool(argv, "linking", log, opts->verbose, diag);
+}
+
+/* lib<name>.a holding one object <name>.o: the object and the runtime
+ * objects partially linked, then every hidden symbol made local. Hidden
+ * visibility alone does not stop two archives' global symbols from
+ * clashing in a static link; local symbols cannot, so only the API
+ * (<name>_create ...) stays global. */
+static ocrs_status archive_static(scratch *s, const char *cc, const char *log, char *obj, char **objs, int nobjs,
+                                  const char *out, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
+    char oname[128], objcopy[4200], ar[4200];
+    snprintf(oname, sizeof oname, "%s.o", opts->name);
+    char *whole = scratch_file(s, oname);
+    if (!whole) return ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+    char *argv[MAX_RUNTIME_SOURCES + 16];
+    int n = 0;
+    char *head[] = {(char *)cc, "-r", "-nostdlib", "-o", whole, obj};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) argv[n++] = head[i];
+    for (int i = 0; i < nobjs; i++) argv[n++] = objs[i];
+    argv[n] = NULL;
+    ocrs_status st = run_tool(argv, "partial link", log, opts->verbose, diag);
+    binutil(cc, "objcopy", objcopy, sizeof objcopy);
+    char *localize[] = {objcopy, "--localize-hidden", whole, NULL};
+    if (!st) st = run_tool(localize, "localizing hidden symbols", log, opts->verbose, diag);
+    /* ar adds to an existing archive, so the (empty) temporary goes first;
+     * D: zero timestamps, uids and modes, for byte-identical archives. */
+    if (!st && unlink(out) != 0) st = io_error(diag, "replace", out);
+    binutil(cc, "ar", ar, sizeof ar);
+    char *archive[] = {ar, "rcsD", (char *)out, whole, NULL};
+    if (!st) st = run_tool(archive, "archiving", log, opts->verbose, diag);
+    return st;
+}
+
+/* The object, the runtime compiled for this model, the link (or archive)
+ * into a temporary beside the library, the header; then both renamed into
+ * place. */
 static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, const cg_plan *p,
                                  size_t weight_bytes, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
-    const char *cc = opts->cc && opts->cc[0] ? opts->cc : "cc";
+    char cc[4096];
+    target_cc(opts, cc, sizeof cc);
     scratch s;
     ocrs_status st = scratch_open(&s, diag);
     if (st) return st;
-    char *so_tmp = NULL, *h_tmp = NULL, *header = NULL, *objs[MAX_RUNTIME_SOURCES];
-    char *log = scratch_file(&s, "cc.log"), *obj = scratch_file(&s, "model.o");
+    char *lib_tmp = NULL, *h_tmp = NULL, *header = NULL, *objs[MAX_RUNTIME_SOURCES];
+    char *log = scratch_file(&s, "cc.log"), *obj = scratch_file(&s, "llvm-model.o");
     int nobjs = 0;
     if (!log || !obj) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
     if (!st) st = emit_object(m, tm, obj, LLVMObjectFile, diag);
     double t0 = now_ms();
     if (!st) st = compile_runtime(&s, cc, log, opts, objs, &nobjs, diag);
     if (!st) {
-        so_tmp = temp_beside(opts->output);
-        if (!so_tmp) st = io_error(diag, "create a file beside", opts->output);
+        lib_tmp = temp_beside(opts->output);
+        if (!lib_tmp) st = io_error(diag, "create a file beside", opts->output);
     }
-    if (!st) {
-        char soname[128];
-        snprintf(soname, sizeof soname, "-Wl,-soname,lib%s.so", opts->name);
-        char *argv[MAX_RUNTIME_SOURCES + 16];
-        int n = 0;
-        char *head[] = {(char *)cc, "-shared", "-o", so_tmp, soname, obj};
-        /* -z defs: an unresolved symbol fails here, not when a user loads the
-         * library; --as-needed keeps only the libraries really used. */
-        char *tail[] = {"-Wl,-z,defs", "-Wl,-z,noexecstack", "-Wl,--as-needed", "-lm", "-lpthread", NULL};
-        for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) argv[n++] = head[i];
-        for (int i = 0; i < nobjs; i++) argv[n++] = objs[i];
-        for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) argv[n++] = tail[i];
-        st = run_tool(argv, "linking", log, opts->verbose, diag);
-    }
+    if (!st && opts->emit == OCRS_EMIT_STATICLIB)
+        st = archive_static(&s, cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
+    else if (!st)
+        st = link_shared(cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
     if (!st && opts->verbose) fprintf(stderr, "codegen: runtime compiled and linked (%.0f ms)\n", now_ms() - t0);
     if (!st) {
         header = header_path(opts);
@@ -309,13 +391,13 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
         if (!h_tmp) st = io_error(diag, "create a file beside", header ? header : "the header");
     }
     if (!st) st = cg_write_header(g, p, opts->name, h_tmp, weight_bytes, diag);
-    if (!st) st = commit(so_tmp, opts->output, 0755, diag);
+    if (!st) st = commit(lib_tmp, opts->output, opts->emit == OCRS_EMIT_STATICLIB ? 0644 : 0755, diag);
     if (!st) st = commit(h_tmp, header, 0644, diag);
     if (st) {
-        if (so_tmp) unlink(so_tmp);
+        if (lib_tmp) unlink(lib_tmp);
         if (h_tmp) unlink(h_tmp);
     }
-    free(so_tmp);
+    free(lib_tmp);
     free(h_tmp);
     free(header);
     scratch_close(&s);
@@ -326,7 +408,7 @@ ocrs_status cg_write_outputs(cg_module *m, cg_target tm, const ir_graph *g, cons
                              const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     double t0 = now_ms();
     ocrs_status st;
-    if (opts->emit == OCRS_EMIT_LIB) {
+    if (opts->emit == OCRS_EMIT_LIB || opts->emit == OCRS_EMIT_STATICLIB) {
         st = build_library(m, tm, g, p, weight_bytes, opts, diag);
     } else {
         char *tmp = temp_beside(opts->output);

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "codegen.h"
+#include "depfile.h"
 #include "frontend.h"
 #include "pipeline.h"
 
@@ -15,17 +17,31 @@ static void usage(FILE *out) {
             "usage: ocrslimc MODEL.onnx -o OUTPUT [options]\n"
             "\n"
             "Compiles an ONNX text detector into a self-contained native library\n"
-            "(lib<name>.so plus <name>.h) specialised for its weights and shapes.\n"
+            "(lib<name>.so or lib<name>.a, plus <name>.h) specialised for its weights\n"
+            "and shapes.\n"
             "\n"
             "options:\n"
-            "  -o, --output FILE     output path (lib<name>.so, or the file --emit names)\n"
+            "  -o, --output FILE     output path (lib<name>.so, lib<name>.a, or the file\n"
+            "                        --emit names)\n"
             "      --name NAME       symbol prefix of the generated API (default: from\n"
             "                        the output file, libdet.so -> det)\n"
-            "      --emit KIND       lib (default), ir (the IR after the canonical passes),\n"
-            "                        llvm (LLVM IR), asm, obj\n"
-            "      --target TRIPLE   target triple (default: this machine)\n"
-            "      --cpu NAME        target CPU (default: this machine's)\n"
-            "      --cc PROGRAM      C compiler used to build the runtime and link (default: cc)\n"
+            "      --emit KIND       lib (shared library), staticlib (lib<name>.a, only the\n"
+            "                        API symbols global; the default for an output ending\n"
+            "                        in .a, lib otherwise), ir (the IR after the canonical\n"
+            "                        passes), llvm (LLVM IR), asm, obj\n"
+            "      --target TRIPLE   target triple, e.g. aarch64-linux-gnu (default: this\n"
+            "                        machine)\n"
+            "      --cpu NAME        target CPU (default: this machine's; generic with\n"
+            "                        --target)\n"
+            "      --cc PROGRAM      C compiler used to build the runtime and link (default:\n"
+            "                        TRIPLE-gcc with --target, else cc); a static library\n"
+            "                        also uses the matching ar and objcopy (PREFIX-ar for\n"
+            "                        PREFIX-gcc)\n"
+            "      --depfile FILE    also write a Makefile-syntax dependency file for the\n"
+            "                        output: the model, its external data, the config, the\n"
+            "                        runtime sources and ocrslimc\n"
+            "      --config FILE     compilation config (YAML); no settings are defined\n"
+            "                        yet, so it is only recorded in the depfile\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -102,17 +118,19 @@ static int write_ir(const ir_graph *g, const char *path) {
 }
 
 int main(int argc, char **argv) {
-    enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION };
+    enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
         {"cpu", required_argument, 0, O_CPU},      {"cc", required_argument, 0, O_CC},
+        {"depfile", required_argument, 0, O_DEPFILE}, {"config", required_argument, 0, O_CONFIG},
         {"dump-after", required_argument, 0, O_DUMP_AFTER},
         {"verify-each", no_argument, 0, O_VERIFY_EACH},
         {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION},    {0, 0, 0, 0},
     };
-    const char *output = NULL, *name = NULL, *emit = "lib", *target = NULL, *cpu = NULL, *cc = NULL;
+    const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
+    const char *depfile = NULL, *config = NULL;
     ocrs_pipeline_opts popts = {.dump_to = stderr};
     int verbose = 0, c;
     while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
@@ -123,6 +141,8 @@ int main(int argc, char **argv) {
         case O_TARGET: target = optarg; break;
         case O_CPU: cpu = optarg; break;
         case O_CC: cc = optarg; break;
+        case O_DEPFILE: depfile = optarg; break;
+        case O_CONFIG: config = optarg; break;
         case O_DUMP_AFTER: popts.dump_after = optarg; break;
         case O_VERIFY_EACH: popts.verify_each = true; break;
         case 'v': verbose++; break;
@@ -136,18 +156,27 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *model = argv[optind];
+    if (!emit) { /* from the output's name: lib<name>.a is a static library */
+        size_t n = output ? strlen(output) : 0;
+        emit = n > 2 && strcmp(output + n - 2, ".a") == 0 ? "staticlib" : "lib";
+    }
     static const struct { const char *s; ocrs_emit_kind k; } kinds[] = {
-        {"lib", OCRS_EMIT_LIB}, {"llvm", OCRS_EMIT_LLVM}, {"asm", OCRS_EMIT_ASM}, {"obj", OCRS_EMIT_OBJ}};
+        {"lib", OCRS_EMIT_LIB}, {"staticlib", OCRS_EMIT_STATICLIB}, {"llvm", OCRS_EMIT_LLVM},
+        {"asm", OCRS_EMIT_ASM}, {"obj", OCRS_EMIT_OBJ}};
     int kind = -1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(emit, kinds[i].s) == 0) kind = (int)kinds[i].k;
     bool emit_ir = strcmp(emit, "ir") == 0;
     if (kind < 0 && !emit_ir) {
-        fprintf(stderr, "ocrslimc: --emit takes lib, ir, llvm, asm or obj, not '%s'\n", emit);
+        fprintf(stderr, "ocrslimc: --emit takes lib, staticlib, ir, llvm, asm or obj, not '%s'\n", emit);
         return 2;
     }
-    if (!output && !emit_ir) {
+    if (!output && (!emit_ir || depfile)) {
         fprintf(stderr, "ocrslimc: no output file (-o); try --help\n");
+        return 2;
+    }
+    if (config && access(config, R_OK) != 0) {
+        fprintf(stderr, "ocrslimc: --config: cannot read '%s'\n", config);
         return 2;
     }
     if (popts.dump_after && !ocrs_is_pass_name(popts.dump_after)) {
@@ -195,6 +224,10 @@ int main(int argc, char **argv) {
         } else if (verbose) {
             fprintf(stderr, "ocrslimc: code generation (%.0f ms); total %.0f ms\n", now_ms() - t2, now_ms() - t0);
         }
+    }
+    if (rc == 0 && depfile && (st = ocrs_write_depfile(depfile, output, g, config, &diag))) {
+        fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+        rc = 1;
     }
     ir_graph_free(g);
     free(derived);

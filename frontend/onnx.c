@@ -194,6 +194,10 @@ static ocrs_status import_tensor(importer *im, const Onnx__TensorProto *t, const
         char *real = NULL;
         st = external_path(im, name, loc, &real);
         if (st) return st;
+        if (!ir_add_data_file(im->g, real)) {
+            free(real);
+            return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+        }
         st = read_file(real, "external tensor data", &ext, &raw_size, (size_t)offset, length, im->diag);
         free(real);
         if (st) return st;

@@ -128,6 +128,16 @@ static bool grow(ocrs_arena *a, void **arr, uint32_t *cap, uint32_t count, size_
     return true;
 }
 
+bool ir_add_data_file(ir_graph *g, const char *path) {
+    for (uint32_t i = 0; i < g->ndata_files; i++)
+        if (strcmp(g->data_files[i], path) == 0) return true;
+    if (!grow(g->arena, (void **)&g->data_files, &g->cap_data_files, g->ndata_files, sizeof(char *))) return false;
+    const char *copy = ocrs_arena_strdup(g->arena, path);
+    if (!copy) return false;
+    g->data_files[g->ndata_files++] = copy;
+    return true;
+}
+
 ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, const ir_dim *dims) {
     OCRS_ASSERT(rank >= 0 && rank <= IR_MAX_RANK);
     if (!grow(g->arena, (void **)&g->values, &g->cap_values, g->nvalues, sizeof(ir_value))) return IR_NONE;

@@ -123,6 +123,8 @@ typedef struct ocrs_arena ocrs_arena;
 typedef struct {
     ocrs_arena *arena;
     const char *source;  /* model file, for messages */
+    const char **data_files; /* external data files read, resolved, once each */
+    uint32_t ndata_files, cap_data_files;
     int64_t opset;
     ir_value *values;
     uint32_t nvalues, cap_values;
@@ -149,6 +151,9 @@ ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, cons
 ir_id ir_add_weight(ir_graph *g, const char *name, ir_dtype dtype, int rank, const int64_t *dims, const void *data);
 ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, const ir_id *inputs, ir_id output);
 ir_id ir_find_value(const ir_graph *g, const char *name);
+/* Records an external data file the graph was read from (for dependency
+ * lists); a path already recorded is ignored. false when out of memory. */
+bool ir_add_data_file(ir_graph *g, const char *path);
 
 /* Removes dead nodes and every value no live node, input or output uses;
  * renumbers ids. Invalidates all ids held by the caller. */

@@ -1,8 +1,9 @@
 /* check_golden: runs a generated library on the golden input and compares
  * its output with an ONNX Runtime golden (tests/golden, made by
- * scripts/make_goldens.mjs), reporting the max abs error.
+ * scripts/make_goldens.mjs), or with another library's output, reporting
+ * the max abs error; OUTPUT.f32, if given, receives this library's output.
  *
- *   check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS]
+ *   check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS [OUTPUT.f32]]
  */
 #include <dlfcn.h>
 #include <math.h>
@@ -28,7 +29,7 @@ static void *must_sym(void *lib, const char *name, const char *suffix) {
 
 int main(int argc, char **argv) {
     if (argc < 8) {
-        fprintf(stderr, "usage: check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS]\n");
+        fprintf(stderr, "usage: check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS [OUTPUT.f32]]\n");
         return 2;
     }
     const char *libpath = argv[1], *name = argv[2], *golden = argv[3];
@@ -65,6 +66,15 @@ int main(int argc, char **argv) {
     if (st) {
         fprintf(stderr, "check_golden: library returned status %d\n", st);
         return 1;
+    }
+    if (argc > 9) {
+        FILE *o = fopen(argv[9], "wb");
+        bool ok = o && fwrite(out, sizeof(float), n, o) == n;
+        if (o) ok &= fclose(o) == 0;
+        if (!ok) {
+            fprintf(stderr, "check_golden: cannot write %s\n", argv[9]);
+            return 1;
+        }
     }
     double maxerr = 0;
     size_t at = 0;

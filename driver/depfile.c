@@ -1,0 +1,99 @@
+/* Makefile-syntax dependency file: one rule naming the output and every
+ * file its bytes depend on, so a build system reruns ocrslimc when the
+ * model, its external data, the config, the runtime sources or ocrslimc
+ * itself change. Paths are absolute: build systems compare them with
+ * their own absolute paths. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codegen.h"
+#include "depfile.h"
+
+/* One path, escaped for Makefile syntax (also what Ninja's parser reads). */
+static void put_path(FILE *f, const char *p) {
+    for (; *p; p++) {
+        if (*p == ' ' || *p == '#') fputc('\\', f);
+        if (*p == '$') fputc('$', f);
+        fputc(*p, f);
+    }
+}
+
+static void put_dep(FILE *f, const char *p) {
+    fputs(" \\\n  ", f);
+    put_path(f, p);
+}
+
+/* A dependency given on the command line, made absolute; false if missing. */
+static bool put_real(FILE *f, const char *p) {
+    char *real = realpath(p, NULL);
+    if (!real) return false;
+    put_dep(f, real);
+    free(real);
+    return true;
+}
+
+static int is_runtime_file(const struct dirent *d) { return d->d_name[0] != '.'; }
+
+static ocrs_status put_runtime(FILE *f, ocrs_diag *diag) {
+    char *dir = NULL;
+    ocrs_status st = ocrs_runtime_dir(&dir, diag);
+    if (st) return st;
+    char *real = realpath(dir, NULL);
+    struct dirent **ents = NULL;
+    int n = real ? scandir(real, &ents, is_runtime_file, alphasort) : -1;
+    if (n < 0) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot list runtime folder '%s'", dir);
+    for (int i = 0; i < n; i++) {
+        fputs(" \\\n  ", f);
+        put_path(f, real);
+        fputc('/', f);
+        put_path(f, ents[i]->d_name);
+        free(ents[i]);
+    }
+    free(ents);
+    free(real);
+    free(dir);
+    return st;
+}
+
+ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_graph *g, const char *config,
+                               ocrs_diag *diag) {
+    size_t n = strlen(path) + 16;
+    char *tmp = malloc(n);
+    if (!tmp) return ocrs_fail(diag, OCRS_ERR_NOMEM, "depfile: out of memory");
+    snprintf(tmp, n, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        ocrs_status st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
+        if (fd >= 0) close(fd), unlink(tmp);
+        free(tmp);
+        return st;
+    }
+    put_path(f, target);
+    fputc(':', f);
+    ocrs_status st = OCRS_OK;
+    if (!put_real(f, g->source)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", g->source);
+    for (uint32_t i = 0; !st && i < g->ndata_files; i++) put_dep(f, g->data_files[i]);
+    if (!st && config && !put_real(f, config)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", config);
+    if (!st) st = put_runtime(f, diag);
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (!st && len > 0) {
+        exe[len] = 0;
+        put_dep(f, exe);
+    }
+    fputc('\n', f);
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok &= fclose(f) == 0;
+    if (!st && !ok) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
+    if (!st && rename(tmp, path) != 0)
+        st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
+    if (st) unlink(tmp);
+    free(tmp);
+    return st;
+}
