@@ -114,7 +114,7 @@ static void emit_any_conv(cg_fn *f, bool transpose) {
 
     cg_loop ln, lo, lb, li, lky, lkx, lp;
     LLVMValueRef n = cg_for(f, &ln, cg_i64(f, 0), cg_dim(f, x->dims[0]), "n");
-    LLVMValueRef oc = cg_for(f, &lo, cg_i64(f, 0), cg_i64(f, s.cout), "oc");
+    LLVMValueRef oc = cg_for_shared(f, &lo, cg_i64(f, 0), cg_i64(f, s.cout), "oc");
     LLVMValueRef grp = LLVMBuildUDiv(f->b, oc, cg_i64(f, s.mpg), "");
     LLVMValueRef ocg = cg_sub(f, oc, cg_muli(f, grp, s.mpg));
     LLVMValueRef ybase = cg_mul(f, cg_add(f, cg_muli(f, n, s.cout), oc), oplane);

@@ -24,6 +24,13 @@ void cg_end(cg_fn *f, cg_loop *l) {
     LLVMPositionBuilderAtEnd(f->b, l->exit);
 }
 
+LLVMValueRef cg_for_shared(cg_fn *f, cg_loop *l, LLVMValueRef begin, LLVMValueRef end, const char *name) {
+    LLVMValueRef n = cg_sub(f, end, begin);
+    LLVMValueRef lo = LLVMBuildSDiv(f->b, cg_mul(f, n, f->tid), f->nthreads, "");
+    LLVMValueRef hi = LLVMBuildSDiv(f->b, cg_mul(f, n, cg_addi(f, f->tid, 1)), f->nthreads, "");
+    return cg_for(f, l, cg_add(f, begin, lo), cg_add(f, begin, hi), name);
+}
+
 LLVMValueRef cg_i64(cg_fn *f, int64_t v) { return LLVMConstInt(f->m->i64, (unsigned long long)v, 1); }
 LLVMValueRef cg_f32(cg_fn *f, double v) { return LLVMConstReal(f->m->f32, v); }
 

@@ -10,7 +10,7 @@ void emit_global_avg_pool(cg_fn *f) {
     LLVMValueRef hw = cg_extent(f, x, 2, 4);
     LLVMValueRef acc = cg_alloca(f, f64, "sum");
     cg_loop lp, li;
-    LLVMValueRef p = cg_for(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
+    LLVMValueRef p = cg_for_shared(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
     LLVMBuildStore(b, LLVMConstReal(f64, 0), acc);
     LLVMValueRef base = cg_mul(f, p, hw);
     LLVMValueRef i = cg_for(f, &li, cg_i64(f, 0), hw, "i");
@@ -77,7 +77,7 @@ void emit_resize(cg_fn *f) {
     LLVMValueRef ih = cg_dim(f, x->dims[2]), iw = cg_dim(f, x->dims[3]);
     LLVMValueRef oh = cg_dim(f, y->dims[2]), ow = cg_dim(f, y->dims[3]);
     cg_loop lp, ly, lx;
-    LLVMValueRef p = cg_for(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
+    LLVMValueRef p = cg_for_shared(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
     LLVMValueRef oy = cg_for(f, &ly, cg_i64(f, 0), oh, "oy");
     LLVMValueRef iy = resize_source(f, a->scale[0], oy, ih, oh);
     LLVMValueRef xrow = cg_mul(f, cg_add(f, cg_mul(f, p, ih), iy), iw);
