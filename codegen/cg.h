@@ -89,7 +89,10 @@ LLVMValueRef cg_load(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
 void cg_store(cg_fn *f, LLVMValueRef val, LLVMValueRef base, LLVMValueRef index);
 /* Calls an overloaded float intrinsic such as "llvm.maxnum". */
 LLVMValueRef cg_intrinsic(cg_fn *f, const char *name, LLVMTypeRef type, LLVMValueRef *args, unsigned nargs);
-/* y = act(x), with exactly ir_act_apply's formulas. */
+/* A float constant of type (float or vector of float: splat). */
+LLVMValueRef cg_fconst(LLVMTypeRef type, double v);
+/* y = act(x) for a float or vector of floats, with exactly ir_act_apply's
+ * formulas. */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
 
 static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
@@ -98,7 +101,7 @@ static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
 static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->values[f->node->output]; }
 
 /* ---- emitters, one per op family ------------------------------------------ */
-void emit_conv(cg_fn *f);           /* conv.c */
+void emit_conv(cg_fn *f);           /* conv_tile.c */
 void emit_conv_transpose(cg_fn *f); /* conv.c */
 void emit_batchnorm(cg_fn *f);      /* elementwise.c */
 void emit_unary(cg_fn *f);          /* elementwise.c: activations, Identity */

@@ -161,5 +161,4 @@ static void emit_any_conv(cg_fn *f, bool transpose) {
     cg_end(f, &ln);
 }
 
-void emit_conv(cg_fn *f) { emit_any_conv(f, false); }
 void emit_conv_transpose(cg_fn *f) { emit_any_conv(f, true); }
