@@ -103,6 +103,10 @@ static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->value
 /* ---- emitters, one per op family ------------------------------------------ */
 void emit_conv(cg_fn *f);           /* conv_tile.c */
 void emit_conv_transpose(cg_fn *f); /* conv.c */
+/* ConvTranspose with kernel = stride (kw <= 2), no pads, one group: a GEMM
+ * per tap scattered into the output (conv_tile.c). */
+bool cg_conv_transpose_is_scatter(const ir_node *n);
+void emit_conv_transpose_scatter(cg_fn *f);
 void emit_batchnorm(cg_fn *f);      /* elementwise.c */
 void emit_unary(cg_fn *f);          /* elementwise.c: activations, Identity */
 void emit_binary(cg_fn *f);         /* elementwise.c */

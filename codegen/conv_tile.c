@@ -258,3 +258,128 @@ void emit_conv(cg_fn *f) {
     LLVMPositionBuilderAtEnd(b, join);
     cg_end(f, &li);
 }
+
+/* ---- ConvTranspose with kernel = stride ---------------------------------------------
+ * Each input pixel scatters a kh x kw patch that no other pixel touches:
+ * output row iy*kh + ky, columns ix*kw + kx, is a 1x1 conv of input row iy
+ * with the weights of tap (ky, kx). A tile holds, for mr output channels and
+ * nv input vectors, one accumulator per kx; with kw = 2 the two are
+ * interleaved into 2 * nv consecutive output vectors. */
+
+bool cg_conv_transpose_is_scatter(const ir_node *n) {
+    const ir_attrs *a = &n->attrs;
+    return a->group == 1 && a->kernel[0] == a->stride[0] && a->kernel[1] == a->stride[1] &&
+           (a->kernel[1] == 1 || a->kernel[1] == 2) && a->dilation[0] == 1 && a->dilation[1] == 1 && !a->pad[0] &&
+           !a->pad[1] && !a->pad[2] && !a->pad[3] && !a->output_padding[0] && !a->output_padding[1];
+}
+
+/* Output channels [oc0, oc0 + mr), output row iy*kh + ky, input pixels
+ * [ix0, ix0 + nv * vw) of row iy. */
+static void emit_scatter_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValueRef n, LLVMValueRef oc0,
+                              LLVMValueRef iy, LLVMValueRef ky, LLVMValueRef ix0) {
+    LLVMBuilderRef b = f->b;
+    int64_t nv = t->nv, kw = t->kw;
+    LLVMValueRef acc[6 * 2 * MAX_NV];
+    OCRS_ASSERT(mr * kw * nv <= 6 * 2 * MAX_NV);
+    LLVMValueRef bias = f->node->ninputs > 2 ? f->in[2] : NULL;
+    for (int64_t r = 0; r < mr; r++) {
+        LLVMValueRef init = bias ? splat(f, t->vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->vt);
+        for (int64_t k = 0; k < kw * nv; k++) {
+            acc[r * kw * nv + k] = cg_alloca(f, t->vt, "acc");
+            LLVMBuildStore(b, init, acc[r * kw * nv + k]);
+        }
+    }
+    cg_loop li;
+    LLVMValueRef ic = cg_for(f, &li, cg_i64(f, 0), cg_i64(f, t->cin), "ic");
+    LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), ic), t->ih), iy), t->iw);
+    LLVMValueRef x[MAX_NV];
+    for (int64_t v = 0; v < nv; v++) x[v] = load_pixels(f, t, row, cg_addi(f, ix0, v * t->vw), safe);
+    /* W[ic][oc][ky][kx] */
+    LLVMValueRef wrow = cg_muli(f, cg_add(f, cg_muli(f, cg_add(f, cg_muli(f, ic, t->cout), oc0), t->kh), ky), kw);
+    for (int64_t r = 0; r < mr; r++)
+        for (int64_t kx = 0; kx < kw; kx++) {
+            LLVMValueRef w = splat(f, t->vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->kh * kw + kx)));
+            for (int64_t v = 0; v < nv; v++) {
+                LLVMValueRef *slot = &acc[(r * kw + kx) * nv + v];
+                LLVMValueRef args[3] = {w, x[v], LLVMBuildLoad2(b, t->vt, *slot, "")};
+                LLVMBuildStore(b, cg_intrinsic(f, "llvm.fmuladd", t->vt, args, 3), *slot);
+            }
+        }
+    cg_end(f, &li);
+    LLVMValueRef oy = cg_add(f, cg_muli(f, iy, t->kh), ky), ox0 = cg_muli(f, ix0, kw);
+    for (int64_t r = 0; r < mr; r++) {
+        LLVMValueRef orow =
+            cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cout), cg_addi(f, oc0, r)), t->oh), oy), t->ow);
+        for (int64_t v = 0; v < nv; v++) {
+            LLVMValueRef y[2];
+            for (int64_t kx = 0; kx < kw; kx++)
+                y[kx] = cg_act(f, f->node->attrs.act, LLVMBuildLoad2(b, t->vt, acc[(r * kw + kx) * nv + v], ""));
+            for (int64_t h = 0; h < kw; h++) {
+                /* kw = 2: lanes h*vw/2 .. of y[0] and y[1], alternating. */
+                LLVMValueRef out = y[0];
+                if (kw == 2) {
+                    LLVMValueRef sel[MAX_LANES];
+                    LLVMTypeRef i32 = LLVMInt32TypeInContext(f->m->ctx);
+                    for (int64_t j = 0; j < t->vw; j++)
+                        sel[j] = LLVMConstInt(i32, (unsigned long long)(h * t->vw / 2 + j / 2 + (j % 2) * t->vw), 0);
+                    out = LLVMBuildShuffleVector(b, y[0], y[1], LLVMConstVector(sel, (unsigned)t->vw), "");
+                }
+                LLVMValueRef col = cg_addi(f, ox0, (v * kw + h) * t->vw);
+                vstore(f, t, out, elem_ptr(f, f->out, cg_add(f, orow, col)),
+                       safe ? lane_mask(f, t, col, 0, 1, t->ow) : NULL);
+            }
+        }
+    }
+}
+
+void emit_conv_transpose_scatter(cg_fn *f) {
+    const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f);
+    const ir_attrs *a = &f->node->attrs;
+    const cg_target_desc *td = &f->m->target;
+    OCRS_ASSERT(cg_conv_transpose_is_scatter(f->node));
+    tconv t = {.vw = td->vector_floats, .cin = x->dims[1].q, .cout = y->dims[1].q, .group = 1, .kh = a->kernel[0],
+               .kw = a->kernel[1], .sh = 1, .sw = 1, .dh = 1, .dw = 1};
+    int64_t mr_max = td->vector_regs >= 32 ? 6 : 3;
+    t.mr = t.cout < mr_max ? t.cout : mr_max;
+    t.nv = (td->vector_regs - 2) / (t.mr * t.kw + 1);
+    int64_t iw_ref = ref_extent(x->dims[3]);
+    if (t.nv > MAX_NV) t.nv = MAX_NV;
+    if (t.nv > (iw_ref + t.vw - 1) / t.vw) t.nv = (iw_ref + t.vw - 1) / t.vw;
+    if (t.nv < 1) t.nv = 1;
+    t.vt = LLVMVectorType(f->m->f32, (unsigned)t.vw);
+    t.it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t.vw);
+    t.ih = cg_dim(f, x->dims[2]);
+    t.iw = cg_dim(f, x->dims[3]);
+    t.oh = cg_dim(f, y->dims[2]);
+    t.ow = cg_dim(f, y->dims[3]);
+    int64_t span = t.nv * t.vw; /* input pixels per tile */
+    LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.iw, span - 1), cg_i64(f, span), "");
+    LLVMValueRef per_image = cg_mul(f, t.oh, nchunks); /* output rows x chunks */
+    cg_loop li, lb;
+    LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_mul(f, cg_dim(f, x->dims[0]), per_image), "tile");
+    LLVMValueRef n = LLVMBuildSDiv(f->b, item, per_image, "");
+    LLVMValueRef rem = cg_sub(f, item, cg_mul(f, n, per_image));
+    LLVMValueRef oy = LLVMBuildSDiv(f->b, rem, nchunks, "");
+    LLVMValueRef ix0 = cg_muli(f, cg_sub(f, rem, cg_mul(f, oy, nchunks)), span);
+    LLVMValueRef iy = LLVMBuildSDiv(f->b, oy, cg_i64(f, t.kh), "");
+    LLVMValueRef ky = cg_sub(f, oy, cg_muli(f, iy, t.kh));
+    LLVMBuilderRef b = f->b;
+    LLVMValueRef inside = LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ix0, span), t.iw, "");
+    LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "interior");
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "border");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    LLVMBuildCondBr(b, inside, fast, slow);
+    int64_t nfull = t.cout / t.mr, rest = t.cout % t.mr;
+    for (int safe = 0; safe < 2; safe++) {
+        LLVMPositionBuilderAtEnd(b, safe ? slow : fast);
+        if (nfull) {
+            LLVMValueRef blk = cg_for(f, &lb, cg_i64(f, 0), cg_i64(f, nfull), "blk");
+            emit_scatter_tile(f, &t, t.mr, safe, n, cg_muli(f, blk, t.mr), iy, ky, ix0);
+            cg_end(f, &lb);
+        }
+        if (rest) emit_scatter_tile(f, &t, rest, safe, n, cg_i64(f, nfull * t.mr), iy, ky, ix0);
+        LLVMBuildBr(b, join);
+    }
+    LLVMPositionBuilderAtEnd(b, join);
+    cg_end(f, &li);
+}

@@ -148,7 +148,10 @@ static void add_function_attrs(emitter *e, LLVMValueRef fn) {
 static void emit_body(cg_fn *f) {
     switch (f->node->op) {
     case IR_OP_Conv: emit_conv(f); break;
-    case IR_OP_ConvTranspose: emit_conv_transpose(f); break;
+    case IR_OP_ConvTranspose:
+        if (cg_conv_transpose_is_scatter(f->node)) emit_conv_transpose_scatter(f);
+        else emit_conv_transpose(f);
+        break;
     case IR_OP_BatchNormalization: emit_batchnorm(f); break;
     case IR_OP_Relu:
     case IR_OP_Clip:
