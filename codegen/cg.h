@@ -94,6 +94,8 @@ LLVMValueRef cg_fconst(LLVMTypeRef type, double v);
 /* y = act(x) for a float or vector of floats, with exactly ir_act_apply's
  * formulas. */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
+/* A conv's epilogue on x (float or vector): ir_conv_epilogue. */
+LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x);
 
 static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
     return f->node->inputs[i] == IR_NONE ? NULL : &f->g->values[f->node->inputs[i]];

@@ -150,10 +150,10 @@ static void emit_any_conv(cg_fn *f, bool transpose) {
     }
     cg_end(f, &li);
 
-    if (a->act.kind != IR_ACT_NONE) {
+    if (a->act.kind != IR_ACT_NONE || a->post.on) {
         LLVMValueRef j = cg_for(f, &lp, cg_i64(f, 0), count, "act");
         LLVMValueRef yi = cg_add(f, pbase, j);
-        cg_store(f, cg_act(f, a->act, cg_load(f, f->out, yi)), f->out, yi);
+        cg_store(f, cg_conv_epilogue(f, cg_load(f, f->out, yi)), f->out, yi);
         cg_end(f, &lp);
     }
     cg_end(f, &lb);

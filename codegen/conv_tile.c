@@ -165,7 +165,7 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
             cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cout), cg_addi(f, oc0, r)), t->oh), oy), t->ow);
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef col = cg_addi(f, ox0, v * t->vw);
-            LLVMValueRef y = cg_act(f, f->node->attrs.act, LLVMBuildLoad2(b, t->vt, acc[r * nv + v], ""));
+            LLVMValueRef y = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->vt, acc[r * nv + v], ""));
             vstore(f, t, y, elem_ptr(f, f->out, cg_add(f, orow, col)), safe ? lane_mask(f, t, col, 0, 1, t->ow) : NULL);
         }
     }
@@ -313,7 +313,7 @@ static void emit_scatter_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, L
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef y[2];
             for (int64_t kx = 0; kx < kw; kx++)
-                y[kx] = cg_act(f, f->node->attrs.act, LLVMBuildLoad2(b, t->vt, acc[(r * kw + kx) * nv + v], ""));
+                y[kx] = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->vt, acc[(r * kw + kx) * nv + v], ""));
             for (int64_t h = 0; h < kw; h++) {
                 /* kw = 2: lanes h*vw/2 .. of y[0] and y[1], alternating. */
                 LLVMValueRef out = y[0];

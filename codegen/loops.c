@@ -124,6 +124,15 @@ static LLVMValueRef fmin2(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
     return cg_intrinsic(f, "llvm.minnum", LLVMTypeOf(a), args, 2);
 }
 
+LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x) {
+    const ir_attrs *a = &f->node->attrs;
+    LLVMValueRef y = cg_act(f, a->act, x);
+    if (!a->post.on) return y;
+    /* Separate multiply and add, never contracted: ir_conv_epilogue rounds twice. */
+    y = LLVMBuildFMul(f->b, y, cg_fconst(LLVMTypeOf(y), a->post.scale), "");
+    return a->post.has_shift ? LLVMBuildFAdd(f->b, y, cg_fconst(LLVMTypeOf(y), a->post.shift), "") : y;
+}
+
 /* llvm.maxnum/minnum are C's fmaxf/fminf, so results match ir_act_apply
  * bit for bit (NaN included). */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {

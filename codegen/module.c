@@ -121,7 +121,8 @@ static char *layer_key(const ir_graph *g, const ir_node *n) {
             (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3], (long long)a->output_padding[0],
             (long long)a->output_padding[1], (long long)a->group, (int)a->act.kind, a->act.a, a->act.b, a->epsilon,
             (long long)a->axis);
-    fprintf(f, "|sc%a,%a|c%d|n%d", a->scale[0], a->scale[1], (int)a->coord, (int)a->nearest);
+    fprintf(f, "|sc%a,%a|c%d|n%d|aff%d,%a,%d,%a", a->scale[0], a->scale[1], (int)a->coord, (int)a->nearest,
+            (int)a->post.on, a->post.scale, (int)a->post.has_shift, a->post.shift);
     for (uint32_t j = 0; j < n->ninputs; j++) {
         if (n->inputs[j] == IR_NONE) fputs("|-", f);
         else print_dims(f, &g->values[n->inputs[j]]);

@@ -35,11 +35,11 @@ static ir_id pointwise(ir_graph *g, h_rng *r, ir_id x, int64_t c, int64_t m) {
 
 static void describe(char *buf, size_t n, const char *op, const ir_attrs *a, int64_t c, int64_t m) {
     snprintf(buf, n,
-             "%s c=%lld m=%lld k=%lldx%lld s=%lld,%lld d=%lld,%lld pad=%lld,%lld,%lld,%lld op=%lld,%lld g=%lld act=%s",
+             "%s c=%lld m=%lld k=%lldx%lld s=%lld,%lld d=%lld,%lld pad=%lld,%lld,%lld,%lld op=%lld,%lld g=%lld act=%s%s",
              op, (long long)c, (long long)m, (long long)a->kernel[0], (long long)a->kernel[1], (long long)a->stride[0],
              (long long)a->stride[1], (long long)a->dilation[0], (long long)a->dilation[1], (long long)a->pad[0],
              (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3], (long long)a->output_padding[0],
-             (long long)a->output_padding[1], (long long)a->group, ir_act_name(a->act.kind));
+             (long long)a->output_padding[1], (long long)a->group, ir_act_name(a->act.kind), a->post.on ? "+post" : "");
 }
 
 /* ---- Conv / ConvTranspose ------------------------------------------------------ */
@@ -61,6 +61,10 @@ static void conv_case(uint64_t seed, bool transpose) {
     for (int i = 0; i < 4; i++) a.pad[i] = h_int(&r, 0, 3);
     if (h_int(&r, 0, 4) == 0) memset(a.pad, 0, sizeof a.pad);
     a.act = random_act(&r);
+    if (h_int(&r, 0, 2) == 0) { /* fuse_affine_act's epilogue */
+        a.post.on = true, a.post.scale = h_float(&r, -2, 2);
+        a.post.has_shift = h_int(&r, 0, 1), a.post.shift = h_float(&r, -1, 1);
+    }
     ir_id x;
     ir_graph *g = h_graph(c, &x);
     ir_id w = transpose ? h_weight(g, &r, H_DIMS(c, per_out, a.kernel[0], a.kernel[1]), -1, 1)
