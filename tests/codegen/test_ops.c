@@ -81,12 +81,22 @@ static void conv_case(uint64_t seed, bool transpose) {
 
 /* Fixed shapes the random cases might miss: pointwise, depthwise 3x3 s2,
  * strided 1x1, a kernel wider than the padded input. */
-static void conv_fixed(void) {
-    static const struct {
-        int64_t c, m, group, k, s, pad;
-    } cases[] = {{4, 8, 1, 1, 1, 0}, {6, 6, 6, 3, 2, 1}, {3, 5, 1, 1, 2, 0}, {2, 2, 1, 7, 1, 3}, {8, 4, 4, 3, 1, 1}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        h_rng r = {1000 + i};
+typedef struct {
+    int64_t c, m, group, k, s, pad;
+} fixed_conv;
+
+/* The register-blocked kernels (conv_tile.c) at shapes the model has and
+ * around them: channel counts that are no multiple of the tile's channel
+ * block (6 or 3) and output widths that are no multiple of the vector
+ * (unpadded 3x3: W - 2), 1x1 as one flat GEMM, depthwise 3x3/5x5 with
+ * stride 2 (two loads and a shuffle), stride 4 (gathers), a wide dense 3x3. */
+static const fixed_conv tile_cases[] = {{17, 13, 1, 1, 1, 0}, {20, 7, 1, 3, 1, 0}, {19, 19, 19, 5, 2, 2},
+                                        {12, 12, 12, 3, 2, 1}, {5, 4, 1, 3, 4, 1},  {24, 24, 1, 3, 1, 1},
+                                        {30, 30, 30, 5, 1, 2}, {3, 16, 1, 3, 2, 1}};
+
+static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
+    for (size_t i = 0; i < ncases; i++) {
+        h_rng r = {seed + i};
         ir_attrs a = h_attrs();
         a.kernel[0] = a.kernel[1] = cases[i].k;
         a.stride[0] = a.stride[1] = cases[i].s;
@@ -99,6 +109,34 @@ static void conv_fixed(void) {
         ir_id y = H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
         char what[300];
         describe(what, sizeof what, "Conv", &a, cases[i].c, cases[i].m);
+        if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
+        else h_failures++;
+        ir_graph_free(g);
+    }
+}
+
+/* ConvTranspose with kernel = stride (the head's 2x2/2 upsampling): the
+ * scatter kernel, with channel counts around its tile and a single output
+ * channel as in the last layer, plus kernel 1 and a 2x1 kernel. */
+static void conv_transpose_scatter(void) {
+    static const struct {
+        int64_t c, m, kh, kw;
+        ir_act_kind act;
+    } cases[] = {{24, 24, 2, 2, IR_ACT_RELU}, {5, 7, 2, 2, IR_ACT_NONE}, {24, 1, 2, 2, IR_ACT_SIGMOID},
+                 {9, 13, 1, 1, IR_ACT_HARDSWISH}, {4, 3, 2, 1, IR_ACT_RELU}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        h_rng r = {1200 + i};
+        ir_attrs a = h_attrs();
+        a.kernel[0] = a.stride[0] = cases[i].kh;
+        a.kernel[1] = a.stride[1] = cases[i].kw;
+        a.act.kind = cases[i].act;
+        if (i % 2) a.post.on = true, a.post.scale = 0.75f, a.post.has_shift = true, a.post.shift = -0.25f;
+        ir_id x;
+        ir_graph *g = h_graph(cases[i].c, &x);
+        ir_id w = h_weight(g, &r, H_DIMS(cases[i].c, cases[i].m, a.kernel[0], a.kernel[1]), -1, 1);
+        ir_id y = H_NODE(g, ConvTranspose, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
+        char what[300];
+        describe(what, sizeof what, "ConvTranspose", &a, cases[i].c, cases[i].m);
         if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
         else h_failures++;
         ir_graph_free(g);
@@ -412,9 +450,13 @@ int main(int argc, char **argv) {
     const char *fam = argc > 1 ? argv[1] : "";
     if (!strcmp(fam, "conv")) {
         for (uint64_t s = 1; s <= 14; s++) conv_case(s, false);
-        conv_fixed();
+        static const fixed_conv cases[] = {
+            {4, 8, 1, 1, 1, 0}, {6, 6, 6, 3, 2, 1}, {3, 5, 1, 1, 2, 0}, {2, 2, 1, 7, 1, 3}, {8, 4, 4, 3, 1, 1}};
+        conv_fixed(cases, sizeof cases / sizeof cases[0], 1000);
+        conv_fixed(tile_cases, sizeof tile_cases / sizeof tile_cases[0], 1100);
     } else if (!strcmp(fam, "conv_transpose")) {
         for (uint64_t s = 1; s <= 10; s++) conv_case(100 + s, true);
+        conv_transpose_scatter();
     } else if (!strcmp(fam, "batchnorm")) {
         for (uint64_t s = 1; s <= 3; s++) batchnorm_case(200 + s);
         batchnorm_rank3();
