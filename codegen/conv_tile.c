@@ -8,7 +8,8 @@
  * each step loads nv input vectors, broadcasts mr weights and issues
  * mr * nv fused multiply-adds. Bias initialises the accumulators and the
  * activation is applied before the one store, so each output is written
- * once. mr and nv come from the target's register count and vector width.
+ * once. mr and nv come from the target's register count and vector width
+ * and the layer's shape (choose_tile).
  *
  * Tiles whose reads lie inside the input row and whose pixels lie inside the
  * output row use plain vector loads and stores; the others (borders, row
@@ -124,8 +125,8 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
                       LLVMValueRef oc0, LLVMValueRef oy, LLVMValueRef ox0, LLVMValueRef ky0, LLVMValueRef ky1) {
     LLVMBuilderRef b = f->b;
     int64_t nv = t->nv;
-    LLVMValueRef acc[6 * MAX_NV];
-    OCRS_ASSERT(mr * nv <= 6 * MAX_NV);
+    LLVMValueRef acc[6 * 2 * MAX_NV];
+    OCRS_ASSERT(mr * nv <= 6 * 2 * MAX_NV);
     LLVMValueRef bias = f->node->ninputs > 2 ? f->in[2] : NULL;
     for (int64_t r = 0; r < mr; r++) {
         LLVMValueRef init = bias ? splat(f, t->vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->vt);
@@ -196,6 +197,31 @@ static bool is_flat(const ir_attrs *a) {
 /* Extent of an affine dim at the reference input size, for choosing tiles. */
 static int64_t ref_extent(ir_dim d) { return d.sym == IR_SYM_NONE ? d.q : d.p * (640 / IR_ALIGN) + d.q; }
 
+static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+/* The tile (t->mr channels, t->nv vectors) for m output channels and rows
+ * of width pixels at the reference size, each channel with k accumulators
+ * per vector. The best estimated FMA throughput: useful over computed
+ * work (partial channel blocks and row ends compute idle lanes), times the
+ * FMA share of a reduction step bound by two loads and two FMAs per cycle
+ * (nv input loads and mr * k broadcasts against mr * k * nv FMAs), with all
+ * accumulators, the inputs and a broadcast in registers. */
+static void choose_tile(tconv *t, const cg_target_desc *td, int64_t m, int64_t width, int64_t k) {
+    double best = -1;
+    for (int64_t mr = 1; mr <= (m < 8 ? m : 8); mr++)
+        for (int64_t nv = 1; nv <= MAX_NV && mr * k * nv + nv + 1 <= td->vector_regs; nv++) {
+            if (mr * k * nv > 6 * 2 * MAX_NV) continue;
+            double fmas = (double)(mr * k * nv), loads = (double)(nv + mr * k);
+            double useful = (double)(m * width) / (double)(round_up(m, mr) * round_up(width, nv * t->vw));
+            double score = useful * fmas / (fmas > loads ? fmas : loads);
+            /* Ties go to the larger tile: fewer loop trips. */
+            if (score > best + 1e-9 || (score > best - 1e-9 && mr * nv > t->mr * t->nv)) {
+                best = score > best ? score : best;
+                t->mr = mr, t->nv = nv;
+            }
+        }
+}
+
 void emit_conv(cg_fn *f) {
     const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f);
     const ir_attrs *a = &f->node->attrs;
@@ -206,13 +232,7 @@ void emit_conv(cg_fn *f) {
     t.cpg = t.cin / t.group;
     t.mpg = t.cout / t.group;
     bool flat = is_flat(a);
-    int64_t ow_ref = ref_extent(y->dims[3]) * (flat ? ref_extent(y->dims[2]) : 1);
-    /* mr * nv accumulators + nv inputs + a broadcast weight fit the registers. */
-    t.mr = t.mpg < (td->vector_regs >= 32 ? 6 : 3) ? t.mpg : (td->vector_regs >= 32 ? 6 : 3);
-    t.nv = (td->vector_regs - 2) / (t.mr + 1);
-    if (t.nv > MAX_NV) t.nv = MAX_NV;
-    if (t.nv > (ow_ref + t.vw - 1) / t.vw) t.nv = (ow_ref + t.vw - 1) / t.vw;
-    if (t.nv < 1) t.nv = 1;
+    choose_tile(&t, td, t.mpg, ref_extent(y->dims[3]) * (flat ? ref_extent(y->dims[2]) : 1), 1);
     t.vt = LLVMVectorType(f->m->f32, (unsigned)t.vw);
     t.it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t.vw);
     if (flat) {
@@ -339,13 +359,7 @@ void emit_conv_transpose_scatter(cg_fn *f) {
     OCRS_ASSERT(cg_conv_transpose_is_scatter(f->node));
     tconv t = {.vw = td->vector_floats, .cin = x->dims[1].q, .cout = y->dims[1].q, .group = 1, .kh = a->kernel[0],
                .kw = a->kernel[1], .sh = 1, .sw = 1, .dh = 1, .dw = 1};
-    int64_t mr_max = td->vector_regs >= 32 ? 6 : 3;
-    t.mr = t.cout < mr_max ? t.cout : mr_max;
-    t.nv = (td->vector_regs - 2) / (t.mr * t.kw + 1);
-    int64_t iw_ref = ref_extent(x->dims[3]);
-    if (t.nv > MAX_NV) t.nv = MAX_NV;
-    if (t.nv > (iw_ref + t.vw - 1) / t.vw) t.nv = (iw_ref + t.vw - 1) / t.vw;
-    if (t.nv < 1) t.nv = 1;
+    choose_tile(&t, td, t.cout, ref_extent(x->dims[3]), t.kw);
     t.vt = LLVMVectorType(f->m->f32, (unsigned)t.vw);
     t.it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t.vw);
     t.ih = cg_dim(f, x->dims[2]);
