@@ -194,6 +194,21 @@ static bool is_flat(const ir_attrs *a) {
            !a->pad[1] && !a->pad[2] && !a->pad[3];
 }
 
+/* Vector types and the i64 extents of input x and output y. */
+static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value *y, bool flat) {
+    t->vt = LLVMVectorType(f->m->f32, (unsigned)t->vw);
+    t->it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t->vw);
+    if (flat) {
+        t->ih = t->oh = cg_i64(f, 1);
+        t->iw = t->ow = cg_extent(f, y, 2, 4);
+        return;
+    }
+    t->ih = cg_dim(f, x->dims[2]);
+    t->iw = cg_dim(f, x->dims[3]);
+    t->oh = cg_dim(f, y->dims[2]);
+    t->ow = cg_dim(f, y->dims[3]);
+}
+
 /* Extent of an affine dim at the reference input size, for choosing tiles. */
 static int64_t ref_extent(ir_dim d) { return d.sym == IR_SYM_NONE ? d.q : d.p * (640 / IR_ALIGN) + d.q; }
 
@@ -233,17 +248,7 @@ void emit_conv(cg_fn *f) {
     t.mpg = t.cout / t.group;
     bool flat = is_flat(a);
     choose_tile(&t, td, t.mpg, ref_extent(y->dims[3]) * (flat ? ref_extent(y->dims[2]) : 1), 1);
-    t.vt = LLVMVectorType(f->m->f32, (unsigned)t.vw);
-    t.it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t.vw);
-    if (flat) {
-        t.ih = t.oh = cg_i64(f, 1);
-        t.iw = t.ow = cg_extent(f, y, 2, 4);
-    } else {
-        t.ih = cg_dim(f, x->dims[2]);
-        t.iw = cg_dim(f, x->dims[3]);
-        t.oh = cg_dim(f, y->dims[2]);
-        t.ow = cg_dim(f, y->dims[3]);
-    }
+    tconv_extents(f, &t, x, y, flat);
     int64_t span = t.nv * t.vw; /* output pixels per tile */
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.ow, span - 1), cg_i64(f, span), "");
     LLVMValueRef per_image = cg_mul(f, t.oh, nchunks);
@@ -360,12 +365,7 @@ void emit_conv_transpose_scatter(cg_fn *f) {
     tconv t = {.vw = td->vector_floats, .cin = x->dims[1].q, .cout = y->dims[1].q, .group = 1, .kh = a->kernel[0],
                .kw = a->kernel[1], .sh = 1, .sw = 1, .dh = 1, .dw = 1};
     choose_tile(&t, td, t.cout, ref_extent(x->dims[3]), t.kw);
-    t.vt = LLVMVectorType(f->m->f32, (unsigned)t.vw);
-    t.it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t.vw);
-    t.ih = cg_dim(f, x->dims[2]);
-    t.iw = cg_dim(f, x->dims[3]);
-    t.oh = cg_dim(f, y->dims[2]);
-    t.ow = cg_dim(f, y->dims[3]);
+    tconv_extents(f, &t, x, y, false);
     int64_t span = t.nv * t.vw; /* input pixels per tile */
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.iw, span - 1), cg_i64(f, span), "");
     LLVMValueRef per_image = cg_mul(f, t.oh, nchunks); /* output rows x chunks */

@@ -44,6 +44,15 @@ static void describe(char *buf, size_t n, const char *op, const ir_attrs *a, int
 
 /* ---- Conv / ConvTranspose ------------------------------------------------------ */
 
+/* Checks the one-conv graph g (output y) against the interpreter; frees g. */
+static void check_conv(ir_graph *g, ir_id y, const char *op, const ir_attrs *a, int64_t c, int64_t m) {
+    char what[300];
+    describe(what, sizeof what, op, a, c, m);
+    if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
+    else h_failures++;
+    ir_graph_free(g);
+}
+
 static void conv_case(uint64_t seed, bool transpose) {
     h_rng r = {seed};
     int64_t group = H_PICK(&r, 1, 1, 2, 3), per_in = h_int(&r, 1, 3), per_out = h_int(&r, 1, 3);
@@ -72,11 +81,7 @@ static void conv_case(uint64_t seed, bool transpose) {
     bool bias = h_int(&r, 0, 1);
     ir_id in[3] = {x, w, bias ? h_weight(g, &r, H_DIMS(m), -1, 1) : IR_NONE};
     ir_id y = h_node(g, transpose ? IR_OP_ConvTranspose : IR_OP_Conv, bias ? 3 : 2, in, &a);
-    char what[300];
-    describe(what, sizeof what, transpose ? "ConvTranspose" : "Conv", &a, c, m);
-    if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
-    else h_failures++;
-    ir_graph_free(g);
+    check_conv(g, y, transpose ? "ConvTranspose" : "Conv", &a, c, m);
 }
 
 /* Fixed shapes the random cases might miss: pointwise, depthwise 3x3 s2,
@@ -107,11 +112,7 @@ static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
         ir_graph *g = h_graph(cases[i].c, &x);
         ir_id w = h_weight(g, &r, H_DIMS(cases[i].m, cases[i].c / cases[i].group, a.kernel[0], a.kernel[1]), -1, 1);
         ir_id y = H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
-        char what[300];
-        describe(what, sizeof what, "Conv", &a, cases[i].c, cases[i].m);
-        if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
-        else h_failures++;
-        ir_graph_free(g);
+        check_conv(g, y, "Conv", &a, cases[i].c, cases[i].m);
     }
 }
 
@@ -135,11 +136,7 @@ static void conv_transpose_scatter(void) {
         ir_graph *g = h_graph(cases[i].c, &x);
         ir_id w = h_weight(g, &r, H_DIMS(cases[i].c, cases[i].m, a.kernel[0], a.kernel[1]), -1, 1);
         ir_id y = H_NODE(g, ConvTranspose, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
-        char what[300];
-        describe(what, sizeof what, "ConvTranspose", &a, cases[i].c, cases[i].m);
-        if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
-        else h_failures++;
-        ir_graph_free(g);
+        check_conv(g, y, "ConvTranspose", &a, cases[i].c, cases[i].m);
     }
 }
 
