@@ -16,6 +16,7 @@ ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_bn(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_act(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_affine_act(ir_graph *g, ocrs_diag *diag);
+ocrs_status pass_fold_se_residual(ir_graph *g, ocrs_diag *diag);
 
 /* ---- rewriting helpers shared by the passes (passes/rewrite.c) ---- */
 

@@ -14,7 +14,7 @@
 
 static const char *const pass_names[] = {
     "shape_infer", "fold_constants", "dce", "fuse_hardswish", "fold_affine", "fold_bn", "fuse_act",
-    "fuse_affine_act",
+    "fuse_affine_act", "fold_se_residual",
 };
 enum { NPASSES = sizeof pass_names / sizeof pass_names[0] };
 
@@ -79,6 +79,7 @@ ocrs_status ocrs_canonicalize(ir_graph *g, const ocrs_pipeline_opts *opts, ocrs_
     RUN(fold_bn);
     RUN(fuse_act);
     RUN(fuse_affine_act);
+    RUN(fold_se_residual);
     RUN(dce);
     RUN(shape_infer);
     return OCRS_OK;
