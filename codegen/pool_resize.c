@@ -42,6 +42,13 @@ static LLVMValueRef half_pixel(cg_fn *f, LLVMValueRef od, LLVMValueRef s) {
  * transformation, nearest rounding, then clamping to [0, in - 1]. */
 static LLVMValueRef resize_source(cg_fn *f, float scale, LLVMValueRef o, LLVMValueRef in, LLVMValueRef out) {
     const ir_attrs *a = &f->node->attrs;
+    /* Integer upsampling, asymmetric, floor (FPN's nearest x2): the double
+     * quotient o / scale is correctly rounded, so its floor is the integer
+     * quotient (a non-integer o / s lies at least 1/s from an integer), and
+     * it never exceeds in - 1: no clamping, no floating point. */
+    if (a->coord == IR_COORD_ASYMMETRIC && a->nearest == IR_NEAREST_FLOOR && scale >= 1 && scale <= 64 &&
+        scale == (float)(int)scale)
+        return LLVMBuildUDiv(f->b, o, cg_i64(f, (int64_t)scale), "");
     LLVMBuilderRef b = f->b;
     LLVMTypeRef f64 = f->m->f64;
     LLVMValueRef od = LLVMBuildSIToFP(b, o, f64, ""), s = f64c(f, scale), x = NULL;

@@ -472,6 +472,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(fam, "resize")) {
         for (int c = 0; c < 4; c++)
             for (int n = 0; n < 4; n++) resize_case(600 + 4 * c + n, (ir_coord)c, (ir_nearest)n);
+        /* The integer fast path (asymmetric, floor) at more scales. */
+        for (uint64_t s = 0; s < 6; s++) resize_case(650 + s, IR_COORD_ASYMMETRIC, IR_NEAREST_FLOOR);
     } else if (!strcmp(fam, "concat")) {
         for (int k = 0; k < 3; k++)
             for (uint64_t s = 1; s <= 2; s++) concat_case(700 + 10 * k + s, k);
