@@ -2,7 +2,9 @@
  * one node, a loop builder and small IR-building helpers.
  *
  * Each live node becomes one internal, noinline LLVM function
- *   void node(ptr in0, ..., ptr out, i64 height, i64 width)
+ *   void node(ptr in0, ..., ptr out, i64 height, i64 width, i64 tid, i64 nthreads)
+ * which every thread of the pool calls; each computes its static share of
+ * the outputs (cg_for_shared), so results do not depend on the thread count.
  * over dense NCHW float buffers. Absent optional inputs get no parameter.
  * Channel counts, kernels, strides and pads are constants; extents that
  * depend on height or width are computed from the two i64 parameters. Nodes
@@ -18,7 +20,14 @@
 
 #include "codegen.h"
 
+/* What the emitters know about the target (codegen/target.c). */
 typedef struct {
+    int vector_floats; /* floats per vector register: AVX-512 16, AVX2 8, NEON/SSE 4 */
+    int vector_regs;   /* architectural vector registers */
+} cg_target_desc;
+
+typedef struct {
+    cg_target_desc target;
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMBuilderRef b;
@@ -35,6 +44,7 @@ typedef struct {
     LLVMValueRef *in; /* node->ninputs pointers, NULL for an absent input */
     LLVMValueRef out;
     LLVMValueRef height, width; /* i64 */
+    LLVMValueRef tid, nthreads; /* i64: this thread's index and the thread count */
 } cg_fn;
 
 /* ---- loops (codegen/loops.c) ----------------------------------------------
@@ -52,6 +62,10 @@ typedef struct {
 
 LLVMValueRef cg_for(cg_fn *f, cg_loop *l, LLVMValueRef begin, LLVMValueRef end, const char *name);
 void cg_end(cg_fn *f, cg_loop *l);
+/* The same over this thread's share of [begin, end): the range cut into
+ * nthreads contiguous pieces. Used once per emitter, on a loop whose
+ * iterations write disjoint outputs. */
+LLVMValueRef cg_for_shared(cg_fn *f, cg_loop *l, LLVMValueRef begin, LLVMValueRef end, const char *name);
 
 /* ---- integer and memory helpers (codegen/loops.c) ------------------------- */
 LLVMValueRef cg_i64(cg_fn *f, int64_t v);
@@ -77,8 +91,13 @@ LLVMValueRef cg_load(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
 void cg_store(cg_fn *f, LLVMValueRef val, LLVMValueRef base, LLVMValueRef index);
 /* Calls an overloaded float intrinsic such as "llvm.maxnum". */
 LLVMValueRef cg_intrinsic(cg_fn *f, const char *name, LLVMTypeRef type, LLVMValueRef *args, unsigned nargs);
-/* y = act(x), with exactly ir_act_apply's formulas. */
+/* A float constant of type (float or vector of float: splat). */
+LLVMValueRef cg_fconst(LLVMTypeRef type, double v);
+/* y = act(x) for a float or vector of floats, with exactly ir_act_apply's
+ * formulas. */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
+/* A conv's epilogue on x (float or vector): ir_conv_epilogue. */
+LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x);
 
 static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
     return f->node->inputs[i] == IR_NONE ? NULL : &f->g->values[f->node->inputs[i]];
@@ -86,8 +105,12 @@ static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
 static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->values[f->node->output]; }
 
 /* ---- emitters, one per op family ------------------------------------------ */
-void emit_conv(cg_fn *f);           /* conv.c */
+void emit_conv(cg_fn *f);           /* conv_tile.c */
 void emit_conv_transpose(cg_fn *f); /* conv.c */
+/* ConvTranspose with kernel = stride (kw <= 2), no pads, one group: a GEMM
+ * per tap scattered into the output (conv_tile.c). */
+bool cg_conv_transpose_is_scatter(const ir_node *n);
+void emit_conv_transpose_scatter(cg_fn *f);
 void emit_batchnorm(cg_fn *f);      /* elementwise.c */
 void emit_unary(cg_fn *f);          /* elementwise.c: activations, Identity */
 void emit_binary(cg_fn *f);         /* elementwise.c */
@@ -119,6 +142,7 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
 /* Target machine, optimisation and output files (codegen/link.c). */
 typedef struct LLVMOpaqueTargetMachine *cg_target;
 ocrs_status cg_target_create(const ocrs_codegen_opts *opts, cg_target *tm_out, ocrs_diag *diag);
+cg_target_desc cg_target_describe(cg_target tm); /* codegen/target.c */
 ocrs_status cg_optimize(cg_module *m, cg_target tm, const ocrs_codegen_opts *opts, ocrs_diag *diag);
 ocrs_status cg_write_outputs(cg_module *m, cg_target tm, const ir_graph *g, const cg_plan *p,
                              size_t weight_bytes, const ocrs_codegen_opts *opts, ocrs_diag *diag);

@@ -14,7 +14,7 @@ void emit_concat(cg_fn *f) {
         cg_loop lo, li;
         LLVMValueRef o = cg_for(f, &lo, cg_i64(f, 0), outer, "outer");
         LLVMValueRef ybase = cg_add(f, cg_mul(f, o, yblock), yoff), xbase = cg_mul(f, o, block);
-        LLVMValueRef i = cg_for(f, &li, cg_i64(f, 0), block, "i");
+        LLVMValueRef i = cg_for_shared(f, &li, cg_i64(f, 0), block, "i");
         cg_store(f, cg_load(f, f->in[k], cg_add(f, xbase, i)), f->out, cg_add(f, ybase, i));
         cg_end(f, &li);
         cg_end(f, &lo);

@@ -1,21 +1,18 @@
-/* Conv and ConvTranspose, any group count (depthwise included), dilation,
- * asymmetric pads and output padding, with the fused activation.
+/* ConvTranspose in general: any group count, dilation, asymmetric pads and
+ * output padding, with the fused epilogue. (Conv and the kernel = stride
+ * ConvTranspose of detection heads have register-blocked kernels in
+ * conv_tile.c.)
  *
- * Both are a sum of kernel taps: for each output channel, input channel of
- * its group and tap (ky, kx), one output row range gets w * (input row
- * range). Conv gathers (the input is read with the stride), ConvTranspose
- * scatters (the output is written with the stride). The valid range of every
- * tap is computed once, so the innermost loop has no padding branches and,
- * for stride 1, is a unit-stride axpy that LLVM vectorises.
- *
- * A later kernel (blocked layouts, register blocking) replaces emit_tap for
- * the shapes it handles; the range logic stays. */
+ * A sum of kernel taps: for each output channel, input channel of its group
+ * and tap (ky, kx), one output row range gets w * (input row range),
+ * scattered (the output is written with the stride). The valid range of
+ * every tap is computed once, so the innermost loop has no padding
+ * branches. */
 #include "cg.h"
 
 enum { BAND_FLOATS = 4096 }; /* 16 KiB of output rows per band */
 
 typedef struct {
-    bool transpose;
     int64_t cin, cout, cpg, mpg; /* channels, and per group */
     int64_t kh, kw;
     LLVMValueRef ih, iw, oh, ow; /* i64 extents */
@@ -30,13 +27,10 @@ typedef struct {
     LLVMValueRef doff, soff, dlo, dhi, sn;
 } tap_axis;
 
-static tap_axis tap_axis_of(cg_fn *f, bool transpose, int axis, LLVMValueRef k, LLVMValueRef dlo, LLVMValueRef dhi,
-                            LLVMValueRef in) {
+static tap_axis tap_axis_of(cg_fn *f, int axis, LLVMValueRef k, LLVMValueRef dlo, LLVMValueRef dhi, LLVMValueRef in) {
     const ir_attrs *a = &f->node->attrs;
     LLVMValueRef off = cg_addi(f, cg_muli(f, k, a->dilation[axis]), -a->pad[axis]);
-    int64_t stride = a->stride[axis];
-    if (transpose) return (tap_axis){stride, 1, off, cg_i64(f, 0), dlo, dhi, in};
-    return (tap_axis){1, stride, cg_i64(f, 0), off, dlo, dhi, in};
+    return (tap_axis){a->stride[axis], 1, off, cg_i64(f, 0), dlo, dhi, in};
 }
 
 /* The positions a with both indices in range: [*a0, *a1). */
@@ -64,8 +58,8 @@ static void emit_madd(cg_fn *f, LLVMValueRef w, LLVMValueRef xi, LLVMValueRef yi
  * lies in the band [r0, r1). */
 static void emit_tap(cg_fn *f, const conv_shape *s, LLVMValueRef w, LLVMValueRef ybase, LLVMValueRef xbase,
                      LLVMValueRef ky, LLVMValueRef kx, LLVMValueRef r0, LLVMValueRef r1) {
-    tap_axis ty = tap_axis_of(f, s->transpose, 0, ky, r0, r1, s->ih);
-    tap_axis tx = tap_axis_of(f, s->transpose, 1, kx, cg_i64(f, 0), s->ow, s->iw);
+    tap_axis ty = tap_axis_of(f, 0, ky, r0, r1, s->ih);
+    tap_axis tx = tap_axis_of(f, 1, kx, cg_i64(f, 0), s->ow, s->iw);
     LLVMValueRef y0, y1, x0, x1;
     tap_range(f, &ty, &y0, &y1);
     tap_range(f, &tx, &x0, &x1);
@@ -93,10 +87,10 @@ static LLVMValueRef ceildiv_rt(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
     return LLVMBuildSDiv(f->b, cg_sub(f, cg_add(f, a, b), cg_i64(f, 1)), b, "");
 }
 
-static void emit_any_conv(cg_fn *f, bool transpose) {
+void emit_conv_transpose(cg_fn *f) {
     const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f);
     const ir_attrs *a = &f->node->attrs;
-    conv_shape s = {.transpose = transpose, .cin = x->dims[1].q, .cout = y->dims[1].q, .kh = a->kernel[0],
+    conv_shape s = {.cin = x->dims[1].q, .cout = y->dims[1].q, .kh = a->kernel[0],
                     .kw = a->kernel[1]};
     s.cpg = s.cin / a->group;
     s.mpg = s.cout / a->group;
@@ -114,7 +108,7 @@ static void emit_any_conv(cg_fn *f, bool transpose) {
 
     cg_loop ln, lo, lb, li, lky, lkx, lp;
     LLVMValueRef n = cg_for(f, &ln, cg_i64(f, 0), cg_dim(f, x->dims[0]), "n");
-    LLVMValueRef oc = cg_for(f, &lo, cg_i64(f, 0), cg_i64(f, s.cout), "oc");
+    LLVMValueRef oc = cg_for_shared(f, &lo, cg_i64(f, 0), cg_i64(f, s.cout), "oc");
     LLVMValueRef grp = LLVMBuildUDiv(f->b, oc, cg_i64(f, s.mpg), "");
     LLVMValueRef ocg = cg_sub(f, oc, cg_muli(f, grp, s.mpg));
     LLVMValueRef ybase = cg_mul(f, cg_add(f, cg_muli(f, n, s.cout), oc), oplane);
@@ -131,8 +125,8 @@ static void emit_any_conv(cg_fn *f, bool transpose) {
     LLVMValueRef icg = cg_for(f, &li, cg_i64(f, 0), cg_i64(f, s.cpg), "icg");
     LLVMValueRef ic = cg_add(f, cg_muli(f, grp, s.cpg), icg);
     LLVMValueRef xbase = cg_mul(f, cg_add(f, cg_muli(f, n, s.cin), ic), iplane);
-    /* Conv: W[oc][icg][ky][kx]; ConvTranspose: W[ic][ocg][ky][kx]. */
-    LLVMValueRef wbase = transpose ? cg_add(f, cg_muli(f, ic, s.mpg), ocg) : cg_add(f, cg_muli(f, oc, s.cpg), icg);
+    /* W[ic][ocg][ky][kx] */
+    LLVMValueRef wbase = cg_add(f, cg_muli(f, ic, s.mpg), ocg);
     wbase = cg_muli(f, wbase, s.kh * s.kw);
     if (is_pointwise(a)) {
         /* Input and output planes have the same shape. */
@@ -150,16 +144,13 @@ static void emit_any_conv(cg_fn *f, bool transpose) {
     }
     cg_end(f, &li);
 
-    if (a->act.kind != IR_ACT_NONE) {
+    if (a->act.kind != IR_ACT_NONE || a->post.on) {
         LLVMValueRef j = cg_for(f, &lp, cg_i64(f, 0), count, "act");
         LLVMValueRef yi = cg_add(f, pbase, j);
-        cg_store(f, cg_act(f, a->act, cg_load(f, f->out, yi)), f->out, yi);
+        cg_store(f, cg_conv_epilogue(f, cg_load(f, f->out, yi)), f->out, yi);
         cg_end(f, &lp);
     }
     cg_end(f, &lb);
     cg_end(f, &lo);
     cg_end(f, &ln);
 }
-
-void emit_conv(cg_fn *f) { emit_any_conv(f, false); }
-void emit_conv_transpose(cg_fn *f) { emit_any_conv(f, true); }

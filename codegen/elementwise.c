@@ -5,7 +5,7 @@
 void emit_unary(cg_fn *f) {
     const ir_value *y = cg_out_value(f);
     cg_loop l;
-    LLVMValueRef i = cg_for(f, &l, cg_i64(f, 0), cg_extent(f, y, 0, y->rank), "i");
+    LLVMValueRef i = cg_for_shared(f, &l, cg_i64(f, 0), cg_extent(f, y, 0, y->rank), "i");
     cg_store(f, cg_act(f, f->node->attrs.act, cg_load(f, f->in[0], i)), f->out, i);
     cg_end(f, &l);
 }
@@ -40,6 +40,9 @@ void emit_binary(cg_fn *f) {
         }
         runs[nruns++] = (axis_run){i, i, {bc[0], bc[1]}};
     }
+    /* A one-element output still needs one (shared) loop, or every thread
+     * would write it. */
+    if (!nruns && r) runs[nruns++] = (axis_run){0, r - 1, {true, true}};
     /* Per run: extent, and each operand's element stride (0 when broadcast). */
     LLVMValueRef ext[IR_MAX_RANK], stride[2][IR_MAX_RANK];
     for (int j = 0; j < nruns; j++) {
@@ -53,7 +56,8 @@ void emit_binary(cg_fn *f) {
     cg_loop loops[IR_MAX_RANK];
     LLVMValueRef yi = cg_i64(f, 0), idx[2] = {cg_i64(f, 0), cg_i64(f, 0)};
     for (int j = 0; j < nruns; j++) {
-        LLVMValueRef iv = cg_for(f, &loops[j], cg_i64(f, 0), ext[j], "i");
+        LLVMValueRef iv = j ? cg_for(f, &loops[j], cg_i64(f, 0), ext[j], "i")
+                            : cg_for_shared(f, &loops[j], cg_i64(f, 0), ext[j], "i");
         yi = cg_add(f, cg_mul(f, yi, ext[j]), iv);
         for (int k = 0; k < 2; k++) idx[k] = cg_add(f, idx[k], cg_mul(f, iv, stride[k][j]));
     }
@@ -76,7 +80,7 @@ void emit_batchnorm(cg_fn *f) {
     cg_loop ln, lc, li;
     LLVMValueRef c_n = cg_i64(f, x->dims[1].q), inner = cg_extent(f, x, 2, x->rank);
     LLVMValueRef n = cg_for(f, &ln, cg_i64(f, 0), cg_dim(f, x->dims[0]), "n");
-    LLVMValueRef c = cg_for(f, &lc, cg_i64(f, 0), c_n, "c");
+    LLVMValueRef c = cg_for_shared(f, &lc, cg_i64(f, 0), c_n, "c");
     LLVMValueRef scale = cg_load(f, f->in[1], c), bias = cg_load(f, f->in[2], c);
     LLVMValueRef mean = cg_load(f, f->in[3], c), var = cg_load(f, f->in[4], c);
     LLVMValueRef ve = LLVMBuildFAdd(b, var, cg_f32(f, f->node->attrs.epsilon), "");

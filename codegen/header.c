@@ -152,8 +152,10 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
     fprintf(f, " *     referenced after %s_forward returns.\n *\n", name);
     fprintf(f, " * Threading: contexts are independent, so different threads may run\n");
     fprintf(f, " * different contexts at once; one context must not be used by two threads\n");
-    fprintf(f, " * at the same time. num_threads is validated and stored, but this version\n");
-    fprintf(f, " * computes on the calling thread only.\n *\n");
+    fprintf(f, " * at the same time. %s_create starts num_threads - 1 worker threads\n", name);
+    fprintf(f, " * (they sleep between calls; %s_destroy joins them); %s_forward computes\n", name, name);
+    fprintf(f, " * on them and the calling thread, each layer split statically, so the\n");
+    fprintf(f, " * output is bit-identical for every num_threads.\n *\n");
     fprintf(f, " * Errors: functions returning int give %s_OK (0) or an error code, never\n", up);
     fprintf(f, " * crash on bad arguments, and %s_strerror() describes the code.\n */\n", name);
     fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n\n", up, up);

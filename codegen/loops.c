@@ -24,6 +24,13 @@ void cg_end(cg_fn *f, cg_loop *l) {
     LLVMPositionBuilderAtEnd(f->b, l->exit);
 }
 
+LLVMValueRef cg_for_shared(cg_fn *f, cg_loop *l, LLVMValueRef begin, LLVMValueRef end, const char *name) {
+    LLVMValueRef n = cg_sub(f, end, begin);
+    LLVMValueRef lo = LLVMBuildSDiv(f->b, cg_mul(f, n, f->tid), f->nthreads, "");
+    LLVMValueRef hi = LLVMBuildSDiv(f->b, cg_mul(f, n, cg_addi(f, f->tid, 1)), f->nthreads, "");
+    return cg_for(f, l, cg_add(f, begin, lo), cg_add(f, begin, hi), name);
+}
+
 LLVMValueRef cg_i64(cg_fn *f, int64_t v) { return LLVMConstInt(f->m->i64, (unsigned long long)v, 1); }
 LLVMValueRef cg_f32(cg_fn *f, double v) { return LLVMConstReal(f->m->f32, v); }
 
@@ -98,38 +105,58 @@ LLVMValueRef cg_intrinsic(cg_fn *f, const char *name, LLVMTypeRef type, LLVMValu
     return LLVMBuildCall2(f->b, fty, decl, args, nargs, "");
 }
 
+LLVMValueRef cg_fconst(LLVMTypeRef type, double v) {
+    if (LLVMGetTypeKind(type) != LLVMVectorTypeKind) return LLVMConstReal(type, v);
+    unsigned n = LLVMGetVectorSize(type);
+    LLVMValueRef lanes[64];
+    OCRS_ASSERT(n <= 64);
+    for (unsigned i = 0; i < n; i++) lanes[i] = LLVMConstReal(LLVMGetElementType(type), v);
+    return LLVMConstVector(lanes, n);
+}
+
 static LLVMValueRef fmax2(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
     LLVMValueRef args[2] = {a, b};
-    return cg_intrinsic(f, "llvm.maxnum", f->m->f32, args, 2);
+    return cg_intrinsic(f, "llvm.maxnum", LLVMTypeOf(a), args, 2);
 }
 
 static LLVMValueRef fmin2(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
     LLVMValueRef args[2] = {a, b};
-    return cg_intrinsic(f, "llvm.minnum", f->m->f32, args, 2);
+    return cg_intrinsic(f, "llvm.minnum", LLVMTypeOf(a), args, 2);
+}
+
+LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x) {
+    const ir_attrs *a = &f->node->attrs;
+    LLVMValueRef y = cg_act(f, a->act, x);
+    if (!a->post.on) return y;
+    /* Separate multiply and add, never contracted: ir_conv_epilogue rounds twice. */
+    y = LLVMBuildFMul(f->b, y, cg_fconst(LLVMTypeOf(y), a->post.scale), "");
+    return a->post.has_shift ? LLVMBuildFAdd(f->b, y, cg_fconst(LLVMTypeOf(y), a->post.shift), "") : y;
 }
 
 /* llvm.maxnum/minnum are C's fmaxf/fminf, so results match ir_act_apply
  * bit for bit (NaN included). */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
     LLVMBuilderRef b = f->b;
+    LLVMTypeRef t = LLVMTypeOf(x);
+#define C(v) cg_fconst(t, (v))
     switch (act.kind) {
     case IR_ACT_NONE: return x;
-    case IR_ACT_RELU:
-        return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, cg_f32(f, 0), ""), x, cg_f32(f, 0), "");
-    case IR_ACT_CLIP: return fmin2(f, fmax2(f, x, cg_f32(f, act.a)), cg_f32(f, act.b));
+    case IR_ACT_RELU: return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, C(0), ""), x, C(0), "");
+    case IR_ACT_CLIP: return fmin2(f, fmax2(f, x, C(act.a)), C(act.b));
     case IR_ACT_HARDSIGMOID: {
-        LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, cg_f32(f, act.a), x, ""), cg_f32(f, act.b), "");
-        return fmax2(f, cg_f32(f, 0), fmin2(f, cg_f32(f, 1), y));
+        LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, C(act.a), x, ""), C(act.b), "");
+        return fmax2(f, C(0), fmin2(f, C(1), y));
     }
     case IR_ACT_HARDSWISH: {
-        LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, x, cg_f32(f, 1.0f / 6.0f), ""), cg_f32(f, 0.5), "");
-        return LLVMBuildFMul(b, x, fmax2(f, cg_f32(f, 0), fmin2(f, cg_f32(f, 1), y)), "");
+        LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, x, C(1.0f / 6.0f), ""), C(0.5), "");
+        return LLVMBuildFMul(b, x, fmax2(f, C(0), fmin2(f, C(1), y)), "");
     }
     case IR_ACT_SIGMOID: {
-        LLVMValueRef e = cg_intrinsic(f, "llvm.exp", f->m->f32, (LLVMValueRef[]){LLVMBuildFNeg(b, x, "")}, 1);
-        return LLVMBuildFDiv(b, cg_f32(f, 1), LLVMBuildFAdd(b, cg_f32(f, 1), e, ""), "");
+        LLVMValueRef e = cg_intrinsic(f, "llvm.exp", t, (LLVMValueRef[]){LLVMBuildFNeg(b, x, "")}, 1);
+        return LLVMBuildFDiv(b, C(1), LLVMBuildFAdd(b, C(1), e, ""), "");
     }
     }
+#undef C
     OCRS_ASSERT(!"unknown activation");
     return x;
 }

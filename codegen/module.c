@@ -121,7 +121,8 @@ static char *layer_key(const ir_graph *g, const ir_node *n) {
             (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3], (long long)a->output_padding[0],
             (long long)a->output_padding[1], (long long)a->group, (int)a->act.kind, a->act.a, a->act.b, a->epsilon,
             (long long)a->axis);
-    fprintf(f, "|sc%a,%a|c%d|n%d", a->scale[0], a->scale[1], (int)a->coord, (int)a->nearest);
+    fprintf(f, "|sc%a,%a|c%d|n%d|aff%d,%a,%d,%a", a->scale[0], a->scale[1], (int)a->coord, (int)a->nearest,
+            (int)a->post.on, a->post.scale, (int)a->post.has_shift, a->post.shift);
     for (uint32_t j = 0; j < n->ninputs; j++) {
         if (n->inputs[j] == IR_NONE) fputs("|-", f);
         else print_dims(f, &g->values[n->inputs[j]]);
@@ -148,7 +149,10 @@ static void add_function_attrs(emitter *e, LLVMValueRef fn) {
 static void emit_body(cg_fn *f) {
     switch (f->node->op) {
     case IR_OP_Conv: emit_conv(f); break;
-    case IR_OP_ConvTranspose: emit_conv_transpose(f); break;
+    case IR_OP_ConvTranspose:
+        if (cg_conv_transpose_is_scatter(f->node)) emit_conv_transpose_scatter(f);
+        else emit_conv_transpose(f);
+        break;
     case IR_OP_BatchNormalization: emit_batchnorm(f); break;
     case IR_OP_Relu:
     case IR_OP_Clip:
@@ -185,8 +189,7 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     for (uint32_t j = 0; j < n->ninputs; j++)
         if (n->inputs[j] != IR_NONE) params[np++] = m->ptr;
     params[np++] = m->ptr;
-    params[np++] = m->i64;
-    params[np++] = m->i64;
+    for (int k = 0; k < 4; k++) params[np++] = m->i64; /* height, width, tid, nthreads */
     char fname[64];
     snprintf(fname, sizeof fname, "%s.%u", ir_ops[n->op].name, e->nfns);
     LLVMValueRef fn = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, np, 0));
@@ -195,7 +198,7 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     /* Kept out of line so that shared layers stay shared and the optimiser
      * works on small functions. */
     add_attr(m, fn, LLVMAttributeFunctionIndex, "noinline");
-    for (unsigned p = 0; p + 2 < np; p++) add_attr(m, fn, p + 1, "noalias");
+    for (unsigned p = 0; p + 4 < np; p++) add_attr(m, fn, p + 1, "noalias");
 
     LLVMValueRef in[64];
     cg_fn f = {.m = m, .b = m->b, .g = e->g, .node = n, .fn = fn, .in = in};
@@ -203,7 +206,9 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     for (uint32_t j = 0; j < n->ninputs; j++) in[j] = n->inputs[j] == IR_NONE ? NULL : LLVMGetParam(fn, p++);
     f.out = LLVMGetParam(fn, p++);
     f.height = LLVMGetParam(fn, p++);
-    f.width = LLVMGetParam(fn, p);
+    f.width = LLVMGetParam(fn, p++);
+    f.tid = LLVMGetParam(fn, p++);
+    f.nthreads = LLVMGetParam(fn, p);
     LLVMPositionBuilderAtEnd(m->b, LLVMAppendBasicBlockInContext(m->ctx, fn, "entry"));
     emit_body(&f);
     LLVMBuildRetVoid(m->b);
@@ -221,17 +226,24 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
 
 /* ---- entry point and buffer table ------------------------------------------------- */
 
-/* void <name>__run(ptr bufs, i64 height, i64 width): every needed node in
- * order, each on the buffers the plan gave it. */
+/* void <name>__run(ptr bufs, i64 height, i64 width, i64 tid, i64 nthreads,
+ * ptr pool): every needed node in order, each on the buffers the plan gave
+ * it, with <name>__barrier(pool) after each so the next layer reads
+ * complete inputs. Every thread of the pool runs it. */
 static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
     cg_module *m = &e->m;
     const ir_graph *g = e->g;
-    LLVMTypeRef params[3] = {m->ptr, m->i64, m->i64};
+    LLVMTypeRef params[6] = {m->ptr, m->i64, m->i64, m->i64, m->i64, m->ptr};
     char fname[96];
     snprintf(fname, sizeof fname, "%s__run", e->name);
-    LLVMValueRef run = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, 3, 0));
+    LLVMValueRef run = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, 6, 0));
     LLVMSetVisibility(run, LLVMHiddenVisibility);
     add_function_attrs(e, run);
+    snprintf(fname, sizeof fname, "%s__barrier", e->name);
+    LLVMTypeRef barrier_type = LLVMFunctionType(m->vd, &m->ptr, 1, 0);
+    LLVMValueRef barrier = LLVMAddFunction(m->mod, fname, barrier_type);
+    LLVMSetVisibility(barrier, LLVMHiddenVisibility);
+    LLVMValueRef pool = LLVMGetParam(run, 5);
     LLVMValueRef *bufs = malloc(sizeof(LLVMValueRef) * e->plan->nbufs);
     if (!bufs) return nomem(e, diag);
     /* Layer functions are created between the calls; build the calls with a
@@ -258,9 +270,9 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
             args[na++] = ir_is_weight(&g->values[v]) ? weight_ptr(e, v) : bufs[e->plan->buf_of_value[v]];
         }
         args[na++] = bufs[e->plan->buf_of_value[n->output]];
-        args[na++] = LLVMGetParam(run, 1);
-        args[na++] = LLVMGetParam(run, 2);
+        for (unsigned k = 1; k <= 4; k++) args[na++] = LLVMGetParam(run, k);
         LLVMBuildCall2(b, LLVMGlobalGetValueType(fn), fn, args, na, "");
+        LLVMBuildCall2(b, barrier_type, barrier, &pool, 1, "");
     }
     LLVMBuildRetVoid(b);
     LLVMDisposeBuilder(b);
@@ -354,6 +366,7 @@ ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_
     st = cg_target_create(opts, &tm, diag);
     if (!st) {
         module_init(&e.m, opts->name);
+        e.m.target = cg_target_describe(tm);
         target_attrs(&e, tm);
         char *triple = LLVMGetTargetMachineTriple(tm);
         LLVMSetTarget(e.m.mod, triple);

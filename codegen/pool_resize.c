@@ -10,7 +10,7 @@ void emit_global_avg_pool(cg_fn *f) {
     LLVMValueRef hw = cg_extent(f, x, 2, 4);
     LLVMValueRef acc = cg_alloca(f, f64, "sum");
     cg_loop lp, li;
-    LLVMValueRef p = cg_for(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
+    LLVMValueRef p = cg_for_shared(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
     LLVMBuildStore(b, LLVMConstReal(f64, 0), acc);
     LLVMValueRef base = cg_mul(f, p, hw);
     LLVMValueRef i = cg_for(f, &li, cg_i64(f, 0), hw, "i");
@@ -42,6 +42,13 @@ static LLVMValueRef half_pixel(cg_fn *f, LLVMValueRef od, LLVMValueRef s) {
  * transformation, nearest rounding, then clamping to [0, in - 1]. */
 static LLVMValueRef resize_source(cg_fn *f, float scale, LLVMValueRef o, LLVMValueRef in, LLVMValueRef out) {
     const ir_attrs *a = &f->node->attrs;
+    /* Integer upsampling, asymmetric, floor (FPN's nearest x2): the double
+     * quotient o / scale is correctly rounded, so its floor is the integer
+     * quotient (a non-integer o / s lies at least 1/s from an integer), and
+     * it never exceeds in - 1: no clamping, no floating point. */
+    if (a->coord == IR_COORD_ASYMMETRIC && a->nearest == IR_NEAREST_FLOOR && scale >= 1 && scale <= 64 &&
+        scale == (float)(int)scale)
+        return LLVMBuildUDiv(f->b, o, cg_i64(f, (int64_t)scale), "");
     LLVMBuilderRef b = f->b;
     LLVMTypeRef f64 = f->m->f64;
     LLVMValueRef od = LLVMBuildSIToFP(b, o, f64, ""), s = f64c(f, scale), x = NULL;
@@ -77,7 +84,7 @@ void emit_resize(cg_fn *f) {
     LLVMValueRef ih = cg_dim(f, x->dims[2]), iw = cg_dim(f, x->dims[3]);
     LLVMValueRef oh = cg_dim(f, y->dims[2]), ow = cg_dim(f, y->dims[3]);
     cg_loop lp, ly, lx;
-    LLVMValueRef p = cg_for(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
+    LLVMValueRef p = cg_for_shared(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
     LLVMValueRef oy = cg_for(f, &ly, cg_i64(f, 0), oh, "oy");
     LLVMValueRef iy = resize_source(f, a->scale[0], oy, ih, oh);
     LLVMValueRef xrow = cg_mul(f, cg_add(f, cg_mul(f, p, ih), iy), iw);

@@ -63,7 +63,7 @@ static void conv(const ir_attrs *a, const float *x, shape xs, const float *w, sh
                         }
                     }
                 float *yrow = y + ((n * m_ + m) * oh_ + oh) * ow_;
-                for (int64_t ow = 0; ow < ow_; ow++) yrow[ow] = ir_act_apply(a->act, (float)acc[ow]);
+                for (int64_t ow = 0; ow < ow_; ow++) yrow[ow] = ir_conv_epilogue(a, (float)acc[ow]);
             }
         }
 }
@@ -95,7 +95,7 @@ static void conv_transpose(const ir_attrs *a, const float *x, shape xs, const fl
                                        (double)w[((c * mg + j) * kh + ky) * kw + kx];
                             }
                         }
-                    y[((n * m_ + m) * oh_ + oh) * ow_ + ow] = ir_act_apply(a->act, (float)acc);
+                    y[((n * m_ + m) * oh_ + oh) * ow_ + ow] = ir_conv_epilogue(a, (float)acc);
                 }
         }
 }

@@ -358,6 +358,13 @@ float ir_binary_apply(ir_op op, float a, float b) {
     return 0;
 }
 
+float ir_conv_epilogue(const ir_attrs *a, float x) {
+    float y = ir_act_apply(a->act, x);
+    if (!a->post.on) return y;
+    y = y * a->post.scale;
+    return a->post.has_shift ? y + a->post.shift : y;
+}
+
 void ir_node_label(const ir_graph *g, ir_id n, char *buf, size_t size) {
     const ir_node *node = &g->nodes[n];
     const char *op = ir_ops[node->op].name;

@@ -98,6 +98,13 @@ typedef struct {
     int64_t group;
     /* Conv's fused activation; the unary ops' activation */
     ir_act act;
+    /* Conv's scalar affine epilogue after act (passes/fuse_affine_act.c):
+     * when on, y = y * scale, then y = y + shift when has_shift, each
+     * rounded to float as the Mul and the Add it replaces. */
+    struct {
+        bool on, has_shift;
+        float scale, shift;
+    } post;
     /* BatchNormalization */
     float epsilon;
     /* Concat */
@@ -181,6 +188,9 @@ ir_act_kind ir_unary_act(ir_op op);
 float ir_act_apply(ir_act act, float x);
 /* a op b in float for Add, Sub, Mul, Div. */
 float ir_binary_apply(ir_op op, float a, float b);
+
+/* A conv's epilogue: act, then the affine post step. */
+float ir_conv_epilogue(const ir_attrs *a, float x);
 
 /* Shape rule of one node from its inputs' shapes (ir/shape.c). Fails with a
  * message naming the node when inputs do not fit the op. */

@@ -60,6 +60,8 @@ static void print_attrs(const ir_node *n, FILE *out) {
         if (n->op == IR_OP_ConvTranspose && (a->output_padding[0] || a->output_padding[1]))
             fprintf(out, " output_padding=%lld,%lld", (long long)a->output_padding[0], (long long)a->output_padding[1]);
         if (a->act.kind != IR_ACT_NONE) print_act(a->act, out);
+        if (a->post.on) fprintf(out, " post=*%.9g", a->post.scale);
+        if (a->post.on && a->post.has_shift) fprintf(out, "+%.9g", a->post.shift);
         break;
     case IR_OP_BatchNormalization:
         fprintf(out, " epsilon=%.6g", a->epsilon);

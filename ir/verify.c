@@ -63,6 +63,9 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
         if (ir_is_weight(&g->values[n->output]))
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: output '%s' is also a constant", g->source, label,
                              g->values[n->output].name);
+        if (n->attrs.post.on && !(info->flags & IR_F_CONV))
+            return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: only convolutions take an affine epilogue", g->source,
+                             label);
         if (info->flags & IR_F_UNARY && n->attrs.act.kind != ir_unary_act(n->op))
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: activation '%s' does not match the op", g->source,
                              label, ir_act_name(n->attrs.act.kind));

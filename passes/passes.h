@@ -17,6 +17,8 @@ ocrs_status pass_fuse_hardswish(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_bn(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_act(ir_graph *g, ocrs_diag *diag);
+ocrs_status pass_fuse_affine_act(ir_graph *g, ocrs_diag *diag);
+ocrs_status pass_fold_se_residual(ir_graph *g, ocrs_diag *diag);
 
 /* Dead-channel elimination (passes/dead_channels.c), after canonicalisation.
  * report: where to print what was removed, or NULL. */

@@ -6,8 +6,9 @@
  * fold_affine runs before fold_bn because paddle2onnx writes ConvTranspose's
  * bias as an Add between the ConvTranspose and its BatchNormalization; once
  * the Add is folded, the BatchNormalization follows the conv directly.
- * dead_channels runs last, on the folded graph, where a zeroed filter's
- * output is the constant act(bias). */
+ * dead_channels runs on the folded graph, where a zeroed filter's output is
+ * the constant act(bias), and before the fusions that give convs an affine
+ * epilogue (attrs.post), which it does not model. */
 #include "pipeline.h"
 
 #include <string.h>
@@ -15,7 +16,8 @@
 #include "passes.h"
 
 static const char *const pass_names[] = {
-    "shape_infer", "fold_constants", "dce", "fuse_hardswish", "fold_affine", "fold_bn", "fuse_act", "dead_channels",
+    "shape_infer", "fold_constants",  "dce",             "fuse_hardswish",   "fold_affine",
+    "fold_bn",     "fuse_act",        "dead_channels",   "fuse_affine_act",  "fold_se_residual",
 };
 enum { NPASSES = sizeof pass_names / sizeof pass_names[0] };
 
@@ -83,7 +85,11 @@ ocrs_status ocrs_canonicalize(ir_graph *g, const ocrs_pipeline_opts *opts, ocrs_
     RUN(fold_affine);
     RUN(fold_bn);
     RUN(fuse_act);
+    ocrs_status st = run(g, o, "dead_channels", o->verbose > 0 ? dead_channels_verbose : dead_channels_quiet, diag);
+    if (st) return st;
+    RUN(fuse_affine_act);
+    RUN(fold_se_residual);
     RUN(dce);
     RUN(shape_infer);
-    return run(g, o, "dead_channels", o->verbose > 0 ? dead_channels_verbose : dead_channels_quiet, diag);
+    return OCRS_OK;
 }

@@ -6,21 +6,17 @@
 #include <stdlib.h>
 
 #include "ocrs_model.h"
+#include "pool.h"
 
 #ifndef OCRS_PREFIX
 #error "compile with -DOCRS_PREFIX=<model name>"
 #endif
 
-#define OCRS_CAT2(a, b) a##b
-#define OCRS_CAT(a, b) OCRS_CAT2(a, b)
-#define OCRS_SYM(s) OCRS_CAT(OCRS_PREFIX, s)
 #define OCRS_API __attribute__((visibility("default")))
-#define OCRS_HIDDEN __attribute__((visibility("hidden")))
 
 typedef struct OCRS_SYM(_ctx) ocrs_ctx;
 
 extern OCRS_HIDDEN const int64_t OCRS_SYM(__model)[];
-OCRS_HIDDEN void OCRS_SYM(__run)(float *const *bufs, int64_t height, int64_t width);
 /* runtime/detect.c: options and buffers of <name>_detect, NULL until used. */
 struct ocrs_detect_state;
 OCRS_HIDDEN void ocrs_detect_state_free(struct ocrs_detect_state *s);
@@ -34,7 +30,7 @@ OCRS_API size_t OCRS_SYM(_workspace_size)(int height, int width);
 #define MODEL OCRS_SYM(__model)
 
 struct OCRS_SYM(_ctx) {
-    int num_threads; /* validated and kept; the compiled code is single-threaded for now */
+    ocrs_pool *pool;
     void *workspace;
     size_t workspace_size;
     size_t *slot_offset; /* nslots + 1: byte offsets for the current height, width */
@@ -84,10 +80,9 @@ OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads) {
     if (num_threads < 1 || num_threads > OCRS_MAX_THREADS) return OCRS_RT_ERR_THREADS;
     ocrs_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return OCRS_RT_ERR_NOMEM;
-    ctx->num_threads = num_threads;
     ctx->slot_offset = calloc((size_t)MODEL[OCRS_MODEL_NSLOTS] + 1, sizeof(size_t));
     ctx->bufs = calloc((size_t)MODEL[OCRS_MODEL_NBUFS], sizeof(float *));
-    if (!ctx->slot_offset || !ctx->bufs) {
+    if (!ctx->slot_offset || !ctx->bufs || OCRS_SYM(_pool_create)(&ctx->pool, num_threads)) {
         OCRS_SYM(_destroy)(ctx);
         return OCRS_RT_ERR_NOMEM;
     }
@@ -98,6 +93,7 @@ OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads) {
 OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx) {
     if (!ctx) return;
     ocrs_detect_state_free(ctx->detect);
+    OCRS_SYM(_pool_destroy)(ctx->pool);
     free(ctx->workspace);
     free(ctx->slot_offset);
     free(ctx->bufs);
@@ -124,7 +120,7 @@ OCRS_API int OCRS_SYM(_forward)(ocrs_ctx *ctx, const float *input, int height, i
         int64_t s = MODEL[OCRS_MODEL_HEADER + b * OCRS_MODEL_BUF + OCRS_BUF_SLOT];
         ctx->bufs[b] = (float *)((char *)ctx->workspace + ctx->slot_offset[s]);
     }
-    OCRS_SYM(__run)(ctx->bufs, height, width);
+    OCRS_SYM(_pool_run)(ctx->pool, ctx->bufs, height, width);
     return OCRS_RT_OK;
 }
 

@@ -5,10 +5,13 @@
  * The runtime is compiled once per model with -DOCRS_PREFIX=<name>; the
  * generated object defines two hidden symbols:
  *
- *   void <name>__run(float *const *bufs, int64_t height, int64_t width);
- *       Computes the model. bufs[b] points at activation buffer b: bufs[0]
- *       is the input, bufs[1] the output, the others lie in the workspace.
- *       Buffers that are live at the same time never overlap.
+ *   void <name>__run(float *const *bufs, int64_t height, int64_t width,
+ *                    int64_t tid, int64_t nthreads, void *pool);
+ *       Computes the model's share of thread tid of nthreads, calling
+ *       <name>__barrier(pool) (runtime/pool.c) after every layer; all
+ *       threads of the pool call it together. bufs[b] points at activation
+ *       buffer b: bufs[0] is the input, bufs[1] the output, the others lie
+ *       in the workspace. Buffers live at the same time never overlap.
  *
  *   const int64_t <name>__model[];
  *       OCRS_MODEL_HEADER entries, then OCRS_MODEL_BUF entries per buffer.
@@ -22,8 +25,14 @@
 
 #include <stdint.h>
 
+/* Every runtime symbol carries the model's prefix. */
+#define OCRS_CAT2(a, b) a##b
+#define OCRS_CAT(a, b) OCRS_CAT2(a, b)
+#define OCRS_SYM(s) OCRS_CAT(OCRS_PREFIX, s)
+#define OCRS_HIDDEN __attribute__((visibility("hidden")))
+
 enum {
-    OCRS_MODEL_VERSION = 1,
+    OCRS_MODEL_VERSION = 2,
     OCRS_ALIGN = 32,           /* height and width are multiples of this */
     OCRS_MIN_EXTENT = 32,
     OCRS_MAX_EXTENT = 4096,

@@ -170,6 +170,20 @@ bool h_compare(const ir_graph *g, h_model *m, int64_t h, int64_t w, double tol, 
         ok = false;
     }
     m->destroy(ctx);
+    /* Threads split the work statically: 3 threads give the same bits. */
+    float *got3 = malloc(sizeof(float) * (size_t)ny);
+    ctx = NULL;
+    if (ok && (rc = m->create(&ctx, 3)) == 0 && (rc = m->forward(ctx, x, (int)h, (int)w, got3)) == 0 &&
+        memcmp(got, got3, sizeof(float) * (size_t)ny) != 0) {
+        fprintf(stderr, "%s at %lldx%lld: 3 threads differ from 1\n", what, (long long)h, (long long)w);
+        ok = false;
+    }
+    if (ok && rc) {
+        fprintf(stderr, "%s: 3 threads: %s\n", what, m->strerror(rc));
+        ok = false;
+    }
+    m->destroy(ctx);
+    free(got3);
     if (ok) {
         double err = 0, mag = 1;
         int64_t worst = 0;

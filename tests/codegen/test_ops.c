@@ -35,14 +35,23 @@ static ir_id pointwise(ir_graph *g, h_rng *r, ir_id x, int64_t c, int64_t m) {
 
 static void describe(char *buf, size_t n, const char *op, const ir_attrs *a, int64_t c, int64_t m) {
     snprintf(buf, n,
-             "%s c=%lld m=%lld k=%lldx%lld s=%lld,%lld d=%lld,%lld pad=%lld,%lld,%lld,%lld op=%lld,%lld g=%lld act=%s",
+             "%s c=%lld m=%lld k=%lldx%lld s=%lld,%lld d=%lld,%lld pad=%lld,%lld,%lld,%lld op=%lld,%lld g=%lld act=%s%s",
              op, (long long)c, (long long)m, (long long)a->kernel[0], (long long)a->kernel[1], (long long)a->stride[0],
              (long long)a->stride[1], (long long)a->dilation[0], (long long)a->dilation[1], (long long)a->pad[0],
              (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3], (long long)a->output_padding[0],
-             (long long)a->output_padding[1], (long long)a->group, ir_act_name(a->act.kind));
+             (long long)a->output_padding[1], (long long)a->group, ir_act_name(a->act.kind), a->post.on ? "+post" : "");
 }
 
 /* ---- Conv / ConvTranspose ------------------------------------------------------ */
+
+/* Checks the one-conv graph g (output y) against the interpreter; frees g. */
+static void check_conv(ir_graph *g, ir_id y, const char *op, const ir_attrs *a, int64_t c, int64_t m) {
+    char what[300];
+    describe(what, sizeof what, op, a, c, m);
+    if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
+    else h_failures++;
+    ir_graph_free(g);
+}
 
 static void conv_case(uint64_t seed, bool transpose) {
     h_rng r = {seed};
@@ -61,6 +70,10 @@ static void conv_case(uint64_t seed, bool transpose) {
     for (int i = 0; i < 4; i++) a.pad[i] = h_int(&r, 0, 3);
     if (h_int(&r, 0, 4) == 0) memset(a.pad, 0, sizeof a.pad);
     a.act = random_act(&r);
+    if (h_int(&r, 0, 2) == 0) { /* fuse_affine_act's epilogue */
+        a.post.on = true, a.post.scale = h_float(&r, -2, 2);
+        a.post.has_shift = h_int(&r, 0, 1), a.post.shift = h_float(&r, -1, 1);
+    }
     ir_id x;
     ir_graph *g = h_graph(c, &x);
     ir_id w = transpose ? h_weight(g, &r, H_DIMS(c, per_out, a.kernel[0], a.kernel[1]), -1, 1)
@@ -68,21 +81,27 @@ static void conv_case(uint64_t seed, bool transpose) {
     bool bias = h_int(&r, 0, 1);
     ir_id in[3] = {x, w, bias ? h_weight(g, &r, H_DIMS(m), -1, 1) : IR_NONE};
     ir_id y = h_node(g, transpose ? IR_OP_ConvTranspose : IR_OP_Conv, bias ? 3 : 2, in, &a);
-    char what[300];
-    describe(what, sizeof what, transpose ? "ConvTranspose" : "Conv", &a, c, m);
-    if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
-    else h_failures++;
-    ir_graph_free(g);
+    check_conv(g, y, transpose ? "ConvTranspose" : "Conv", &a, c, m);
 }
 
 /* Fixed shapes the random cases might miss: pointwise, depthwise 3x3 s2,
  * strided 1x1, a kernel wider than the padded input. */
-static void conv_fixed(void) {
-    static const struct {
-        int64_t c, m, group, k, s, pad;
-    } cases[] = {{4, 8, 1, 1, 1, 0}, {6, 6, 6, 3, 2, 1}, {3, 5, 1, 1, 2, 0}, {2, 2, 1, 7, 1, 3}, {8, 4, 4, 3, 1, 1}};
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        h_rng r = {1000 + i};
+typedef struct {
+    int64_t c, m, group, k, s, pad;
+} fixed_conv;
+
+/* The register-blocked kernels (conv_tile.c) at shapes the model has and
+ * around them: channel counts that are no multiple of the tile's channel
+ * block (6 or 3) and output widths that are no multiple of the vector
+ * (unpadded 3x3: W - 2), 1x1 as one flat GEMM, depthwise 3x3/5x5 with
+ * stride 2 (two loads and a shuffle), stride 4 (gathers), a wide dense 3x3. */
+static const fixed_conv tile_cases[] = {{17, 13, 1, 1, 1, 0}, {20, 7, 1, 3, 1, 0}, {19, 19, 19, 5, 2, 2},
+                                        {12, 12, 12, 3, 2, 1}, {5, 4, 1, 3, 4, 1},  {24, 24, 1, 3, 1, 1},
+                                        {30, 30, 30, 5, 1, 2}, {3, 16, 1, 3, 2, 1}};
+
+static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
+    for (size_t i = 0; i < ncases; i++) {
+        h_rng r = {seed + i};
         ir_attrs a = h_attrs();
         a.kernel[0] = a.kernel[1] = cases[i].k;
         a.stride[0] = a.stride[1] = cases[i].s;
@@ -93,11 +112,31 @@ static void conv_fixed(void) {
         ir_graph *g = h_graph(cases[i].c, &x);
         ir_id w = h_weight(g, &r, H_DIMS(cases[i].m, cases[i].c / cases[i].group, a.kernel[0], a.kernel[1]), -1, 1);
         ir_id y = H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
-        char what[300];
-        describe(what, sizeof what, "Conv", &a, cases[i].c, cases[i].m);
-        if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
-        else h_failures++;
-        ir_graph_free(g);
+        check_conv(g, y, "Conv", &a, cases[i].c, cases[i].m);
+    }
+}
+
+/* ConvTranspose with kernel = stride (the head's 2x2/2 upsampling): the
+ * scatter kernel, with channel counts around its tile and a single output
+ * channel as in the last layer, plus kernel 1 and a 2x1 kernel. */
+static void conv_transpose_scatter(void) {
+    static const struct {
+        int64_t c, m, kh, kw;
+        ir_act_kind act;
+    } cases[] = {{24, 24, 2, 2, IR_ACT_RELU}, {5, 7, 2, 2, IR_ACT_NONE}, {24, 1, 2, 2, IR_ACT_SIGMOID},
+                 {9, 13, 1, 1, IR_ACT_HARDSWISH}, {4, 3, 2, 1, IR_ACT_RELU}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        h_rng r = {1200 + i};
+        ir_attrs a = h_attrs();
+        a.kernel[0] = a.stride[0] = cases[i].kh;
+        a.kernel[1] = a.stride[1] = cases[i].kw;
+        a.act.kind = cases[i].act;
+        if (i % 2) a.post.on = true, a.post.scale = 0.75f, a.post.has_shift = true, a.post.shift = -0.25f;
+        ir_id x;
+        ir_graph *g = h_graph(cases[i].c, &x);
+        ir_id w = h_weight(g, &r, H_DIMS(cases[i].c, cases[i].m, a.kernel[0], a.kernel[1]), -1, 1);
+        ir_id y = H_NODE(g, ConvTranspose, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
+        check_conv(g, y, "ConvTranspose", &a, cases[i].c, cases[i].m);
     }
 }
 
@@ -408,9 +447,13 @@ int main(int argc, char **argv) {
     const char *fam = argc > 1 ? argv[1] : "";
     if (!strcmp(fam, "conv")) {
         for (uint64_t s = 1; s <= 14; s++) conv_case(s, false);
-        conv_fixed();
+        static const fixed_conv cases[] = {
+            {4, 8, 1, 1, 1, 0}, {6, 6, 6, 3, 2, 1}, {3, 5, 1, 1, 2, 0}, {2, 2, 1, 7, 1, 3}, {8, 4, 4, 3, 1, 1}};
+        conv_fixed(cases, sizeof cases / sizeof cases[0], 1000);
+        conv_fixed(tile_cases, sizeof tile_cases / sizeof tile_cases[0], 1100);
     } else if (!strcmp(fam, "conv_transpose")) {
         for (uint64_t s = 1; s <= 10; s++) conv_case(100 + s, true);
+        conv_transpose_scatter();
     } else if (!strcmp(fam, "batchnorm")) {
         for (uint64_t s = 1; s <= 3; s++) batchnorm_case(200 + s);
         batchnorm_rank3();
@@ -429,6 +472,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(fam, "resize")) {
         for (int c = 0; c < 4; c++)
             for (int n = 0; n < 4; n++) resize_case(600 + 4 * c + n, (ir_coord)c, (ir_nearest)n);
+        /* The integer fast path (asymmetric, floor) at more scales. */
+        for (uint64_t s = 0; s < 6; s++) resize_case(650 + s, IR_COORD_ASYMMETRIC, IR_NEAREST_FLOOR);
     } else if (!strcmp(fam, "concat")) {
         for (int k = 0; k < 3; k++)
             for (uint64_t s = 1; s <= 2; s++) concat_case(700 + 10 * k + s, k);

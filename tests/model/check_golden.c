@@ -1,14 +1,18 @@
 /* check_golden: runs a generated library on the golden input and compares
  * its output with an ONNX Runtime golden (tests/golden, made by
  * scripts/make_goldens.mjs), or with another library's output, reporting
- * the max abs error; OUTPUT.f32, if given, receives this library's output.
+ * the max abs error, with 1, 2, ..., THREADS threads (default 1); every
+ * thread count must give exactly the bits of one thread. OUTPUT.f32, if
+ * given, receives this library's output.
  *
  *   check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS [OUTPUT.f32]]
  */
 #include <dlfcn.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "golden_input.h"
 
@@ -38,7 +42,8 @@ int main(int argc, char **argv) {
     double tol = atof(argv[7]);
     size_t n = (size_t)h * w;
     float *in = malloc(sizeof(float) * 3 * n), *out = malloc(sizeof(float) * n), *ref = malloc(sizeof(float) * n);
-    if (!in || !out || !ref) return 1;
+    float *first = malloc(sizeof(float) * n);
+    if (!in || !out || !ref || !first) return 1;
     FILE *f = fopen(golden, "rb");
     if (!f) {
         fprintf(stderr, "check_golden: cannot open %s\n", golden);
@@ -60,35 +65,41 @@ int main(int argc, char **argv) {
     destroy_fn destroy = (destroy_fn)must_sym(lib, name, "destroy");
     forward_fn forward = (forward_fn)must_sym(lib, name, "forward");
     golden_fill(seed, 3, h, w, in);
-    void *ctx;
-    int st = create(&ctx, threads);
-    if (!st) st = forward(ctx, in, h, w, out);
-    if (st) {
-        fprintf(stderr, "check_golden: library returned status %d\n", st);
-        return 1;
-    }
-    if (argc > 9) {
-        FILE *o = fopen(argv[9], "wb");
-        bool ok = o && fwrite(out, sizeof(float), n, o) == n;
-        if (o) ok &= fclose(o) == 0;
-        if (!ok) {
-            fprintf(stderr, "check_golden: cannot write %s\n", argv[9]);
+    int failed = 0;
+    for (int t = 1; t <= threads; t++) {
+        void *ctx;
+        int st = create(&ctx, t);
+        if (!st) st = forward(ctx, in, h, w, out);
+        if (st) {
+            fprintf(stderr, "check_golden: library returned status %d\n", st);
             return 1;
         }
-    }
-    double maxerr = 0;
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        double e = fabs((double)out[i] - (double)ref[i]);
-        if (!(e <= maxerr)) { /* NaN counts as an error */
-            maxerr = isnan(e) ? INFINITY : e;
-            at = i;
+        destroy(ctx);
+        double maxerr = 0;
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++) {
+            double e = fabs((double)out[i] - (double)ref[i]);
+            if (!(e <= maxerr)) { /* NaN counts as an error */
+                maxerr = isnan(e) ? INFINITY : e;
+                at = i;
+            }
+        }
+        int same = t == 1 || memcmp(out, first, sizeof(float) * n) == 0;
+        printf("%s %dx%d threads=%d: max abs error %.3g at (y=%zu, x=%zu) (tolerance %.3g)%s\n", golden, h, w, t,
+               maxerr, at / w, at % w, tol, t == 1 ? "" : same ? ", bit-identical to 1 thread" : ", DIFFERS from 1 thread");
+        failed |= !(maxerr <= tol) || !same;
+        if (t == 1) memcpy(first, out, sizeof(float) * n);
+        if (t == 1 && argc > 9) {
+            FILE *o = fopen(argv[9], "wb");
+            bool ok = o && fwrite(out, sizeof(float), n, o) == n;
+            if (o) ok &= fclose(o) == 0;
+            if (!ok) {
+                fprintf(stderr, "check_golden: cannot write %s\n", argv[9]);
+                return 1;
+            }
         }
     }
-    printf("%s %dx%d threads=%d: max abs error %.3g at (y=%zu, x=%zu) (tolerance %.3g)\n", golden, h, w, threads,
-           maxerr, at / w, at % w, tol);
-    destroy(ctx);
     dlclose(lib);
-    free(in), free(out), free(ref);
-    return maxerr <= tol ? 0 : 1;
+    free(in), free(out), free(ref), free(first);
+    return failed;
 }

@@ -158,3 +158,16 @@ int t_finish(const char *test) {
     else printf("%s: ok\n", test);
     return t_failures ? 1 : 0;
 }
+
+void t_check_stays(ir_graph *g, ocrs_status (*pass)(ir_graph *, ocrs_diag *), int expected_nodes) {
+    t_prepare(g);
+    t_check_pass(g, pass, 32, 32);
+    CHECK(t_nodes(g) == expected_nodes);
+    ir_graph_free(g);
+}
+
+ir_id t_small_conv(ir_graph *g, ir_op conv_op, ir_id x) {
+    bool conv = conv_op == IR_OP_Conv;
+    ir_id w = conv ? t_weight(g, "w", T_DIMS(4, 4, 3, 3), NULL) : t_weight(g, "w", T_DIMS(4, 2, 2, 2), NULL);
+    return t_conv(g, conv_op, "c", x, w, t_weight(g, "b", T_DIMS(4), NULL), conv ? 1 : 2, conv ? 1 : 0, conv ? 1 : 2);
+}

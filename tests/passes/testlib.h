@@ -61,6 +61,15 @@ bool t_close(const float *a, const float *b, int64_t n, double tol);
  * interpreter's output at h x w is unchanged within T_TOL. */
 void t_check_pass(ir_graph *g, ocrs_status (*pass)(ir_graph *, ocrs_diag *), int64_t h, int64_t w);
 
+/* Node "c" with weight "w" and bias "b" reading x (4 channels): a Conv 3x3
+ * with pad 1, or a ConvTranspose 2x2 with stride 2. */
+ir_id t_small_conv(ir_graph *g, ir_op conv_op, ir_id x);
+
+/* Prepares g, runs pass on it (t_check_pass at 32x32), checks that it still
+ * has expected_nodes live nodes, and frees it: for graphs a pass must not
+ * change. */
+void t_check_stays(ir_graph *g, ocrs_status (*pass)(ir_graph *, ocrs_diag *), int expected_nodes);
+
 /* Prints the verdict; the test's exit status. */
 int t_finish(const char *test);
 
