@@ -124,7 +124,7 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
     const ir_value *in = &g->values[g->inputs[0]], *out = &g->values[g->outputs[0]];
     const char *src = strrchr(g->source, '/') ? strrchr(g->source, '/') + 1 : g->source;
 
-    fprintf(f, "/* %s.h: the API of lib%s.so.\n", name, name);
+    fprintf(f, "/* %s.h: the API of the %s model library (lib%s.so or lib%s.a).\n", name, name, name, name);
     fprintf(f, " * Auto-generated file by ocrslim from %s. Do not edit!\n *\n", src);
     fprintf(f, " * Shapes (float, NCHW, dense). H and W are multiples of %d in [%d, %d].\n", OCRS_ALIGN,
             OCRS_MIN_EXTENT, OCRS_MAX_EXTENT);
