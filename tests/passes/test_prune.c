@@ -27,6 +27,14 @@ static uint32_t grp(const ocrs_channel_groups *cg, const ir_graph *g, const char
     return cg->classes[cls(cg, g, v, 0)].group;
 }
 
+/* The channel groups of g (a check failure when they cannot be built). */
+static ocrs_channel_groups *groups(const ir_graph *g) {
+    ocrs_channel_groups *cg = NULL;
+    ocrs_diag diag = {{0}};
+    CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
+    return cg;
+}
+
 static int64_t channels(const ir_graph *g, const char *v) {
     ir_id id = ir_find_value(g, v);
     return id == IR_NONE ? -1 : g->values[id].dims[1].q;
@@ -67,9 +75,7 @@ static ir_graph *residual(void) {
 
 static void groups_residual(void) {
     ir_graph *g = residual();
-    ocrs_channel_groups *cg = NULL;
-    ocrs_diag diag = {{0}};
-    CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
+    ocrs_channel_groups *cg = groups(g);
     CHECK(cls(cg, g, "a", 3) == cls(cg, g, "b", 3) && cls(cg, g, "b", 3) == cls(cg, g, "s", 3));
     CHECK(cls(cg, g, "a", 3) != cls(cg, g, "a", 4));
     const ocrs_chan_class *k = &cg->classes[cls(cg, g, "s", 3)];
@@ -94,9 +100,7 @@ static void groups_se(void) {
     ir_id m = t_out(g, T_NODE(g, Mul, "m", a, s2));
     t_set_output(g, conv(g, "y", m, 8, 2, 1, 1, IR_ACT_NONE));
     t_prepare(g);
-    ocrs_channel_groups *cg = NULL;
-    ocrs_diag diag = {{0}};
-    CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
+    ocrs_channel_groups *cg = groups(g);
     CHECK(cls(cg, g, "a", 5) == cls(cg, g, "s2", 5) && cls(cg, g, "p", 5) == cls(cg, g, "m", 5));
     CHECK(grp(cg, g, "s1") != grp(cg, g, "m") && cg->groups[grp(cg, g, "s1")].nclasses == 4);
     ocrs_channel_groups_free(cg);
@@ -114,9 +118,7 @@ static void groups_depthwise(void) {
     ir_id d = conv(g, "d", a, 8, 8, 3, 8, IR_ACT_RELU);
     t_set_output(g, conv(g, "y", d, 8, 2, 1, 1, IR_ACT_NONE));
     t_prepare(g);
-    ocrs_channel_groups *cg = NULL;
-    ocrs_diag diag = {{0}};
-    CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
+    ocrs_channel_groups *cg = groups(g);
     CHECK(cls(cg, g, "a", 2) == cls(cg, g, "d", 2) && cg->classes[cls(cg, g, "d", 2)].nproducers == 2);
     ocrs_channel_groups_free(cg);
     prune_all(g, 0.25, 2); /* 8 * 0.75 = 6 */
@@ -135,9 +137,7 @@ static void groups_concat(void) {
     g->nodes[g->values[c].producer].attrs.axis = 1;
     t_set_output(g, conv(g, "y", c, 10, 2, 1, 1, IR_ACT_NONE));
     t_prepare(g);
-    ocrs_channel_groups *cg = NULL;
-    ocrs_diag diag = {{0}};
-    CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
+    ocrs_channel_groups *cg = groups(g);
     CHECK(cls(cg, g, "c", 5) == cls(cg, g, "b", 1) && cls(cg, g, "c", 3) == cls(cg, g, "a", 3));
     CHECK(grp(cg, g, "a") != grp(cg, g, "b"));
     ocrs_channel_groups_free(cg);
