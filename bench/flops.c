@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "frontend.h"
+#include "passes.h"
 #include "pipeline.h"
 
 int main(int argc, char **argv) {
@@ -22,19 +23,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "flops: %s\n", diag.msg);
         return 1;
     }
-    double total = 0;
-    for (uint32_t i = 0; i < g->nnodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->dead) continue;
-        const ir_value *y = &g->values[n->output], *x = &g->values[n->inputs[0]];
-        double out = (double)ir_numel(y, h, w);
-        const ir_attrs *a = &n->attrs;
-        if (n->op == IR_OP_Conv)
-            total += 2 * out * (double)(x->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
-        else if (n->op == IR_OP_ConvTranspose)
-            total += 2 * (double)ir_numel(x, h, w) * (double)(y->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
-        else total += out;
-    }
+    double total = ocrs_graph_flops(g, h, w);
     printf("%.0f\n", total);
     ir_graph_free(g);
     return 0;

@@ -11,6 +11,7 @@
 #include "depfile.h"
 #include "frontend.h"
 #include "pipeline.h"
+#include "prune_cli.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -42,6 +43,17 @@ static void usage(FILE *out) {
             "                        runtime sources and ocrslimc\n"
             "      --config FILE     compilation config (YAML); no settings are defined\n"
             "                        yet, so it is only recorded in the depfile\n"
+            "      --prune-ratio R   remove the share R of the channels of every prunable\n"
+            "                        channel group (see `ocrslimc info MODEL.onnx`)\n"
+            "      --prune-criterion l1_norm (default) or fpgm\n"
+            "      --prune-skip N    leave the groups of the N convs nearest the input (4)\n"
+            "      --prune-vector N  kept channel counts are multiples of N (8)\n"
+            "      --calib LABELS    calibration images (PaddleOCR label file) for recovery\n"
+            "      --calib-root DIR  folder the label file's paths are relative to\n"
+            "      --calib-side N    limit_side_len of calibration inputs (960)\n"
+            "      --calib-images N  use at most N calibration images\n"
+            "      --recovery KIND   none, bias (bias compensation; the default with\n"
+            "                        --calib) or lsq (least squares, bias elsewhere)\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -51,7 +63,8 @@ static void usage(FILE *out) {
             "passes, in order: ");
     ocrs_list_passes(out);
     fprintf(out,
-            "\n\nexit status: 0 on success, 1 on a model or tool error, 2 on a usage error.\n"
+            "\n\n`ocrslimc info MODEL.onnx [NSKIP]` prints the channel groups.\n"
+            "\nexit status: 0 on success, 1 on a model or tool error, 2 on a usage error.\n"
             "Outputs are written to a temporary file and renamed, so a failed run never\n"
             "leaves a partial library behind.\n");
 }
@@ -118,7 +131,9 @@ static int write_ir(const ir_graph *g, const char *path) {
 }
 
 int main(int argc, char **argv) {
-    enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION };
+    enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
+           O_PRUNE_RATIO, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
+           O_CALIB_IMAGES, O_RECOVERY };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -127,12 +142,21 @@ int main(int argc, char **argv) {
         {"dump-after", required_argument, 0, O_DUMP_AFTER},
         {"verify-each", no_argument, 0, O_VERIFY_EACH},
         {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION},    {0, 0, 0, 0},
+        {"version", no_argument, 0, O_VERSION},    {"prune-ratio", required_argument, 0, O_PRUNE_RATIO},
+        {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"prune-skip", required_argument, 0, O_PRUNE_SKIP},
+        {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
+        {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
+        {"calib-images", required_argument, 0, O_CALIB_IMAGES}, {"recovery", required_argument, 0, O_RECOVERY},
+        {0, 0, 0, 0},
     };
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
     const char *depfile = NULL, *config = NULL;
     ocrs_pipeline_opts popts = {.dump_to = stderr};
     int verbose = 0, c;
+    prune_cli prune;
+    prune_cli_defaults(&prune);
+    const char *recovery = NULL;
+    if (argc >= 2 && strcmp(argv[1], "info") == 0) return prune_cli_info(argc, argv);
     while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': output = optarg; break;
@@ -145,12 +169,37 @@ int main(int argc, char **argv) {
         case O_CONFIG: config = optarg; break;
         case O_DUMP_AFTER: popts.dump_after = optarg; break;
         case O_VERIFY_EACH: popts.verify_each = true; break;
+        case O_PRUNE_RATIO: prune.ratio = atof(optarg); break;
+        case O_PRUNE_CRIT:
+            if (strcmp(optarg, "l1_norm") && strcmp(optarg, "fpgm")) {
+                fprintf(stderr, "ocrslimc: --prune-criterion takes l1_norm or fpgm, not '%s'\n", optarg);
+                return 2;
+            }
+            prune.criterion = strcmp(optarg, "fpgm") == 0 ? OCRS_PRUNE_FPGM : OCRS_PRUNE_L1;
+            break;
+        case O_PRUNE_SKIP: prune.skip = atoi(optarg); break;
+        case O_PRUNE_VECTOR: prune.vector_width = atoi(optarg); break;
+        case O_CALIB: prune.calib = optarg; break;
+        case O_CALIB_ROOT: prune.calib_root = optarg; break;
+        case O_CALIB_SIDE: prune.calib_side = atoi(optarg); break;
+        case O_CALIB_IMAGES: prune.calib_images = atoi(optarg); break;
+        case O_RECOVERY: recovery = optarg; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); return 0;
         default: usage(stderr); return 2;
         }
     }
+    if (recovery && strcmp(recovery, "none") && strcmp(recovery, "bias") && strcmp(recovery, "lsq")) {
+        fprintf(stderr, "ocrslimc: --recovery takes none, bias or lsq, not '%s'\n", recovery);
+        return 2;
+    }
+    if (!(prune.ratio >= 0 && prune.ratio < 1)) {
+        fprintf(stderr, "ocrslimc: --prune-ratio must be in [0, 1)\n");
+        return 2;
+    }
+    prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "bias") == 0);
+    prune.least_squares = prune.calib && recovery && strcmp(recovery, "lsq") == 0;
     if (optind != argc - 1) {
         fprintf(stderr, "ocrslimc: expected exactly one model file (try --help)\n");
         return 2;
@@ -205,6 +254,7 @@ int main(int argc, char **argv) {
     if (!st && verbose) fprintf(stderr, "ocrslimc: imported %s: %u nodes (%.0f ms)\n", model, g->nnodes, now_ms() - t0);
     double t1 = now_ms();
     if (!st) st = ocrs_canonicalize(g, &popts, &diag);
+    if (!st) st = prune_cli_run(g, &prune, verbose, &diag);
     if (!st) st = ir_verify(g, &diag);
     if (!st && verbose) fprintf(stderr, "ocrslimc: canonical passes: %u nodes (%.0f ms)\n", g->nnodes, now_ms() - t1);
     int rc = 0;

@@ -239,6 +239,11 @@ static ocrs_status eval_node(const ir_graph *g, ir_id node, const float *const *
 
 ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
                           ocrs_diag *diag) {
+    return ir_interp_run_observed(g, input, height, width, output, NULL, NULL, diag);
+}
+
+ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
+                                   ir_interp_observer observe, void *ctx, ocrs_diag *diag) {
     if (height <= 0 || width <= 0 || height % IR_ALIGN || width % IR_ALIGN)
         return ocrs_fail(diag, OCRS_ERR_USAGE, "interpreter: input size %lldx%lld is not a positive multiple of %d",
                          (long long)height, (long long)width, IR_ALIGN);
@@ -296,6 +301,7 @@ ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height,
         owned[n->output] = y;
         val[n->output] = y;
         st = eval_node(g, i, in, ins, y, ys, diag);
+        if (!st && observe) observe(ctx, n->output, y, height, width);
         for (uint32_t j = 0; j <= n->ninputs; j++) {
             ir_id v = j < n->ninputs ? n->inputs[j] : n->output;
             if (v != IR_NONE && last[v] == i && owned[v]) {

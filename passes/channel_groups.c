@@ -391,33 +391,38 @@ static void dump_nodes(const ir_graph *g, const ocrs_chan_ref *refs, uint32_t n,
     }
 }
 
-void ocrs_channel_groups_dump(const ir_graph *g, const ocrs_channel_groups *cg, FILE *out) {
+void ocrs_channel_group_dump(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t i, FILE *out) {
     uint32_t *seen = calloc((g->nnodes > g->nvalues ? g->nnodes : g->nvalues) + 1, sizeof *seen);
     if (!seen) return;
+    const ocrs_chan_group *gr = &cg->groups[i];
+    fprintf(out, "  producers:");
+    for (uint32_t j = 0; j < gr->nclasses; j++) {
+        const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
+        dump_nodes(g, cg->producers + k->first_producer, k->nproducers, seen, 1, out);
+    }
+    fprintf(out, "\n  consumers:");
+    for (uint32_t j = 0; j < gr->nclasses; j++) {
+        const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
+        dump_nodes(g, cg->consumers + k->first_consumer, k->nconsumers, seen, 2, out);
+    }
+    fprintf(out, "\n  values:");
+    for (uint32_t j = 0; j < gr->nclasses; j++) {
+        const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
+        for (uint32_t m = 0; m < k->nmembers; m++) {
+            ir_id v = cg->members[k->first_member + m].value;
+            if (seen[v] == 3) continue;
+            seen[v] = 3;
+            fprintf(out, " %s", g->values[v].name);
+        }
+    }
+    fputc('\n', out);
+    free(seen);
+}
+
+void ocrs_channel_groups_dump(const ir_graph *g, const ocrs_channel_groups *cg, FILE *out) {
     for (uint32_t i = 0; i < cg->ngroups; i++) {
         const ocrs_chan_group *gr = &cg->groups[i];
-        uint32_t stamp = 3 * i + 1;
-        fprintf(out, "group %u: %u channels%s\n  producers:", i, gr->nclasses, gr->prunable ? "" : " (not prunable)");
-        for (uint32_t j = 0; j < gr->nclasses; j++) {
-            const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
-            dump_nodes(g, cg->producers + k->first_producer, k->nproducers, seen, stamp, out);
-        }
-        fprintf(out, "\n  consumers:");
-        for (uint32_t j = 0; j < gr->nclasses; j++) {
-            const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
-            dump_nodes(g, cg->consumers + k->first_consumer, k->nconsumers, seen, stamp + 1, out);
-        }
-        fprintf(out, "\n  values:");
-        for (uint32_t j = 0; j < gr->nclasses; j++) {
-            const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
-            for (uint32_t m = 0; m < k->nmembers; m++) {
-                ir_id v = cg->members[k->first_member + m].value;
-                if (seen[v] == stamp + 2) continue;
-                seen[v] = stamp + 2;
-                fprintf(out, " %s", g->values[v].name);
-            }
-        }
-        fputc('\n', out);
+        fprintf(out, "group %u: %u channels%s\n", i, gr->nclasses, gr->prunable ? "" : " (not prunable)");
+        ocrs_channel_group_dump(g, cg, i, out);
     }
-    free(seen);
 }

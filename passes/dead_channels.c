@@ -23,7 +23,9 @@
  *      depthwise groups shrink, Concat drops emptied inputs, nodes whose
  *      output lost every channel die.
  * Invalidates: value and node ids (ir_compact), unless nothing is removed,
- *   in which case the graph is untouched. */
+ *   in which case the graph is untouched.
+ * Step 3's rewriting is ocrs_remove_classes, which channel pruning
+ * (passes/prune.c) shares. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -318,7 +320,7 @@ static ocrs_status slice_weight(dead *d, ir_id n, uint32_t slot, const bool *con
 static ocrs_status rewrite_conv(dead *d, ir_id id, const bool *in, const bool *out, int64_t out_kept, FILE *report,
                                 ocrs_diag *diag) {
     ir_graph *g = d->g;
-    if (d->bias_add[id]) {
+    if (d->bias_add && d->bias_add[id]) {
         ir_id b = pass_conv_private_bias(g, id);
         if (b == IR_NONE) return nomem(d, diag);
         float *bd = g->values[b].data;
@@ -405,6 +407,19 @@ static ocrs_status rewrite_node(dead *d, ir_id id, FILE *report, ocrs_diag *diag
     return st;
 }
 
+ocrs_status ocrs_remove_classes(ir_graph *g, const ocrs_channel_groups *cg, const bool *kept, double *const *bias_add,
+                                FILE *report, ocrs_diag *diag) {
+    /* rewriting only reads cg, kept and bias_add */
+    dead d = {.g = g, .cg = (ocrs_channel_groups *)cg, .kept = (bool *)kept, .bias_add = (double **)bias_add,
+              .nnodes = g->nnodes};
+    ocrs_status st = OCRS_OK;
+    for (ir_id i = 0; i < d.nnodes && !st; i++)
+        if (!g->nodes[i].dead) st = rewrite_node(&d, i, report, diag);
+    if (!st) st = pass_shape_infer(g, diag);
+    if (!st) st = pass_dce(g, diag);
+    return st;
+}
+
 static void summary(const dead *d, FILE *report) {
     uint32_t removed = 0, constant = 0, channels = 0;
     for (uint32_t k = 0; k < d->cg->nclasses; k++) {
@@ -446,10 +461,7 @@ ocrs_status pass_dead_channels(ir_graph *g, FILE *report, ocrs_diag *diag) {
     if (report) summary(&d, report);
     if (!any) goto done;
     if ((st = fold_constants_into_biases(&d, diag))) goto done;
-    for (ir_id i = 0; i < d.nnodes && !st; i++)
-        if (!g->nodes[i].dead) st = rewrite_node(&d, i, report, diag);
-    if (!st) st = pass_shape_infer(g, diag);
-    if (!st) st = pass_dce(g, diag);
+    st = ocrs_remove_classes(g, d.cg, d.kept, d.bias_add, report, diag);
 done:
     if (d.bias_add)
         for (ir_id i = 0; i < d.nnodes; i++) free(d.bias_add[i]);

@@ -91,6 +91,8 @@ void ocrs_channel_groups_free(ocrs_channel_groups *cg);
 uint32_t ocrs_chan_class_of(const ocrs_channel_groups *cg, ir_id v, int64_t c);
 /* Prints every group: channels, whether prunable, producer and consumer layers, values. */
 void ocrs_channel_groups_dump(const ir_graph *g, const ocrs_channel_groups *cg, FILE *out);
+/* Group i's producer and consumer layers and values, one indented line each. */
+void ocrs_channel_group_dump(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t i, FILE *out);
 
 /* The elements of a weight slice, for an array with the weight's dims:
  * offset o * step + base + j for o < outer, j < inner. */
@@ -98,6 +100,66 @@ typedef struct {
     int64_t outer, inner, step, base;
 } ocrs_slice;
 ocrs_slice ocrs_chan_ref_slice(const ir_graph *g, const ocrs_chan_ref *r);
+
+/* Removes the channel classes with kept[k] false (passes/dead_channels.c,
+ * step 3): slices every weight along out_axis/in_axis, shrinks depthwise
+ * groups, drops emptied Concat inputs and nodes that lose every output
+ * channel, then infers shapes and removes dead nodes. bias_add (per node of
+ * the graph as cg saw it, or NULL) holds additions to convs' biases (per
+ * original output channel), applied before slicing. report: what changed,
+ * or NULL. Invalidates ids. */
+ocrs_status ocrs_remove_classes(ir_graph *g, const ocrs_channel_groups *cg, const bool *kept, double *const *bias_add,
+                                FILE *report, ocrs_diag *diag);
+
+/* ---- calibration statistics (passes/calib.c) ---- */
+
+/* Per value of the graph they were collected on (ids as then). */
+typedef struct {
+    uint32_t nvalues, per_image, images;
+    int64_t *channels;  /* 0: not a 4-D activation */
+    double **sum;       /* per-channel sum over all positions of all inputs */
+    double *count;      /* positions summed */
+    bool *sampled;      /* read by a 1x1 unpadded dense Conv: samples kept */
+    float **sample;     /* nsample[v] channel vectors (rows of channels[v]) */
+    uint32_t *nsample;
+} ocrs_calib;
+
+/* Empty statistics for g, keeping samples_per_image samples per input. */
+ocrs_status ocrs_calib_new(const ir_graph *g, uint32_t samples_per_image, ocrs_calib **out, ocrs_diag *diag);
+/* Runs the interpreter on one input (1x3xHxW) and adds its activations. */
+ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *input, int64_t height, int64_t width,
+                           ocrs_diag *diag);
+void ocrs_calib_free(ocrs_calib *c);
+
+/* ---- channel pruning (passes/prune.c) ---- */
+
+typedef enum { OCRS_PRUNE_L1, OCRS_PRUNE_FPGM } ocrs_prune_criterion;
+
+typedef struct {
+    const double *ratio;  /* per group of the channel groups; 0: untouched */
+    ocrs_prune_criterion criterion;
+    int vector_width;     /* kept counts are multiples of it (<= 1: any count) */
+    const ocrs_calib *calib; /* statistics of this graph for recovery, or NULL */
+    bool bias_compensation, least_squares;
+    double ridge;         /* least squares: lambda = ridge * mean diagonal of the Gram matrix */
+} ocrs_prune_opts;
+
+/* Prunes g by the ratios (cg built on g; groups not prunable are left
+ * alone). report: what changed, or NULL. Invalidates ids. */
+ocrs_status ocrs_prune(ir_graph *g, const ocrs_channel_groups *cg, const ocrs_prune_opts *o, FILE *report,
+                       ocrs_diag *diag);
+/* Channels a group of n keeps at ratio. */
+int64_t ocrs_prune_kept(int64_t n, double ratio, int vector_width);
+/* Per group (malloc'ed): whether it holds the output of one of the first
+ * nconvs convs in topological order; NULL when out of memory. */
+bool *ocrs_prune_skip_nearest(const ir_graph *g, const ocrs_channel_groups *cg, int nconvs);
+/* FLOPs of one forward pass at H x W: 2 per multiply-add of convs, 1 per
+ * output element of other ops. */
+double ocrs_graph_flops(const ir_graph *g, int64_t height, int64_t width);
+/* Every group: channels, share of FLOPs and params of its layers, skipped
+ * or not prunable, member layers and values. skip may be NULL. */
+void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, int64_t height,
+                     int64_t width, FILE *out);
 
 /* ---- rewriting helpers shared by the passes (passes/rewrite.c) ---- */
 

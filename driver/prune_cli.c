@@ -1,0 +1,116 @@
+/* ocrslimc's pruning front end (see prune_cli.h). Calibration inputs go
+ * through the library's own pre-processing (runtime/db_pre.c), so the
+ * statistics are those of the activations the compiled detector sees. */
+#include "prune_cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+#include "image.h"
+#include "ocrs_detect.h"
+#include "pipeline.h"
+
+void prune_cli_defaults(prune_cli *p) {
+    *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3};
+}
+
+int prune_cli_info(int argc, char **argv) {
+    if (argc < 3 || argc > 4) {
+        fprintf(stderr, "usage: ocrslimc info MODEL.onnx [NSKIP]\n");
+        return 2;
+    }
+    ocrs_diag diag = {{0}};
+    ir_graph *g = NULL;
+    ocrs_channel_groups *cg = NULL;
+    bool *skip = NULL;
+    ocrs_status st = ocrs_import_onnx(argv[2], &g, &diag);
+    if (!st) st = ocrs_canonicalize(g, NULL, &diag);
+    if (!st) st = ocrs_channel_groups_build(g, &cg, &diag);
+    if (!st && !(skip = ocrs_prune_skip_nearest(g, cg, argc == 4 ? atoi(argv[3]) : 4)))
+        st = ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
+    if (!st) ocrs_prune_info(g, cg, skip, 640, 640, stdout);
+    else fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+    free(skip);
+    ocrs_channel_groups_free(cg);
+    ir_graph_free(g);
+    return st ? 1 : 0;
+}
+
+/* Adds every image of the label file (at most p->calib_images) to c. */
+static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    FILE *f = fopen(p->calib, "r");
+    if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file", p->calib);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", p->calib_root ? p->calib_root : p->calib);
+    if (!p->calib_root) {
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = 0;
+        else snprintf(dir, sizeof dir, ".");
+    }
+    ocrs_det_opts o;
+    ocrs_det_opts_default(&o);
+    o.limit_side_len = p->calib_side;
+    static char line[1 << 20];
+    ocrs_status st = OCRS_OK;
+    for (int lineno = 1, n = 0; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images);
+         lineno++) {
+        char *tab = strchr(line, '\t');
+        if (!tab) continue;
+        *tab = 0;
+        char path[8192], err[512];
+        if (snprintf(path, sizeof path, "%s/%.4000s", dir, line) >= (int)sizeof path) continue;
+        image img;
+        if (image_load(path, &image_default_limits, &img, err, sizeof err)) {
+            st = ocrs_fail(diag, OCRS_ERR_IO, "%s:%d: %s", p->calib, lineno, err);
+            break;
+        }
+        int w, h;
+        ocrs_det_input_size(img.width, img.height, &o, &w, &h);
+        float *in = malloc(sizeof(float) * 3 * (size_t)w * h);
+        void *scratch = malloc(ocrs_det_pre_scratch(w));
+        if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+        else {
+            ocrs_det_preprocess(img.rgb, img.width, img.height, 3 * img.width, w, h, in, scratch);
+            st = ocrs_calib_add(c, g, in, h, w, diag);
+        }
+        if (verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", ++n, line, w, h);
+        else n++;
+        free(in);
+        free(scratch);
+        image_free(&img);
+    }
+    fclose(f);
+    return st;
+}
+
+ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    if (!(p->ratio > 0)) return OCRS_OK;
+    ocrs_channel_groups *cg = NULL;
+    ocrs_calib *calib = NULL;
+    double *ratio = NULL;
+    bool *skip = NULL;
+    double before = ocrs_graph_flops(g, 640, 640);
+    ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
+    if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
+        st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
+    if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
+        st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
+        if (!st) st = calibrate(calib, g, p, verbose, diag);
+    }
+    ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
+                         .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
+                         .ridge = p->ridge};
+    if (!st) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
+    if (!st) st = ir_verify(g, diag);
+    if (!st && verbose)
+        fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at 640x640 (%.1f%% fewer)\n", before / 1e9,
+                ocrs_graph_flops(g, 640, 640) / 1e9, 100 * (1 - ocrs_graph_flops(g, 640, 640) / before));
+    ocrs_calib_free(calib);
+    ocrs_channel_groups_free(cg);
+    free(ratio);
+    free(skip);
+    return st;
+}

@@ -1,0 +1,114 @@
+/* Calibration activations for recovery after pruning (passes/prune.c).
+ * Needs: the graph pruning will rewrite (the statistics name its value ids).
+ * Changes: nothing; runs the reference interpreter on calibration inputs.
+ * Invalidates: nothing (the statistics go stale with the graph's ids).
+ *
+ * Per 4-D activation with a static channel count: the per-channel sum over
+ * every position of every input (for bias compensation). For values read by
+ * a 1x1 unpadded dense Conv (least-squares candidates): channel vectors at
+ * up to samples_per_image positions per input, chosen by a fixed
+ * pseudo-random sequence, so two runs give the same statistics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+#include "passes.h"
+
+static bool pointwise_read(const ir_graph *g, ir_id v) {
+    for (ir_id i = 0; i < g->nnodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead || n->op != IR_OP_Conv || n->inputs[0] != v || n->attrs.group != 1) continue;
+        bool padded = false;
+        for (int k = 0; k < 4; k++) padded |= n->attrs.pad[k] != 0;
+        if (n->attrs.kernel[0] == 1 && n->attrs.kernel[1] == 1 && !padded) return true;
+    }
+    return false;
+}
+
+ocrs_status ocrs_calib_new(const ir_graph *g, uint32_t samples_per_image, ocrs_calib **out, ocrs_diag *diag) {
+    ocrs_calib *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c) return ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    c->nvalues = g->nvalues;
+    c->per_image = samples_per_image;
+    c->channels = calloc(g->nvalues + 1, sizeof *c->channels);
+    c->sum = calloc(g->nvalues + 1, sizeof *c->sum);
+    c->count = calloc(g->nvalues + 1, sizeof *c->count);
+    c->sample = calloc(g->nvalues + 1, sizeof *c->sample);
+    c->nsample = calloc(g->nvalues + 1, sizeof *c->nsample);
+    c->sampled = calloc(g->nvalues + 1, sizeof *c->sampled);
+    bool ok = c->channels && c->sum && c->count && c->sample && c->nsample && c->sampled;
+    for (ir_id v = 0; v < g->nvalues && ok; v++) {
+        const ir_value *val = &g->values[v];
+        if (ir_is_weight(val) || val->rank != 4 || !ir_dim_static(val->dims[1])) continue;
+        c->channels[v] = val->dims[1].q;
+        ok = (c->sum[v] = calloc((size_t)c->channels[v], sizeof(double))) != NULL;
+        c->sampled[v] = samples_per_image > 0 && pointwise_read(g, v);
+    }
+    if (!ok) {
+        ocrs_calib_free(c);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    }
+    *out = c;
+    return OCRS_OK;
+}
+
+void ocrs_calib_free(ocrs_calib *c) {
+    if (!c) return;
+    for (ir_id v = 0; v < c->nvalues; v++) {
+        free(c->sum ? c->sum[v] : NULL);
+        free(c->sample ? c->sample[v] : NULL);
+    }
+    free(c->channels);
+    free(c->sum);
+    free(c->count);
+    free(c->sample);
+    free(c->nsample);
+    free(c->sampled);
+    free(c);
+}
+
+typedef struct {
+    ocrs_calib *c;
+    const ir_graph *g;
+    uint64_t seed;
+    bool nomem;
+} observer;
+
+static void observe(void *ctx, ir_id v, const float *data, int64_t height, int64_t width) {
+    observer *o = ctx;
+    ocrs_calib *c = o->c;
+    if (v >= c->nvalues || !c->channels[v]) return;
+    const ir_value *val = &o->g->values[v];
+    int64_t ch = c->channels[v], hw = ir_dim_eval(val->dims[2], height, width) * ir_dim_eval(val->dims[3], height, width);
+    for (int64_t k = 0; k < ch; k++) {
+        double s = 0;
+        for (int64_t i = 0; i < hw; i++) s += data[k * hw + i];
+        c->sum[v][k] += s;
+    }
+    c->count[v] += (double)hw;
+    if (!c->sampled[v]) return;
+    float *grown = realloc(c->sample[v], sizeof(float) * (size_t)ch * (c->nsample[v] + c->per_image));
+    if (!grown) {
+        o->nomem = true;
+        return;
+    }
+    c->sample[v] = grown;
+    for (uint32_t s = 0; s < c->per_image; s++) {
+        o->seed = o->seed * 6364136223846793005ull + 1442695040888963407ull;
+        int64_t at = (int64_t)((o->seed >> 33) % (uint64_t)hw);
+        float *row = grown + (size_t)ch * c->nsample[v]++;
+        for (int64_t k = 0; k < ch; k++) row[k] = data[k * hw + at];
+    }
+}
+
+ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *input, int64_t height, int64_t width,
+                           ocrs_diag *diag) {
+    float *out = malloc(sizeof(float) * (size_t)ir_numel(&g->values[g->outputs[0]], height, width));
+    if (!out) return ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    observer o = {.c = c, .g = g, .seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)c->images++};
+    ocrs_status st = ir_interp_run_observed(g, input, height, width, out, observe, &o, diag);
+    free(out);
+    if (!st && o.nomem) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    return st;
+}
