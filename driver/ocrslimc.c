@@ -54,6 +54,8 @@ static void usage(FILE *out) {
             "      --calib-images N  use at most N calibration images\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
             "                        --calib) or lsq (least squares, bias elsewhere)\n"
+            "      --dead-relu       also remove channels that are zero on every\n"
+            "                        calibration image (needs --calib; approximate)\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -133,7 +135,7 @@ static int write_ir(const ir_graph *g, const char *path) {
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_RATIO, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
-           O_CALIB_IMAGES, O_RECOVERY };
+           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -147,7 +149,7 @@ int main(int argc, char **argv) {
         {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
         {"calib-images", required_argument, 0, O_CALIB_IMAGES}, {"recovery", required_argument, 0, O_RECOVERY},
-        {0, 0, 0, 0},
+        {"dead-relu", no_argument, 0, O_DEAD_RELU},  {0, 0, 0, 0},
     };
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
     const char *depfile = NULL, *config = NULL;
@@ -184,6 +186,7 @@ int main(int argc, char **argv) {
         case O_CALIB_SIDE: prune.calib_side = atoi(optarg); break;
         case O_CALIB_IMAGES: prune.calib_images = atoi(optarg); break;
         case O_RECOVERY: recovery = optarg; break;
+        case O_DEAD_RELU: prune.dead_relu = true; break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); return 0;
@@ -196,6 +199,10 @@ int main(int argc, char **argv) {
     }
     if (!(prune.ratio >= 0 && prune.ratio < 1)) {
         fprintf(stderr, "ocrslimc: --prune-ratio must be in [0, 1)\n");
+        return 2;
+    }
+    if (prune.dead_relu && !prune.calib) {
+        fprintf(stderr, "ocrslimc: --dead-relu needs calibration images (--calib LABELS)\n");
         return 2;
     }
     prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "bias") == 0);

@@ -85,7 +85,32 @@ static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *
     return st;
 }
 
+/* --dead-relu: an approximation, so it is reported on its own line. */
+static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    ocrs_channel_groups *cg = NULL;
+    ocrs_calib *calib = NULL;
+    double before = ocrs_graph_flops(g, 640, 640);
+    uint32_t removed = 0;
+    ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
+    if (!st) st = ocrs_calib_new(g, 0, &calib, diag);
+    if (!st) st = calibrate(calib, g, p, verbose, diag);
+    if (!st) st = pass_dead_relu(g, cg, calib, verbose > 1 ? stderr : NULL, &removed, diag);
+    if (!st) st = ir_verify(g, diag);
+    if (!st && verbose)
+        fprintf(stderr,
+                "ocrslimc: dead-relu (approximate): %u channel classes zero on all %u calibration images removed; "
+                "%.3f -> %.3f GFLOPs at 640x640\n",
+                removed, calib->images, before / 1e9, ocrs_graph_flops(g, 640, 640) / 1e9);
+    ocrs_calib_free(calib);
+    ocrs_channel_groups_free(cg);
+    return st;
+}
+
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    if (p->dead_relu) {
+        ocrs_status st = remove_dead_relus(g, p, verbose, diag);
+        if (st) return st;
+    }
     if (!(p->ratio > 0)) return OCRS_OK;
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;

@@ -16,12 +16,14 @@ typedef struct {
     int calib_images;       /* at most this many (0: all) */
     bool bias_compensation, least_squares;
     double ridge;
+    bool dead_relu;         /* remove channels that are zero on every calibration image */
 } prune_cli;
 
 void prune_cli_defaults(prune_cli *p);
 /* `ocrslimc info MODEL.onnx`: prints the channel groups; exit status. */
 int prune_cli_info(int argc, char **argv);
-/* Prunes the canonical graph g as p says (nothing when p->ratio is 0). */
+/* Removes dead ReLUs when p->dead_relu, then prunes the canonical graph g
+ * as p says (nothing when p->ratio is 0). */
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag);
 
 #endif

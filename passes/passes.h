@@ -118,6 +118,7 @@ typedef struct {
     uint32_t nvalues, per_image, images;
     int64_t *channels;  /* 0: not a 4-D activation */
     double **sum;       /* per-channel sum over all positions of all inputs */
+    float **absmax;     /* per-channel largest |x| over all positions of all inputs */
     double *count;      /* positions summed */
     bool *sampled;      /* read by a 1x1 unpadded dense Conv: samples kept */
     float **sample;     /* nsample[v] channel vectors (rows of channels[v]) */
@@ -130,6 +131,14 @@ ocrs_status ocrs_calib_new(const ir_graph *g, uint32_t samples_per_image, ocrs_c
 ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *input, int64_t height, int64_t width,
                            ocrs_diag *diag);
 void ocrs_calib_free(ocrs_calib *c);
+
+/* Removes the channel classes that were exactly zero at every position of
+ * every calibration input in all their members (passes/dead_relu.c): an
+ * approximation that holds on the calibration images only. cg and calib are
+ * of g as it is. Sets *removed_out to the number of classes removed.
+ * report: what changed, or NULL. Invalidates ids. */
+ocrs_status pass_dead_relu(ir_graph *g, const ocrs_channel_groups *cg, const ocrs_calib *calib, FILE *report,
+                           uint32_t *removed_out, ocrs_diag *diag);
 
 /* ---- channel pruning (passes/prune.c) ---- */
 
