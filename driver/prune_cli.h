@@ -5,10 +5,18 @@
 
 #include "passes.h"
 
+enum { OCRS_PRUNE_MAX_NAMES = 64, OCRS_PRUNE_MAX_RATIOS = 32 };
+
 typedef struct {
     double ratio;           /* for every prunable group not skipped; 0: no pruning */
     ocrs_prune_criterion criterion;
     int skip;               /* groups of the convs nearest the input left alone */
+    int nskip_names;        /* more groups left alone: those of these layers or values */
+    const char *skip_names[OCRS_PRUNE_MAX_NAMES];
+    int nratios;            /* sensitivity analysis ratios (0: the default list) */
+    double ratios[OCRS_PRUNE_MAX_RATIOS];
+    double max_loss;        /* ratio selection: loss bound per group, or */
+    double flops_target;    /* share of the FLOPs to remove (0: unset) */
     int vector_width;
     const char *calib;      /* label file of calibration images, or NULL (no recovery) */
     const char *calib_root; /* image paths are relative to it (default: the label file's folder) */
