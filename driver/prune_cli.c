@@ -85,7 +85,28 @@ static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *
     return st;
 }
 
+/* Marks the groups of the layers (by node name) or values p->skip_names names. */
+static ocrs_status skip_named(const ir_graph *g, const ocrs_channel_groups *cg, const prune_cli *p, bool *skip,
+                              ocrs_diag *diag) {
+    for (int i = 0; i < p->nskip_names; i++) {
+        const char *name = p->skip_names[i];
+        ir_id v = IR_NONE;
+        for (ir_id n = 0; n < g->nnodes && v == IR_NONE; n++)
+            if (!g->nodes[n].dead && strcmp(g->nodes[n].name, name) == 0) v = g->nodes[n].output;
+        if (v == IR_NONE) v = ir_find_value(g, name);
+        if (v == IR_NONE) return ocrs_fail(diag, OCRS_ERR_USAGE, "prune skip list: no layer or value named '%s'", name);
+        uint32_t k = ocrs_chan_class_of(cg, v, 0);
+        if (k == OCRS_CHAN_NONE)
+            return ocrs_fail(diag, OCRS_ERR_USAGE, "prune skip list: '%s' has no channel group", name);
+        skip[cg->classes[k].group] = true;
+    }
+    return OCRS_OK;
+}
+
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    if (p->max_loss > 0 || p->flops_target > 0 || p->nratios)
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "Prune: ratios, max_loss and flops_target need the sensitivity analysis, "
+                                               "which this ocrslimc does not have yet; give a uniform ratio");
     if (!(p->ratio > 0)) return OCRS_OK;
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
@@ -95,6 +116,7 @@ ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_dia
     ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
         st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    if (!st) st = skip_named(g, cg, p, skip, diag);
     for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
     if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
         st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
