@@ -38,8 +38,7 @@ int prune_cli_info(int argc, char **argv) {
     return st ? 1 : 0;
 }
 
-/* Adds every image of the label file (at most p->calib_images) to c. */
-static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
     FILE *f = fopen(p->calib, "r");
     if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file", p->calib);
     char dir[4096];
@@ -49,9 +48,6 @@ static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *
         if (slash) *slash = 0;
         else snprintf(dir, sizeof dir, ".");
     }
-    ocrs_det_opts o;
-    ocrs_det_opts_default(&o);
-    o.limit_side_len = p->calib_side;
     static char line[1 << 20];
     ocrs_status st = OCRS_OK;
     for (int lineno = 1, n = 0; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images);
@@ -66,22 +62,42 @@ static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *
             st = ocrs_fail(diag, OCRS_ERR_IO, "%s:%d: %s", p->calib, lineno, err);
             break;
         }
-        int w, h;
-        ocrs_det_input_size(img.width, img.height, &o, &w, &h);
-        float *in = malloc(sizeof(float) * 3 * (size_t)w * h);
-        void *scratch = malloc(ocrs_det_pre_scratch(w));
-        if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
-        else {
-            ocrs_det_preprocess(img.rgb, img.width, img.height, 3 * img.width, w, h, in, scratch);
-            st = ocrs_calib_add(c, g, in, h, w, diag);
-        }
-        if (verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", ++n, line, w, h);
-        else n++;
-        free(in);
-        free(scratch);
-        image_free(&img);
+        n++;
+        st = each(arg, line, &img, tab + 1, diag); /* owns img */
     }
     fclose(f);
+    return st;
+}
+
+typedef struct {
+    ocrs_calib *c;
+    const ir_graph *g;
+    const prune_cli *p;
+    int verbose, n;
+} calib_run;
+
+/* Adds one image to the statistics. */
+static ocrs_status calibrate_one(void *arg, const char *rel, image *img, const char *labels, ocrs_diag *diag) {
+    (void)labels;
+    calib_run *r = arg;
+    ocrs_det_opts o;
+    ocrs_det_opts_default(&o);
+    o.limit_side_len = r->p->calib_side;
+    int w, h;
+    ocrs_det_input_size(img->width, img->height, &o, &w, &h);
+    float *in = malloc(sizeof(float) * 3 * (size_t)w * h);
+    void *scratch = malloc(ocrs_det_pre_scratch(w));
+    ocrs_status st;
+    if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    else {
+        ocrs_det_preprocess(img->rgb, img->width, img->height, 3 * img->width, w, h, in, scratch);
+        st = ocrs_calib_add(r->c, r->g, in, h, w, diag);
+    }
+    r->n++;
+    if (r->verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", r->n, rel, w, h);
+    free(in);
+    free(scratch);
+    image_free(img);
     return st;
 }
 
@@ -120,7 +136,8 @@ ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_dia
     for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
     if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
         st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
-        if (!st) st = calibrate(calib, g, p, verbose, diag);
+        calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
+        if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
     }
     ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
                          .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,

@@ -3,6 +3,7 @@
 #ifndef OCRS_DRIVER_PRUNE_CLI_H
 #define OCRS_DRIVER_PRUNE_CLI_H
 
+#include "image.h"
 #include "passes.h"
 
 enum { OCRS_PRUNE_MAX_NAMES = 64, OCRS_PRUNE_MAX_RATIOS = 32 };
@@ -27,6 +28,11 @@ typedef struct {
 } prune_cli;
 
 void prune_cli_defaults(prune_cli *p);
+/* Calls each for the images of p->calib (at most p->calib_images) with the
+ * path as the label file gives it and the label list; each owns img. */
+typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *rel, image *img, const char *labels,
+                                          ocrs_diag *diag);
+ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag);
 /* `ocrslimc info MODEL.onnx`: prints the channel groups; exit status. */
 int prune_cli_info(int argc, char **argv);
 /* Prunes the canonical graph g as p says (nothing when p->ratio is 0). */
