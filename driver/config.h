@@ -6,6 +6,8 @@
  *     ratio: 0.2                # uniform ratio of every prunable group
  *     ratios: [0.1, 0.3, 0.5]   # sensitivity analysis ratios
  *     max_loss: 0.01            # or flops_target: 0.3 (share of FLOPs removed)
+ *     jobs: 2                   # sensitivity worker processes
+ *     sens_side: 480            # limit_side_len of the sensitivity runs
  *     skip_nearest: 4           # groups of the convs nearest the input left alone
  *     skip: [conv_name, value]  # more groups left alone, by layer or value name
  *     recovery: lsq             # none, bias or lsq

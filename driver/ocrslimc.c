@@ -54,6 +54,12 @@ static void usage(FILE *out) {
             "      --calib-root DIR  folder the label file's paths are relative to\n"
             "      --calib-side N    limit_side_len of calibration inputs (960)\n"
             "      --calib-images N  use at most N calibration images\n"
+            "      --prune-max-loss L  per-group ratios from a sensitivity analysis on the\n"
+            "                        --calib images: the largest with hmean loss <= L\n"
+            "      --prune-flops-target F  or the ratios removing the share F of the FLOPs\n"
+            "                        (table cached in OUTPUT.sens.yml, curves OUTPUT.sens.svg)\n"
+            "      --jobs N          sensitivity measurements in N processes (1)\n"
+            "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
             "                        --calib) or lsq (least squares, bias elsewhere)\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
@@ -135,7 +141,7 @@ static int write_ir(const ir_graph *g, const char *path) {
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_RATIO, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
-           O_CALIB_IMAGES, O_RECOVERY };
+           O_CALIB_IMAGES, O_RECOVERY, O_MAX_LOSS, O_FLOPS_TARGET, O_JOBS, O_SENS_SIDE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -149,6 +155,8 @@ int main(int argc, char **argv) {
         {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
         {"calib-images", required_argument, 0, O_CALIB_IMAGES}, {"recovery", required_argument, 0, O_RECOVERY},
+        {"prune-max-loss", required_argument, 0, O_MAX_LOSS}, {"prune-flops-target", required_argument, 0, O_FLOPS_TARGET},
+        {"jobs", required_argument, 0, O_JOBS}, {"sens-side", required_argument, 0, O_SENS_SIDE},
         {0, 0, 0, 0},
     };
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
@@ -173,6 +181,7 @@ int main(int argc, char **argv) {
         ocrs_det_opts_default(&cfg.det);
     }
     prune_cli prune = cfg.prune;
+    char *sens_out = NULL;
     const char *recovery = cfg.recovery;
     while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
         switch (c) {
@@ -201,6 +210,10 @@ int main(int argc, char **argv) {
         case O_CALIB_SIDE: prune.calib_side = atoi(optarg); break;
         case O_CALIB_IMAGES: prune.calib_images = atoi(optarg); break;
         case O_RECOVERY: recovery = optarg; break;
+        case O_MAX_LOSS: prune.max_loss = atof(optarg); break;
+        case O_FLOPS_TARGET: prune.flops_target = atof(optarg); break;
+        case O_JOBS: prune.jobs = atoi(optarg); break;
+        case O_SENS_SIDE: prune.sens_side = atoi(optarg); break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;
@@ -222,6 +235,11 @@ int main(int argc, char **argv) {
         goto usage_error;
     }
     const char *model = argv[optind];
+    prune.model = model;
+    if (output && (sens_out = malloc(strlen(output) + 8))) {
+        sprintf(sens_out, "%s.sens", output);
+        prune.sens_out = sens_out;
+    }
     if (!emit) { /* from the output's name: lib<name>.a is a static library */
         size_t n = output ? strlen(output) : 0;
         emit = n > 2 && strcmp(output + n - 2, ".a") == 0 ? "staticlib" : "lib";
@@ -296,8 +314,10 @@ int main(int argc, char **argv) {
     ir_graph_free(g);
     free(derived);
     ocrs_config_free(&cfg);
+    free(sens_out);
     return rc;
 usage_error:
     ocrs_config_free(&cfg);
+    free(sens_out);
     return 2;
 }

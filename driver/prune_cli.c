@@ -11,9 +11,11 @@
 #include "image.h"
 #include "ocrs_detect.h"
 #include "pipeline.h"
+#include "sensitivity.h"
 
 void prune_cli_defaults(prune_cli *p) {
-    *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3};
+    *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3,
+                     .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
 int prune_cli_info(int argc, char **argv) {
@@ -119,11 +121,61 @@ static ocrs_status skip_named(const ir_graph *g, const ocrs_channel_groups *cg, 
     return OCRS_OK;
 }
 
+/* FLOPs at 640x640 of p->model pruned by ratio (no recovery), or -1. */
+static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *diag) {
+    ir_graph *g = NULL;
+    ocrs_channel_groups *cg = NULL;
+    ocrs_status st = ocrs_import_onnx(p->model, &g, diag);
+    if (!st) st = ocrs_canonicalize(g, NULL, diag);
+    if (!st) st = ocrs_channel_groups_build(g, &cg, diag);
+    ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width};
+    if (!st) st = ocrs_prune(g, cg, &o, NULL, diag);
+    double f = st ? -1 : ocrs_graph_flops(g, 640, 640);
+    ocrs_channel_groups_free(cg);
+    ir_graph_free(g);
+    return f;
+}
+
+/* Per-group ratios from the sensitivity table: under p->max_loss, or the
+ * smallest max_loss (bisected) whose ratios remove p->flops_target of the
+ * FLOPs. Prints the per-group report. */
+static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
+                                 sens_table *t, double *ratio, ocrs_diag *diag) {
+    ocrs_status st = sens_measure(g, cg, skip, p, t, diag);
+    if (st) return st;
+    double max_loss = p->max_loss, before = ocrs_graph_flops(g, 640, 640);
+    if (p->flops_target > 0) {
+        double lo = 0, hi = 1;
+        for (int it = 0; it < 14; it++) {
+            double mid = (lo + hi) / 2;
+            sens_select(t, mid, ratio);
+            double f = pruned_flops(p, ratio, diag);
+            if (f < 0) return OCRS_ERR_INVALID;
+            if (1 - f / before >= p->flops_target) hi = mid;
+            else lo = mid;
+        }
+        max_loss = hi;
+        fprintf(stderr, "ocrslimc: max_loss %.4f removes %.0f%% of the FLOPs\n", max_loss, 100 * p->flops_target);
+    }
+    sens_select(t, max_loss, ratio);
+    fprintf(stderr, "group  channels  kept  ratio  loss (single-group, measured at ratios");
+    for (int r = 0; r < t->nratios; r++) fprintf(stderr, " %g", t->ratios[r]);
+    fprintf(stderr, ")\n");
+    for (uint32_t gi = 0; gi < cg->ngroups; gi++) {
+        if (!cg->groups[gi].prunable) continue;
+        int64_t n = cg->groups[gi].nclasses;
+        fprintf(stderr, "%5u  %8lld  %4lld  %5.3f ", gi, (long long)n,
+                (long long)(ratio[gi] > 0 ? ocrs_prune_kept(n, ratio[gi], p->vector_width) : n), ratio[gi]);
+        if (skip[gi]) fprintf(stderr, " skipped");
+        for (int r = 0; !skip[gi] && r < t->nratios; r++) fprintf(stderr, " %+.3f", t->loss[gi * t->nratios + r]);
+        fprintf(stderr, "\n");
+    }
+    return OCRS_OK;
+}
+
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
-    if (p->max_loss > 0 || p->flops_target > 0 || p->nratios)
-        return ocrs_fail(diag, OCRS_ERR_USAGE, "Prune: ratios, max_loss and flops_target need the sensitivity analysis, "
-                                               "which this ocrslimc does not have yet; give a uniform ratio");
-    if (!(p->ratio > 0)) return OCRS_OK;
+    bool sensitive = p->max_loss > 0 || p->flops_target > 0;
+    if (!(p->ratio > 0) && !sensitive) return OCRS_OK;
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
     double *ratio = NULL;
@@ -134,6 +186,8 @@ ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_dia
         st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) st = skip_named(g, cg, p, skip, diag);
     for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
+    sens_table t = {0};
+    if (!st && sensitive) st = choose_ratios(g, cg, skip, p, &t, ratio, diag);
     if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
         st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
         calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
@@ -147,6 +201,7 @@ ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_dia
     if (!st && verbose)
         fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at 640x640 (%.1f%% fewer)\n", before / 1e9,
                 ocrs_graph_flops(g, 640, 640) / 1e9, 100 * (1 - ocrs_graph_flops(g, 640, 640) / before));
+    sens_table_free(&t);
     ocrs_calib_free(calib);
     ocrs_channel_groups_free(cg);
     free(ratio);

@@ -18,6 +18,10 @@ typedef struct {
     double ratios[OCRS_PRUNE_MAX_RATIOS];
     double max_loss;        /* ratio selection: loss bound per group, or */
     double flops_target;    /* share of the FLOPs to remove (0: unset) */
+    const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
+    const char *sens_out;   /* the table is cached in <sens_out>.yml, drawn in <sens_out>.svg */
+    int jobs;               /* sensitivity worker processes */
+    int sens_side;          /* limit_side_len of the sensitivity runs (480) */
     int vector_width;
     const char *calib;      /* label file of calibration images, or NULL (no recovery) */
     const char *calib_root; /* image paths are relative to it (default: the label file's folder) */
