@@ -24,19 +24,14 @@ while [ $# -gt 0 ]; do
     *) echo "prune_sensitivity.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-awk 'NR % 2 == 1' "$data/det-dev/label.txt" > "$tmp/calib.txt"
-awk 'NR % 2 == 0' "$data/det-dev/label.txt" > "$tmp/report.txt"
+. "$here/dev_halves.sh"
 calib="--calib $tmp/calib.txt --calib-root $data/det-dev --calib-side 480"
-hmean() { "$build/examples/eval" "$1" "$2" --root "$3" --threads 1 --quiet 2>&1 | sed -n 's/.*hmean \([0-9.]*\).*/\1/p'; }
 fewer() { sed -n 's/.*-> \([0-9.]*\) GFLOPs.*(\([0-9.]*\)% fewer).*/\1 \2/p' "$1"; }
 row() { # METHOD TARGET RATIO LOG
     set -- "$1" "$2" "$3" "$(fewer "$4")"
     hd=$(hmean "$tmp/libp.so" "$tmp/report.txt" "$data/det-dev")
     hc=$(hmean "$tmp/libp.so" "$data/det-dev-doc/label.txt" "$data/det-dev-doc")
-    ms=$("$build/bench/ocrs_bench_ours" "$tmp/libp.so" p 640 640 1 2 7 \
-        | awk '{for (i = 2; $i != "rss_kb"; i++) print $i}' | sort -n | awk '{t[NR] = $1} END {print t[int((NR + 1) / 2)]}')
+    ms=$(ms "$tmp/libp.so")
     echo "| $1 | $2 | $3 | $4 | $hd | $hc | $ms |"
 }
 "$build/ocrslimc" "$model" -o "$tmp/libp.so" --name p
