@@ -119,7 +119,7 @@ static ocrs_status calib_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
 
 static ocrs_status get_ratio(reader *r, yaml_node_t *v, const char *key, double lo, double *out) {
     ocrs_status st = get_number(r, v, key, out);
-    if (!st && !(*out >= lo && *out < 1)) return at(r, v, "%s: expected a number in [%s, 1)", key, lo > 0 ? "0.0" : "0");
+    if (!st && !(*out >= lo && *out < 1)) return at(r, v, "%s: expected a number in %s, 1)", key, lo > 0 ? "(0" : "[0");
     return st;
 }
 

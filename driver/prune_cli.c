@@ -145,8 +145,9 @@ static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *c
     if (st) return st;
     double max_loss = p->max_loss, before = ocrs_graph_flops(g, 640, 640);
     if (p->flops_target > 0) {
-        double lo = 0, hi = 1;
-        for (int it = 0; it < 14; it++) {
+        /* From -1: single-group gains alone often remove more than the target. */
+        double lo = -1, hi = 1;
+        for (int it = 0; it < 16; it++) {
             double mid = (lo + hi) / 2;
             sens_select(t, mid, ratio);
             double f = pruned_flops(p, ratio, diag);
@@ -155,7 +156,7 @@ static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *c
             else lo = mid;
         }
         max_loss = hi;
-        fprintf(stderr, "ocrslimc: max_loss %.4f removes %.0f%% of the FLOPs\n", max_loss, 100 * p->flops_target);
+        fprintf(stderr, "ocrslimc: max_loss %+.4f for %.0f%% fewer FLOPs\n", max_loss, 100 * p->flops_target);
     }
     sens_select(t, max_loss, ratio);
     fprintf(stderr, "group  channels  kept  ratio  loss (single-group, measured at ratios");

@@ -60,9 +60,10 @@ static void samples_free(samples *ss) {
     free(ss->s);
 }
 
-/* hmean of graph g compiled as lib<name>.so in dir, over the samples. */
+/* hmean of graph g compiled as lib<name>.so in dir, over the samples; with
+ * as_reference, its boxes first become the samples' ground truth. */
 static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name, const samples *ss, int side,
-                            double *h, ocrs_diag *diag) {
+                            bool as_reference, double *h, ocrs_diag *diag) {
     char lib[4200], hdr[4200], err[512];
     snprintf(lib, sizeof lib, "%s/lib%s.so", dir, name);
     snprintf(hdr, sizeof hdr, "%s/%s.h", dir, name);
@@ -97,7 +98,17 @@ static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name
             det[b].n = 4, det[b].dont_care = false;
             for (int k = 0; k < 4; k++) det[b].xy[2 * k] = d.boxes[b].x[k], det[b].xy[2 * k + 1] = d.boxes[b].y[k];
         }
-        eval_image(ss->s[i].gt, ss->s[i].ngt, det, d.nboxes, &c);
+        sample *si = &ss->s[i];
+        if (as_reference) {
+            free(si->gt);
+            if (!(si->gt = malloc(sizeof *det * ((size_t)d.nboxes + 1)))) {
+                st = ocrs_fail(diag, OCRS_ERR_NOMEM, "sensitivity: out of memory");
+                break;
+            }
+            memcpy(si->gt, det, sizeof *det * (size_t)d.nboxes);
+            si->ngt = d.nboxes;
+        }
+        eval_image(si->gt, si->ngt, det, d.nboxes, &c);
     }
     free(det);
     detlib_close(&d);
@@ -125,7 +136,7 @@ static ocrs_status measure(const prune_cli *p, uint32_t gi, double r, const char
     char name[32];
     snprintf(name, sizeof name, "sens%d", task);
     double h = 0;
-    if (!st) st = hmean_of(g, dir, name, ss, p->sens_side, &h, diag);
+    if (!st) st = hmean_of(g, dir, name, ss, p->sens_side, false, &h, diag);
     *loss = base > 0 ? (base - h) / base : 0;
     free(ratio);
     ocrs_channel_groups_free(cg);
@@ -363,8 +374,13 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     ocrs_status st = prune_cli_images(p, add_sample, &ss, diag);
     char dir[] = "/tmp/ocrslimc-sens-XXXXXX";
     if (!st && !mkdtemp(dir)) st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
-    if (!st) st = hmean_of(g, dir, "sensbase", &ss, p->sens_side, &t->base, diag);
-    if (!st) fprintf(stderr, "ocrslimc: sensitivity: base hmean %.4f on %d images\n", t->base, ss.n);
+    /* Without ground truth the unpruned model's own boxes are the reference. */
+    bool labelled = false;
+    for (int i = 0; i < ss.n; i++) labelled |= ss.s[i].ngt > 0;
+    if (!st) st = hmean_of(g, dir, "sensbase", &ss, p->sens_side, !labelled, &t->base, diag);
+    if (!st)
+        fprintf(stderr, "ocrslimc: sensitivity: base hmean %.4f on %d images (against %s)\n", t->base, ss.n,
+                labelled ? "the labels" : "the unpruned model's boxes");
     /* Tasks: ratios whose kept count equals the group's are loss 0 without a run. */
     uint32_t *tg = malloc(sizeof *tg * (cg->ngroups * (size_t)t->nratios + 1));
     double *tr = malloc(sizeof *tr * (cg->ngroups * (size_t)t->nratios + 1));
@@ -417,6 +433,7 @@ void sens_select(const sens_table *t, double max_loss, double *ratio) {
         int j = 0;
         while (j < t->nratios && l[j] <= max_loss) r0 = t->ratios[j], l0 = l[j], j++;
         if (j == t->nratios) ratio[gi] = r0;
+        else if (l0 > max_loss) ratio[gi] = 0; /* max_loss < 0 and not even the first ratio gains */
         else ratio[gi] = r0 + (t->ratios[j] - r0) * (max_loss - l0) / (l[j] - l0);
     }
 }

@@ -18,7 +18,8 @@ typedef struct {
 } sens_table;
 
 /* The table for the canonical graph g of p->model (calibration images
- * p->calib with their labels), from the cache p->sens_out.yml when its key
+ * p->calib with their labels, or the unpruned model's boxes when the label
+ * file has none), from the cache p->sens_out.yml when its key
  * matches, else measured with p->jobs processes and cached; curves drawn
  * to p->sens_out.svg. skip: per group. */
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
@@ -26,7 +27,9 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
 void sens_table_free(sens_table *t);
 
 /* PaddleSlim's rule: per group the largest ratio whose loss <= max_loss,
- * linearly interpolated between measured ratios (0 when not measured). */
+ * linearly interpolated between measured ratios (0 when not measured).
+ * Losses can be negative (pruning a group alone can gain), and so can
+ * max_loss: then only groups gaining at least -max_loss are pruned. */
 void sens_select(const sens_table *t, double max_loss, double *ratio);
 
 #endif

@@ -82,7 +82,7 @@ Prune:
   ratio: 0.1
   ratio: 0.2
 YML
-expect_error bad_ratio "bad_ratio.yml:2:17: Prune.ratios: expected a number in [0.0, 1)" <<'YML'
+expect_error bad_ratio "bad_ratio.yml:2:17: Prune.ratios: expected a number in (0, 1)" <<'YML'
 Prune:
   ratios: [0.1, 1.5]
 YML

@@ -34,6 +34,9 @@ int main(void) {
     sens_select(&t, 0, r);
     expect("max_loss 0, group 1", r[1], 0.3);
     expect("max_loss 0, group 0", r[0], 0.1);
+    sens_select(&t, -0.005, r); /* only gains: group 4 gains 0.01 at ratio 0.1 */
+    expect("max_loss < 0, group 0", r[0], 0);
+    expect("max_loss < 0, group 4", r[4], 0.1 + 0.1 * (-0.005 + 0.01) / (0.03 + 0.01));
     printf("%s\n", failures ? "FAILED" : "sens_select ok");
     return failures != 0;
 }
