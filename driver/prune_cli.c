@@ -155,10 +155,36 @@ static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *c
             if (1 - f / before >= p->flops_target) hi = mid;
             else lo = mid;
         }
-        max_loss = hi;
-        fprintf(stderr, "ocrslimc: max_loss %+.4f for %.0f%% fewer FLOPs\n", max_loss, 100 * p->flops_target);
+        /* Many groups lose exactly nothing up to the largest ratio, so the
+         * FLOPs jump between lo and hi: the last step blends their ratios. */
+        double *rlo = malloc(sizeof *rlo * (t->ngroups + 1));
+        if (!rlo) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+        sens_select(t, lo, rlo);
+        sens_select(t, hi, ratio);
+        double a = 0, b = 1;
+        for (int it = 0; it < 12; it++) {
+            double mid = (a + b) / 2;
+            double *r = malloc(sizeof *r * (t->ngroups + 1));
+            if (!r) {
+                free(rlo);
+                return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+            }
+            for (uint32_t i = 0; i < t->ngroups; i++) r[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
+            double f = pruned_flops(p, r, diag);
+            free(r);
+            if (f < 0) {
+                free(rlo);
+                return OCRS_ERR_INVALID;
+            }
+            if (1 - f / before >= p->flops_target) b = mid;
+            else a = mid;
+        }
+        for (uint32_t i = 0; i < t->ngroups; i++) ratio[i] = rlo[i] + b * (ratio[i] - rlo[i]);
+        free(rlo);
+        fprintf(stderr, "ocrslimc: max_loss %+.4f (blend %.3f) for %.0f%% fewer FLOPs\n", hi, b, 100 * p->flops_target);
+    } else {
+        sens_select(t, max_loss, ratio);
     }
-    sens_select(t, max_loss, ratio);
     fprintf(stderr, "group  channels  kept  ratio  loss (single-group, measured at ratios");
     for (int r = 0; r < t->nratios; r++) fprintf(stderr, " %g", t->ratios[r]);
     fprintf(stderr, ")\n");
