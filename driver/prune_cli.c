@@ -157,21 +157,16 @@ static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *c
         }
         /* Many groups lose exactly nothing up to the largest ratio, so the
          * FLOPs jump between lo and hi: the last step blends their ratios. */
-        double *rlo = malloc(sizeof *rlo * (t->ngroups + 1));
+        double *rlo = malloc(sizeof *rlo * 2 * (t->ngroups + 1));
         if (!rlo) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+        double *blend = rlo + t->ngroups + 1;
         sens_select(t, lo, rlo);
         sens_select(t, hi, ratio);
         double a = 0, b = 1;
         for (int it = 0; it < 12; it++) {
             double mid = (a + b) / 2;
-            double *r = malloc(sizeof *r * (t->ngroups + 1));
-            if (!r) {
-                free(rlo);
-                return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-            }
-            for (uint32_t i = 0; i < t->ngroups; i++) r[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
-            double f = pruned_flops(p, r, diag);
-            free(r);
+            for (uint32_t i = 0; i < t->ngroups; i++) blend[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
+            double f = pruned_flops(p, blend, diag);
             if (f < 0) {
                 free(rlo);
                 return OCRS_ERR_INVALID;
