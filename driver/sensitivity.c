@@ -105,7 +105,7 @@ static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name
                 st = ocrs_fail(diag, OCRS_ERR_NOMEM, "sensitivity: out of memory");
                 break;
             }
-            memcpy(si->gt, det, sizeof *det * (size_t)d.nboxes);
+            if (d.nboxes) memcpy(si->gt, det, sizeof *det * (size_t)d.nboxes);
             si->ngt = d.nboxes;
         }
         eval_image(si->gt, si->ngt, det, d.nboxes, &c);
