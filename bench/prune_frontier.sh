@@ -22,11 +22,7 @@ while [ $# -gt 0 ]; do
     *) echo "prune_frontier.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-awk 'NR % 2 == 1' "$data/det-dev/label.txt" > "$tmp/calib.txt"
-awk 'NR % 2 == 0' "$data/det-dev/label.txt" > "$tmp/report.txt"
-hmean() { "$build/examples/eval" "$1" "$2" --root "$3" --threads 1 --quiet 2>&1 | sed -n 's/.*hmean \([0-9.]*\).*/\1/p'; }
+. "$here/dev_halves.sh"
 echo "| ratio | recovery | GFLOPs 640 | fewer | hmean dev (odd half) | hmean doc | ms 640x640 1 thread |"
 echo "|---|---|---|---|---|---|---|"
 for r in $ratios; do
@@ -40,8 +36,7 @@ for r in $ratios; do
         [ -n "$fl" ] || fl="4.619 0.0"
         hd=$(hmean "$lib" "$tmp/report.txt" "$data/det-dev")
         hc=$(hmean "$lib" "$data/det-dev-doc/label.txt" "$data/det-dev-doc")
-        ms=$("$build/bench/ocrs_bench_ours" "$lib" p 640 640 1 2 7 \
-            | awk '{for (i = 2; $i != "rss_kb"; i++) print $i}' | sort -n | awk '{t[NR] = $1} END {print t[int((NR + 1) / 2)]}')
+        ms=$(ms "$lib")
         set -- $fl
         echo "| $r | $rec | $1 | $2% | $hd | $hc | $ms |"
     done

@@ -26,6 +26,8 @@ typedef struct {
     const char *cc;     /* C compiler used to compile runtime/ and link; NULL =
                          * "<triple>-gcc" when triple is set, else "cc"; ar and
                          * objcopy (static) are <prefix>ar for <prefix>gcc */
+    const char *const *runtime_defines; /* NULL-terminated NAME=VALUE macros for compiling
+                                         * runtime/ (e.g. the detect option defaults), or NULL */
     int verbose;        /* progress and timings on stderr */
 } ocrs_codegen_opts;
 

@@ -258,7 +258,7 @@ static char *header_path(const ocrs_codegen_opts *opts) {
     return path;
 }
 
-enum { MAX_RUNTIME_SOURCES = 32 };
+enum { MAX_RUNTIME_SOURCES = 32, MAX_RUNTIME_DEFINES = 16 };
 
 /* Compiles every .c of the runtime folder for this model into the scratch
  * folder; objs gets their paths. */
@@ -272,8 +272,15 @@ static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, 
     if (nsrc < 1) st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: no runtime sources in '%s'", rtdir);
     if (nsrc > MAX_RUNTIME_SOURCES)
         st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: too many runtime sources in '%s'", rtdir);
-    char prefix[96], incl[4200];
+    char prefix[96], incl[4200], defines[MAX_RUNTIME_DEFINES][128];
     snprintf(prefix, sizeof prefix, "-DOCRS_PREFIX=%s", opts->name);
+    for (int d = 0; opts->runtime_defines && opts->runtime_defines[d]; d++) {
+        if (d == MAX_RUNTIME_DEFINES ||
+            snprintf(defines[d], sizeof defines[d], "-D%s", opts->runtime_defines[d]) >= (int)sizeof defines[d]) {
+            st = ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: too many or too long runtime definitions");
+            break;
+        }
+    }
     snprintf(incl, sizeof incl, "-I%s", rtdir);
     *nobjs = 0;
     for (int i = 0; !st && i < nsrc; i++) {
@@ -281,8 +288,11 @@ static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, 
         snprintf(oname, sizeof oname, "runtime-%d.o", i);
         char *src = join(rtdir, srcs[i]->d_name), *o = scratch_file(s, oname);
         /* Hidden by default: only what api.c marks OCRS_API is exported. */
-        char *argv[] = {(char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix, incl, "-c", src, "-o",
-                        o, NULL};
+        char *argv[MAX_RUNTIME_DEFINES + 16] = {(char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix,
+                                                incl, "-c", src, "-o", o};
+        int argc = 11;
+        for (int d = 0; opts->runtime_defines && opts->runtime_defines[d] && d < MAX_RUNTIME_DEFINES; d++)
+            argv[argc++] = defines[d];
         if (!src || !o) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
         else st = run_tool(argv, "compiling the runtime", log, opts->verbose, diag);
         free(src);

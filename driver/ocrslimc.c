@@ -11,6 +11,7 @@
 #include "depfile.h"
 #include "frontend.h"
 #include "pipeline.h"
+#include "config.h"
 #include "prune_cli.h"
 
 static void usage(FILE *out) {
@@ -41,8 +42,9 @@ static void usage(FILE *out) {
             "      --depfile FILE    also write a Makefile-syntax dependency file for the\n"
             "                        output: the model, its external data, the config, the\n"
             "                        runtime sources and ocrslimc\n"
-            "      --config FILE     compilation config (YAML); no settings are defined\n"
-            "                        yet, so it is only recorded in the depfile\n"
+            "      --config FILE     compilation config (YAML, PaddleOCR-shaped): Prune,\n"
+            "                        PreProcess (DetResizeForTest) and PostProcess (the\n"
+            "                        library's default detect options); flags override it\n"
             "      --prune-ratio R   remove the share R of the channels of every prunable\n"
             "                        channel group (see `ocrslimc info MODEL.onnx`)\n"
             "      --prune-criterion l1_norm (default) or fpgm\n"
@@ -52,6 +54,12 @@ static void usage(FILE *out) {
             "      --calib-root DIR  folder the label file's paths are relative to\n"
             "      --calib-side N    limit_side_len of calibration inputs (960)\n"
             "      --calib-images N  use at most N calibration images\n"
+            "      --prune-max-loss L  per-group ratios from a sensitivity analysis on the\n"
+            "                        --calib images: the largest with hmean loss <= L\n"
+            "      --prune-flops-target F  or the ratios removing the share F of the FLOPs\n"
+            "                        (table cached in OUTPUT.sens.yml, curves OUTPUT.sens.svg)\n"
+            "      --jobs N          sensitivity measurements in N processes (1)\n"
+            "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
             "                        --calib) or lsq (least squares, bias elsewhere)\n"
             "      --dead-relu       also remove channels that are zero on every\n"
@@ -135,7 +143,7 @@ static int write_ir(const ir_graph *g, const char *path) {
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_RATIO, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
-           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU };
+           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOBS, O_SENS_SIDE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -149,16 +157,35 @@ int main(int argc, char **argv) {
         {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
         {"calib-images", required_argument, 0, O_CALIB_IMAGES}, {"recovery", required_argument, 0, O_RECOVERY},
-        {"dead-relu", no_argument, 0, O_DEAD_RELU},  {0, 0, 0, 0},
+        {"dead-relu", no_argument, 0, O_DEAD_RELU},
+        {"prune-max-loss", required_argument, 0, O_MAX_LOSS}, {"prune-flops-target", required_argument, 0, O_FLOPS_TARGET},
+        {"jobs", required_argument, 0, O_JOBS}, {"sens-side", required_argument, 0, O_SENS_SIDE},
+        {0, 0, 0, 0},
     };
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
     const char *depfile = NULL, *config = NULL;
     ocrs_pipeline_opts popts = {.dump_to = stderr};
     int verbose = 0, c;
-    prune_cli prune;
-    prune_cli_defaults(&prune);
-    const char *recovery = NULL;
     if (argc >= 2 && strcmp(argv[1], "info") == 0) return prune_cli_info(argc, argv);
+    /* The config first, so that the command line overrides it. */
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1)
+        if (c == O_CONFIG) config = optarg;
+    opterr = 1;
+    optind = 0;
+    ocrs_config cfg = {0};
+    ocrs_diag cdiag = {{0}};
+    if (config && ocrs_config_load(config, &cfg, &cdiag)) {
+        fprintf(stderr, "ocrslimc: error: %s\n", cdiag.msg);
+        return 2;
+    }
+    if (!config) {
+        prune_cli_defaults(&cfg.prune);
+        ocrs_det_opts_default(&cfg.det);
+    }
+    prune_cli prune = cfg.prune;
+    char *sens_out = NULL;
+    const char *recovery = cfg.recovery;
     while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': output = optarg; break;
@@ -175,7 +202,7 @@ int main(int argc, char **argv) {
         case O_PRUNE_CRIT:
             if (strcmp(optarg, "l1_norm") && strcmp(optarg, "fpgm")) {
                 fprintf(stderr, "ocrslimc: --prune-criterion takes l1_norm or fpgm, not '%s'\n", optarg);
-                return 2;
+                goto usage_error;
             }
             prune.criterion = strcmp(optarg, "fpgm") == 0 ? OCRS_PRUNE_FPGM : OCRS_PRUNE_L1;
             break;
@@ -187,31 +214,40 @@ int main(int argc, char **argv) {
         case O_CALIB_IMAGES: prune.calib_images = atoi(optarg); break;
         case O_RECOVERY: recovery = optarg; break;
         case O_DEAD_RELU: prune.dead_relu = true; break;
+        case O_MAX_LOSS: prune.max_loss = atof(optarg); break;
+        case O_FLOPS_TARGET: prune.flops_target = atof(optarg); break;
+        case O_JOBS: prune.jobs = atoi(optarg); break;
+        case O_SENS_SIDE: prune.sens_side = atoi(optarg); break;
         case 'v': verbose++; break;
-        case 'h': usage(stdout); return 0;
-        case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); return 0;
-        default: usage(stderr); return 2;
+        case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
+        case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;
+        default: usage(stderr); goto usage_error;
         }
     }
     if (recovery && strcmp(recovery, "none") && strcmp(recovery, "bias") && strcmp(recovery, "lsq")) {
         fprintf(stderr, "ocrslimc: --recovery takes none, bias or lsq, not '%s'\n", recovery);
-        return 2;
+        goto usage_error;
     }
     if (!(prune.ratio >= 0 && prune.ratio < 1)) {
         fprintf(stderr, "ocrslimc: --prune-ratio must be in [0, 1)\n");
-        return 2;
+        goto usage_error;
     }
     if (prune.dead_relu && !prune.calib) {
         fprintf(stderr, "ocrslimc: --dead-relu needs calibration images (--calib LABELS)\n");
-        return 2;
+        goto usage_error;
     }
     prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "bias") == 0);
     prune.least_squares = prune.calib && recovery && strcmp(recovery, "lsq") == 0;
     if (optind != argc - 1) {
         fprintf(stderr, "ocrslimc: expected exactly one model file (try --help)\n");
-        return 2;
+        goto usage_error;
     }
     const char *model = argv[optind];
+    prune.model = model;
+    if (output && (sens_out = malloc(strlen(output) + 8))) {
+        sprintf(sens_out, "%s.sens", output);
+        prune.sens_out = sens_out;
+    }
     if (!emit) { /* from the output's name: lib<name>.a is a static library */
         size_t n = output ? strlen(output) : 0;
         emit = n > 2 && strcmp(output + n - 2, ".a") == 0 ? "staticlib" : "lib";
@@ -225,31 +261,27 @@ int main(int argc, char **argv) {
     bool emit_ir = strcmp(emit, "ir") == 0;
     if (kind < 0 && !emit_ir) {
         fprintf(stderr, "ocrslimc: --emit takes lib, staticlib, ir, llvm, asm or obj, not '%s'\n", emit);
-        return 2;
+        goto usage_error;
     }
     if (!output && (!emit_ir || depfile)) {
         fprintf(stderr, "ocrslimc: no output file (-o); try --help\n");
-        return 2;
-    }
-    if (config && access(config, R_OK) != 0) {
-        fprintf(stderr, "ocrslimc: --config: cannot read '%s'\n", config);
-        return 2;
+        goto usage_error;
     }
     if (popts.dump_after && !ocrs_is_pass_name(popts.dump_after)) {
         fprintf(stderr, "ocrslimc: --dump-after: unknown pass '%s'; passes are: ", popts.dump_after);
         ocrs_list_passes(stderr);
         fputc('\n', stderr);
-        return 2;
+        goto usage_error;
     }
     char *derived = NULL;
     if (!emit_ir) {
         if (name && !is_identifier(name)) {
             fprintf(stderr, "ocrslimc: --name '%s' is not a C identifier\n", name);
-            return 2;
+            goto usage_error;
         }
         if (!name && !(name = derived = name_from_output(output))) {
             fprintf(stderr, "ocrslimc: cannot derive a C identifier from '%s'; give --name\n", output);
-            return 2;
+            goto usage_error;
         }
     }
     popts.verbose = verbose;
@@ -273,7 +305,8 @@ int main(int argc, char **argv) {
     } else {
         double t2 = now_ms();
         ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output,
-                                .triple = target, .cpu = cpu, .cc = cc, .verbose = verbose};
+                                .triple = target, .cpu = cpu, .cc = cc,
+                                .runtime_defines = (const char *const *)cfg.defines, .verbose = verbose};
         st = ocrs_codegen(g, &co, &diag);
         if (st) {
             fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
@@ -288,5 +321,11 @@ int main(int argc, char **argv) {
     }
     ir_graph_free(g);
     free(derived);
+    ocrs_config_free(&cfg);
+    free(sens_out);
     return rc;
+usage_error:
+    ocrs_config_free(&cfg);
+    free(sens_out);
+    return 2;
 }

@@ -11,9 +11,11 @@
 #include "image.h"
 #include "ocrs_detect.h"
 #include "pipeline.h"
+#include "sensitivity.h"
 
 void prune_cli_defaults(prune_cli *p) {
-    *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3};
+    *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3,
+                     .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
 int prune_cli_info(int argc, char **argv) {
@@ -38,8 +40,7 @@ int prune_cli_info(int argc, char **argv) {
     return st ? 1 : 0;
 }
 
-/* Adds every image of the label file (at most p->calib_images) to c. */
-static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
     FILE *f = fopen(p->calib, "r");
     if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file", p->calib);
     char dir[4096];
@@ -49,9 +50,6 @@ static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *
         if (slash) *slash = 0;
         else snprintf(dir, sizeof dir, ".");
     }
-    ocrs_det_opts o;
-    ocrs_det_opts_default(&o);
-    o.limit_side_len = p->calib_side;
     static char line[1 << 20];
     ocrs_status st = OCRS_OK;
     for (int lineno = 1, n = 0; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images);
@@ -66,22 +64,171 @@ static ocrs_status calibrate(ocrs_calib *c, const ir_graph *g, const prune_cli *
             st = ocrs_fail(diag, OCRS_ERR_IO, "%s:%d: %s", p->calib, lineno, err);
             break;
         }
-        int w, h;
-        ocrs_det_input_size(img.width, img.height, &o, &w, &h);
-        float *in = malloc(sizeof(float) * 3 * (size_t)w * h);
-        void *scratch = malloc(ocrs_det_pre_scratch(w));
-        if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
-        else {
-            ocrs_det_preprocess(img.rgb, img.width, img.height, 3 * img.width, w, h, in, scratch);
-            st = ocrs_calib_add(c, g, in, h, w, diag);
-        }
-        if (verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", ++n, line, w, h);
-        else n++;
-        free(in);
-        free(scratch);
-        image_free(&img);
+        n++;
+        st = each(arg, line, &img, tab + 1, diag); /* owns img */
     }
     fclose(f);
+    return st;
+}
+
+typedef struct {
+    ocrs_calib *c;
+    const ir_graph *g;
+    const prune_cli *p;
+    int verbose, n;
+} calib_run;
+
+/* Adds one image to the statistics. */
+static ocrs_status calibrate_one(void *arg, const char *rel, image *img, const char *labels, ocrs_diag *diag) {
+    (void)labels;
+    calib_run *r = arg;
+    ocrs_det_opts o;
+    ocrs_det_opts_default(&o);
+    o.limit_side_len = r->p->calib_side;
+    int w, h;
+    ocrs_det_input_size(img->width, img->height, &o, &w, &h);
+    float *in = malloc(sizeof(float) * 3 * (size_t)w * h);
+    void *scratch = malloc(ocrs_det_pre_scratch(w));
+    ocrs_status st;
+    if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    else {
+        ocrs_det_preprocess(img->rgb, img->width, img->height, 3 * img->width, w, h, in, scratch);
+        st = ocrs_calib_add(r->c, r->g, in, h, w, diag);
+    }
+    r->n++;
+    if (r->verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", r->n, rel, w, h);
+    free(in);
+    free(scratch);
+    image_free(img);
+    return st;
+}
+
+/* Marks the groups of the layers (by node name) or values p->skip_names names. */
+static ocrs_status skip_named(const ir_graph *g, const ocrs_channel_groups *cg, const prune_cli *p, bool *skip,
+                              ocrs_diag *diag) {
+    for (int i = 0; i < p->nskip_names; i++) {
+        const char *name = p->skip_names[i];
+        ir_id v = IR_NONE;
+        for (ir_id n = 0; n < g->nnodes && v == IR_NONE; n++)
+            if (!g->nodes[n].dead && strcmp(g->nodes[n].name, name) == 0) v = g->nodes[n].output;
+        if (v == IR_NONE) v = ir_find_value(g, name);
+        if (v == IR_NONE) return ocrs_fail(diag, OCRS_ERR_USAGE, "prune skip list: no layer or value named '%s'", name);
+        uint32_t k = ocrs_chan_class_of(cg, v, 0);
+        if (k == OCRS_CHAN_NONE)
+            return ocrs_fail(diag, OCRS_ERR_USAGE, "prune skip list: '%s' has no channel group", name);
+        skip[cg->classes[k].group] = true;
+    }
+    return OCRS_OK;
+}
+
+/* FLOPs at 640x640 of p->model pruned by ratio (no recovery), or -1. */
+static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *diag) {
+    ir_graph *g = NULL;
+    ocrs_channel_groups *cg = NULL;
+    ocrs_status st = ocrs_import_onnx(p->model, &g, diag);
+    if (!st) st = ocrs_canonicalize(g, NULL, diag);
+    if (!st) st = ocrs_channel_groups_build(g, &cg, diag);
+    ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width};
+    if (!st) st = ocrs_prune(g, cg, &o, NULL, diag);
+    double f = st ? -1 : ocrs_graph_flops(g, 640, 640);
+    ocrs_channel_groups_free(cg);
+    ir_graph_free(g);
+    return f;
+}
+
+/* Per-group ratios from the sensitivity table: under p->max_loss, or the
+ * smallest max_loss (bisected) whose ratios remove p->flops_target of the
+ * FLOPs. Prints the per-group report. */
+static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
+                                 sens_table *t, double *ratio, ocrs_diag *diag) {
+    ocrs_status st = sens_measure(g, cg, skip, p, t, diag);
+    if (st) return st;
+    double max_loss = p->max_loss, before = ocrs_graph_flops(g, 640, 640);
+    if (p->flops_target > 0) {
+        /* From -1: single-group gains alone often remove more than the target. */
+        double lo = -1, hi = 1;
+        for (int it = 0; it < 16; it++) {
+            double mid = (lo + hi) / 2;
+            sens_select(t, mid, ratio);
+            double f = pruned_flops(p, ratio, diag);
+            if (f < 0) return OCRS_ERR_INVALID;
+            if (1 - f / before >= p->flops_target) hi = mid;
+            else lo = mid;
+        }
+        /* Many groups lose exactly nothing up to the largest ratio, so the
+         * FLOPs jump between lo and hi: the last step blends their ratios. */
+        double *rlo = malloc(sizeof *rlo * 2 * (t->ngroups + 1));
+        if (!rlo) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+        double *blend = rlo + t->ngroups + 1;
+        sens_select(t, lo, rlo);
+        sens_select(t, hi, ratio);
+        double a = 0, b = 1;
+        for (int it = 0; it < 12; it++) {
+            double mid = (a + b) / 2;
+            for (uint32_t i = 0; i < t->ngroups; i++) blend[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
+            double f = pruned_flops(p, blend, diag);
+            if (f < 0) {
+                free(rlo);
+                return OCRS_ERR_INVALID;
+            }
+            if (1 - f / before >= p->flops_target) b = mid;
+            else a = mid;
+        }
+        for (uint32_t i = 0; i < t->ngroups; i++) ratio[i] = rlo[i] + b * (ratio[i] - rlo[i]);
+        free(rlo);
+        fprintf(stderr, "ocrslimc: max_loss %+.4f (blend %.3f) for %.0f%% fewer FLOPs\n", hi, b, 100 * p->flops_target);
+    } else {
+        sens_select(t, max_loss, ratio);
+    }
+    fprintf(stderr, "group  channels  kept  ratio  loss (single-group, measured at ratios");
+    for (int r = 0; r < t->nratios; r++) fprintf(stderr, " %g", t->ratios[r]);
+    fprintf(stderr, ")\n");
+    for (uint32_t gi = 0; gi < cg->ngroups; gi++) {
+        if (!cg->groups[gi].prunable) continue;
+        int64_t n = cg->groups[gi].nclasses;
+        fprintf(stderr, "%5u  %8lld  %4lld  %5.3f ", gi, (long long)n,
+                (long long)(ratio[gi] > 0 ? ocrs_prune_kept(n, ratio[gi], p->vector_width) : n), ratio[gi]);
+        if (skip[gi]) fprintf(stderr, " skipped");
+        for (int r = 0; !skip[gi] && r < t->nratios; r++) fprintf(stderr, " %+.3f", t->loss[gi * t->nratios + r]);
+        fprintf(stderr, "\n");
+    }
+    return OCRS_OK;
+}
+
+/* Pruning by one ratio or by ratios chosen from the sensitivity table. */
+static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    bool sensitive = p->max_loss > 0 || p->flops_target > 0;
+    if (!(p->ratio > 0) && !sensitive) return OCRS_OK;
+    ocrs_channel_groups *cg = NULL;
+    ocrs_calib *calib = NULL;
+    double *ratio = NULL;
+    bool *skip = NULL;
+    double before = ocrs_graph_flops(g, 640, 640);
+    ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
+    if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
+        st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    if (!st) st = skip_named(g, cg, p, skip, diag);
+    for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
+    sens_table t = {0};
+    if (!st && sensitive) st = choose_ratios(g, cg, skip, p, &t, ratio, diag);
+    if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
+        st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
+        calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
+        if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
+    }
+    ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
+                         .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
+                         .ridge = p->ridge};
+    if (!st) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
+    if (!st) st = ir_verify(g, diag);
+    if (!st && verbose)
+        fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at 640x640 (%.1f%% fewer)\n", before / 1e9,
+                ocrs_graph_flops(g, 640, 640) / 1e9, 100 * (1 - ocrs_graph_flops(g, 640, 640) / before));
+    sens_table_free(&t);
+    ocrs_calib_free(calib);
+    ocrs_channel_groups_free(cg);
+    free(ratio);
+    free(skip);
     return st;
 }
 
@@ -93,7 +240,8 @@ static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbos
     uint32_t removed = 0;
     ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st) st = ocrs_calib_new(g, 0, &calib, diag);
-    if (!st) st = calibrate(calib, g, p, verbose, diag);
+    calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
+    if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
     if (!st) st = pass_dead_relu(g, cg, calib, verbose > 1 ? stderr : NULL, &removed, diag);
     if (!st) st = ir_verify(g, diag);
     if (!st && verbose)
@@ -107,35 +255,7 @@ static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbos
 }
 
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
-    if (p->dead_relu) {
-        ocrs_status st = remove_dead_relus(g, p, verbose, diag);
-        if (st) return st;
-    }
-    if (!(p->ratio > 0)) return OCRS_OK;
-    ocrs_channel_groups *cg = NULL;
-    ocrs_calib *calib = NULL;
-    double *ratio = NULL;
-    bool *skip = NULL;
-    double before = ocrs_graph_flops(g, 640, 640);
-    ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
-    if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
-        st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
-    if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
-        st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
-        if (!st) st = calibrate(calib, g, p, verbose, diag);
-    }
-    ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
-                         .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
-                         .ridge = p->ridge};
-    if (!st) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
-    if (!st) st = ir_verify(g, diag);
-    if (!st && verbose)
-        fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at 640x640 (%.1f%% fewer)\n", before / 1e9,
-                ocrs_graph_flops(g, 640, 640) / 1e9, 100 * (1 - ocrs_graph_flops(g, 640, 640) / before));
-    ocrs_calib_free(calib);
-    ocrs_channel_groups_free(cg);
-    free(ratio);
-    free(skip);
+    ocrs_status st = prune_groups(g, p, verbose, diag);
+    if (!st && p->dead_relu) st = remove_dead_relus(g, p, verbose, diag);
     return st;
 }

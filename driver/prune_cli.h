@@ -3,12 +3,25 @@
 #ifndef OCRS_DRIVER_PRUNE_CLI_H
 #define OCRS_DRIVER_PRUNE_CLI_H
 
+#include "image.h"
 #include "passes.h"
+
+enum { OCRS_PRUNE_MAX_NAMES = 64, OCRS_PRUNE_MAX_RATIOS = 32 };
 
 typedef struct {
     double ratio;           /* for every prunable group not skipped; 0: no pruning */
     ocrs_prune_criterion criterion;
     int skip;               /* groups of the convs nearest the input left alone */
+    int nskip_names;        /* more groups left alone: those of these layers or values */
+    const char *skip_names[OCRS_PRUNE_MAX_NAMES];
+    int nratios;            /* sensitivity analysis ratios (0: the default list) */
+    double ratios[OCRS_PRUNE_MAX_RATIOS];
+    double max_loss;        /* ratio selection: loss bound per group, or */
+    double flops_target;    /* share of the FLOPs to remove (0: unset) */
+    const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
+    const char *sens_out;   /* the table is cached in <sens_out>.yml, drawn in <sens_out>.svg */
+    int jobs;               /* sensitivity worker processes */
+    int sens_side;          /* limit_side_len of the sensitivity runs (480) */
     int vector_width;
     const char *calib;      /* label file of calibration images, or NULL (no recovery) */
     const char *calib_root; /* image paths are relative to it (default: the label file's folder) */
@@ -20,10 +33,15 @@ typedef struct {
 } prune_cli;
 
 void prune_cli_defaults(prune_cli *p);
+/* Calls each for the images of p->calib (at most p->calib_images) with the
+ * path as the label file gives it and the label list; each owns img. */
+typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *rel, image *img, const char *labels,
+                                          ocrs_diag *diag);
+ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag);
 /* `ocrslimc info MODEL.onnx`: prints the channel groups; exit status. */
 int prune_cli_info(int argc, char **argv);
-/* Removes dead ReLUs when p->dead_relu, then prunes the canonical graph g
- * as p says (nothing when p->ratio is 0). */
+/* Prunes the canonical graph g as p says (by one ratio, or by ratios chosen
+ * from the sensitivity analysis), then removes dead ReLUs when p->dead_relu. */
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static double signed_area(const double *xy, int n) {
     double a = 0;
@@ -116,4 +117,137 @@ void eval_scores(const eval_counts *c, double *precision, double *recall, double
     *recall = c->gt_care ? (double)c->matched / c->gt_care : 0;
     *precision = c->det_care ? (double)c->matched / c->det_care : 0;
     *hmean = *precision + *recall > 0 ? 2 * *precision * *recall / (*precision + *recall) : 0;
+}
+
+/* ---- the label JSON: just enough of JSON for PaddleOCR's lists ---------------------- */
+
+typedef struct {
+    const char *p;
+    bool bad;
+} json;
+
+static void ws(json *j) {
+    while (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n') j->p++;
+}
+
+static bool eat(json *j, char c) {
+    ws(j);
+    if (*j->p != c) return false;
+    j->p++;
+    return true;
+}
+
+/* A string into out (escapes other than \" and \\ kept raw: only "###" and
+ * "*" matter here). */
+static void string(json *j, char *out, size_t size) {
+    size_t n = 0;
+    if (!eat(j, '"')) {
+        j->bad = true;
+        return;
+    }
+    while (*j->p && *j->p != '"') {
+        char c = *j->p++;
+        if (c == '\\' && *j->p) c = *j->p++;
+        if (n + 1 < size) out[n++] = c;
+    }
+    if (size) out[n] = 0;
+    if (!eat(j, '"')) j->bad = true;
+}
+
+static double number(json *j) {
+    ws(j);
+    char *end;
+    double v = strtod(j->p, &end);
+    if (end == j->p) j->bad = true;
+    j->p = end;
+    return v;
+}
+
+static void skip_value(json *j, int depth) {
+    ws(j);
+    if (depth > 32) {
+        j->bad = true;
+    } else if (*j->p == '"') {
+        string(j, NULL, 0);
+    } else if (*j->p == '[' || *j->p == '{') {
+        char close = *j->p == '[' ? ']' : '}';
+        j->p++;
+        if (eat(j, close)) return;
+        do {
+            if (close == '}') {
+                string(j, NULL, 0);
+                if (!eat(j, ':')) j->bad = true;
+            }
+            skip_value(j, depth + 1);
+        } while (!j->bad && eat(j, ','));
+        if (!eat(j, close)) j->bad = true;
+    } else if (!strncmp(j->p, "true", 4) || !strncmp(j->p, "null", 4)) {
+        j->p += 4;
+    } else if (!strncmp(j->p, "false", 5)) {
+        j->p += 5;
+    } else {
+        number(j);
+    }
+}
+
+static void points(json *j, eval_poly *p) {
+    p->n = 0;
+    if (!eat(j, '[')) {
+        j->bad = true;
+        return;
+    }
+    if (eat(j, ']')) return;
+    do {
+        if (!eat(j, '[')) {
+            j->bad = true;
+            return;
+        }
+        double x = number(j);
+        if (!eat(j, ',')) j->bad = true;
+        double y = number(j);
+        if (!eat(j, ']')) j->bad = true;
+        if (p->n < EVAL_MAX_POINTS) p->xy[2 * p->n] = x, p->xy[2 * p->n + 1] = y, p->n++;
+    } while (!j->bad && eat(j, ','));
+    if (!eat(j, ']')) j->bad = true;
+}
+
+int eval_parse_regions(const char *text, eval_poly **out, int *cap) {
+    json j = {text, false};
+    int n = 0;
+    if (!eat(&j, '[')) return -1;
+    if (eat(&j, ']')) return 0;
+    do {
+        if (!eat(&j, '{')) return -1;
+        if (n == *cap) {
+            *cap = *cap ? 2 * *cap : 64;
+            eval_poly *p = realloc(*out, sizeof *p * (size_t)*cap);
+            if (!p) return -1;
+            *out = p;
+        }
+        eval_poly *r = &(*out)[n++];
+        r->n = 0;
+        r->dont_care = false;
+        if (!eat(&j, '}')) {
+            do {
+                char key[32], text_val[16];
+                string(&j, key, sizeof key);
+                if (!eat(&j, ':')) return -1;
+                if (!strcmp(key, "points")) {
+                    points(&j, r);
+                } else if (!strcmp(key, "transcription")) {
+                    ws(&j);
+                    const char *start = j.p;
+                    string(&j, text_val, sizeof text_val);
+                    /* the value as written, so a long transcription never
+                     * truncates to "###" */
+                    size_t len = (size_t)(j.p - start);
+                    r->dont_care = (len == 5 && !strcmp(text_val, "###")) || (len == 3 && !strcmp(text_val, "*"));
+                } else {
+                    skip_value(&j, 0);
+                }
+            } while (!j.bad && eat(&j, ','));
+            if (!eat(&j, '}')) return -1;
+        }
+    } while (!j.bad && eat(&j, ','));
+    return j.bad || !eat(&j, ']') ? -1 : n;
 }

@@ -1,6 +1,7 @@
 /* PaddleOCR's DetectionIoUEvaluator (ppocr/metrics/eval_det_iou.py) for the
- * eval example and its tests: polygon areas and intersections, and the
- * per-image matching whose counts are summed over a set (micro average). */
+ * eval example, ocrslimc's sensitivity analysis and their tests: polygon
+ * areas and intersections, the per-image matching whose counts are summed
+ * over a set (micro average), and the label lists it reads. */
 #ifndef OCRS_EXAMPLES_EVALUATE_H
 #define OCRS_EXAMPLES_EVALUATE_H
 
@@ -35,5 +36,10 @@ void eval_image(const eval_poly *gt, int ngt, const eval_poly *det, int ndet, ev
 
 /* precision, recall, hmean of the summed counts (0 where undefined). */
 void eval_scores(const eval_counts *c, double *precision, double *recall, double *hmean);
+
+/* Parses a PaddleOCR label list `[{"transcription": ..., "points": [[x, y],
+ * ...]}, ...]` into *out (grown, *cap entries); the count, or -1 when it is
+ * malformed or memory runs out. */
+int eval_parse_regions(const char *text, eval_poly **out, int *cap);
 
 #endif

@@ -16,13 +16,34 @@
 
 enum { COEF_BITS = 11, COEF_ONE = 1 << COEF_BITS };
 
+/* ocrslimc compiles a config's PreProcess/PostProcess values in as these
+ * (driver/config.c). */
+#ifndef OCRS_DET_DEFAULT_THRESH
+#define OCRS_DET_DEFAULT_THRESH 0.3f
+#endif
+#ifndef OCRS_DET_DEFAULT_BOX_THRESH
+#define OCRS_DET_DEFAULT_BOX_THRESH 0.6f
+#endif
+#ifndef OCRS_DET_DEFAULT_UNCLIP_RATIO
+#define OCRS_DET_DEFAULT_UNCLIP_RATIO 1.5f
+#endif
+#ifndef OCRS_DET_DEFAULT_LIMIT_SIDE_LEN
+#define OCRS_DET_DEFAULT_LIMIT_SIDE_LEN 960
+#endif
+#ifndef OCRS_DET_DEFAULT_LIMIT_TYPE
+#define OCRS_DET_DEFAULT_LIMIT_TYPE OCRS_LIMIT_MAX
+#endif
+#ifndef OCRS_DET_DEFAULT_MAX_CANDIDATES
+#define OCRS_DET_DEFAULT_MAX_CANDIDATES 1000
+#endif
+
 void ocrs_det_opts_default(ocrs_det_opts *o) {
-    o->thresh = 0.3f;
-    o->box_thresh = 0.6f;
-    o->unclip_ratio = 1.5f;
-    o->limit_side_len = 960;
-    o->limit_type = OCRS_LIMIT_MAX;
-    o->max_candidates = 1000;
+    o->thresh = OCRS_DET_DEFAULT_THRESH;
+    o->box_thresh = OCRS_DET_DEFAULT_BOX_THRESH;
+    o->unclip_ratio = OCRS_DET_DEFAULT_UNCLIP_RATIO;
+    o->limit_side_len = OCRS_DET_DEFAULT_LIMIT_SIDE_LEN;
+    o->limit_type = OCRS_DET_DEFAULT_LIMIT_TYPE;
+    o->max_candidates = OCRS_DET_DEFAULT_MAX_CANDIDATES;
 }
 
 const char *ocrs_det_opts_check(const ocrs_det_opts *o) {

@@ -24,5 +24,5 @@ grep -qE '^  /.*/api\.c \\$' ext.d || { echo "ext.d lacks the runtime's api.c"; 
 expect "  $(readlink -f "$ocrslimc")"
 status=0
 "$ocrslimc" "model dir/ext.onnx" -o libext2.so --config missing.yaml 2>err.txt || status=$?
-[ $status -eq 2 ] && grep -q "cannot read 'missing.yaml'" err.txt || { echo "missing --config: status $status"; exit 1; }
+[ $status -eq 2 ] && grep -q "missing.yaml: cannot read the config" err.txt || { echo "missing --config: status $status"; exit 1; }
 echo "depfile ok"

@@ -1,0 +1,51 @@
+/* ocrslimc --config: the compilation config, a YAML file shaped like
+ * PaddleOCR's configs, read with libyaml.
+ *
+ *   Prune:                      # channel pruning (driver/prune_cli.c)
+ *     criterion: l1_norm        # or fpgm
+ *     ratio: 0.2                # uniform ratio of every prunable group
+ *     ratios: [0.1, 0.3, 0.5]   # sensitivity analysis ratios
+ *     max_loss: 0.01            # or flops_target: 0.3 (share of FLOPs removed)
+ *     jobs: 2                   # sensitivity worker processes
+ *     sens_side: 480            # limit_side_len of the sensitivity runs
+ *     skip_nearest: 4           # groups of the convs nearest the input left alone
+ *     skip: [conv_name, value]  # more groups left alone, by layer or value name
+ *     recovery: lsq             # none, bias or lsq
+ *     vector: 8
+ *     calib: {label_file: train.txt, root: imgs, side: 960, images: 30}
+ *   PreProcess:
+ *     - DetResizeForTest: {limit_side_len: 960, limit_type: max}
+ *   PostProcess:
+ *     name: DBPostProcess
+ *     thresh: 0.3
+ *     box_thresh: 0.6
+ *     max_candidates: 1000
+ *     unclip_ratio: 1.5
+ *
+ * PreProcess and PostProcess set the generated library's default detect
+ * options (runtime/db_pre.c). Paths are relative to the config's folder.
+ * Unknown keys, duplicate keys, wrong types and out-of-range values are
+ * errors naming the file, line and column. */
+#ifndef OCRS_DRIVER_CONFIG_H
+#define OCRS_DRIVER_CONFIG_H
+
+#include "ocrs_detect.h"
+#include "prune_cli.h"
+
+enum { OCRS_CONFIG_MAX_DEFINES = 8 };
+
+typedef struct {
+    prune_cli prune;           /* the defaults, then what Prune sets */
+    const char *recovery;      /* Prune.recovery or NULL */
+    ocrs_det_opts det;         /* detect defaults with PreProcess and PostProcess applied */
+    int ndefines;              /* -D definitions compiling them into the runtime */
+    char *defines[OCRS_CONFIG_MAX_DEFINES + 1]; /* NULL-terminated */
+    int nowned;
+    char *owned[OCRS_PRUNE_MAX_NAMES + 8]; /* the strings the fields above point to */
+} ocrs_config;
+
+/* Reads path into *c (prune_cli_defaults and ocrs_det_opts_default first). */
+ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag);
+void ocrs_config_free(ocrs_config *c);
+
+#endif

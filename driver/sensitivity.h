@@ -1,0 +1,35 @@
+/* ocrslimc's sensitivity analysis and ratio selection (PaddleSlim's
+ * recipe): each prunable group not skipped is pruned alone at each ratio,
+ * the model compiled and run on the calibration images, and the relative
+ * hmean loss recorded; ratios are then chosen per group under a loss bound
+ * or a FLOPs target. */
+#ifndef OCRS_DRIVER_SENSITIVITY_H
+#define OCRS_DRIVER_SENSITIVITY_H
+
+#include "prune_cli.h"
+
+typedef struct {
+    uint32_t ngroups;
+    int nratios;
+    double ratios[OCRS_PRUNE_MAX_RATIOS]; /* ascending */
+    double base;                          /* hmean of the unpruned model */
+    double *loss;                         /* ngroups x nratios; NAN: not measured (skipped) */
+    double seconds;                       /* of the measurement (0 when cached) */
+} sens_table;
+
+/* The table for the canonical graph g of p->model (calibration images
+ * p->calib with their labels, or the unpruned model's boxes when the label
+ * file has none), from the cache p->sens_out.yml when its key
+ * matches, else measured with p->jobs processes and cached; curves drawn
+ * to p->sens_out.svg. skip: per group. */
+ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
+                         sens_table *t, ocrs_diag *diag);
+void sens_table_free(sens_table *t);
+
+/* PaddleSlim's rule: per group the largest ratio whose loss <= max_loss,
+ * linearly interpolated between measured ratios (0 when not measured).
+ * Losses can be negative (pruning a group alone can gain), and so can
+ * max_loss: then only groups gaining at least -max_loss are pruned. */
+void sens_select(const sens_table *t, double max_loss, double *ratio);
+
+#endif

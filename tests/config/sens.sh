@@ -1,0 +1,35 @@
+#!/bin/sh
+# The sensitivity pipeline end to end on a small model: measurements in two
+# worker processes, the table cached (a rerun measures nothing, a changed
+# setting measures again), the SVG curves, and the chosen ratios applied.
+# The model's weights are random, so the losses are not meaningful here.
+#
+#   sens.sh OCRSLIMC MKCARD MODEL.onnx WORKDIR
+set -eu
+ocrslimc=$1 mkcard=$2 model=$3 work=$4
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+"$mkcard" card.png 160 96
+printf 'card.png\t[]\n' >labels.txt
+# skip_nearest 70 leaves two groups of det_mv3_db measured.
+cat >sens.yml <<'YML'
+Prune:
+  ratios: [0.5]
+  max_loss: 0.01
+  skip_nearest: 70
+  jobs: 2
+  recovery: none
+  calib: {label_file: labels.txt, side: 160}
+YML
+"$ocrslimc" "$model" --config sens.yml -o libs.so -v 2>run1.err || { cat run1.err; fail "first run"; }
+grep -q 'sensitivity 2/2: group' run1.err || fail "expected two measurements: $(cat run1.err)"
+grep -q '^base_hmean: ' libs.so.sens.yml || fail "no table"
+[ "$(grep -c '<polyline' libs.so.sens.svg)" -eq 2 ] || fail "expected two curves"
+grep -q 'pruned: .*fewer' run1.err || fail "no pruning report"
+"$ocrslimc" "$model" --config sens.yml -o libs.so 2>run2.err || fail "second run"
+grep -q 'sensitivity: cached in' run2.err && ! grep -q 'sensitivity 1/' run2.err || fail "rerun not cached: $(cat run2.err)"
+"$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run3.err || fail "third run"
+grep -q 'sensitivity 2/2' run3.err || fail "a changed setting did not measure again"
+echo "sensitivity ok"
