@@ -8,7 +8,7 @@
 #   bench/masked.sh [--build DIR] [--model MODEL.onnx] [--ratios "0 0.3 0.6"] [--size 640] [--runs 12]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../build/dev
+build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 ratios="0 0.3 0.6" size=640 runs=12
 while [ $# -gt 0 ]; do

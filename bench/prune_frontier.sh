@@ -8,7 +8,7 @@
 #                           [--calib-images N] [--calib-side N]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../build/dev
+build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 data=${OCRS_DATA:-$here/../../shared/data}
 ratios="0 0.1 0.2 0.3" recoveries="none bias lsq" nimg=10 side=480

@@ -10,7 +10,7 @@
 #                              [--table FILE.sens.yml] [--jobs N]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../build/dev
+build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 data=${OCRS_DATA:-$here/../../shared/data}
 targets="0.1 0.2 0.25 0.3" recoveries="lsq" table=$here/../build/sensitivity.sens.yml jobs=2

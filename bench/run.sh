@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--build DIR] [--model MODEL.onnx] [--rounds N] [--runs N] [--sizes "640 960"] [--threads "1 2"]
 #
-# Compiles the model with DIR/ocrslimc (default build/dev) into a temporary
+# Compiles the model with DIR/ocrslimc (default build/release, as scripts/quickstart.sh builds it) into a temporary
 # folder, then for each size and thread count runs our library
 # (DIR/bench/ocrs_bench_ours, dlopen) and ONNX Runtime (bench/ort.mjs,
 # onnxruntime-node 1.30.0, same intraOpNumThreads, graph optimisations on)
@@ -14,7 +14,7 @@
 # and each process's peak RSS.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-build=$here/../build/dev
+build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 rounds=4 runs=3 sizes="640 960" threads="1 2"
 while [ $# -gt 0 ]; do
