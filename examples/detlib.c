@@ -35,6 +35,7 @@ int detlib_open(detlib *d, const char *path, const char *name, int threads, char
     *(void **)&d->create = sym(d, name, "create", &missing);
     *(void **)&d->destroy = sym(d, name, "destroy", &missing);
     *(void **)&d->strerror = sym(d, name, "strerror", &missing);
+    *(void **)&d->forward = sym(d, name, "forward", &missing);
     *(void **)&d->detect = sym(d, name, "detect", &missing);
     *(void **)&d->times = sym(d, name, "detect_times", &missing);
     *(void **)&d->get_options = sym(d, name, "get_detect_options", &missing);

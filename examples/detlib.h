@@ -25,6 +25,7 @@ typedef struct {
     int (*create)(void **ctx_out, int num_threads);
     void (*destroy)(void *ctx);
     const char *(*strerror)(int status);
+    int (*forward)(void *ctx, const float *input, int height, int width, float *output);
     int (*detect)(void *ctx, const uint8_t *rgb, int width, int height, int stride, det_box_t *boxes, int max_boxes,
                   int *num_boxes_out);
     int (*times)(const void *ctx, double *pre_ms, double *model_ms, double *post_ms);

@@ -5,25 +5,13 @@
  *
  * The library is opened with dlopen so one binary serves any model name; a
  * real application includes <name>.h and links lib<name>.so instead. */
-#include <dlfcn.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-typedef int (*create_fn)(void **ctx_out, int num_threads);
-typedef void (*destroy_fn)(void *ctx);
-typedef int (*forward_fn)(void *ctx, const float *input, int height, int width, float *output);
-typedef const char *(*strerror_fn)(int status);
-
-static void *sym(void *lib, const char *name, const char *suffix) {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s_%s", name, suffix);
-    void *p = dlsym(lib, buf);
-    if (!p) fprintf(stderr, "forward: symbol %s not found (wrong --name?)\n", buf);
-    return p;
-}
+#include "detlib.h"
 
 /* A page-like test card: dark strokes on a light background, normalised as
  * PaddleOCR does (x/255 - mean) / std. */
@@ -62,42 +50,28 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *path = argv[optind];
-    char derived[128] = "";
-    if (!name) {
-        const char *base = strrchr(path, '/');
-        base = base ? base + 1 : path;
-        if (strncmp(base, "lib", 3) == 0) base += 3;
-        snprintf(derived, sizeof derived, "%.*s", (int)strcspn(base, "."), base);
-        name = derived;
-    }
-    void *lib = dlopen(strchr(path, '/') ? path : NULL, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "forward: %s\n", dlerror());
-        return 1;
-    }
-    create_fn create = (create_fn)sym(lib, name, "create");
-    destroy_fn destroy = (destroy_fn)sym(lib, name, "destroy");
-    forward_fn forward = (forward_fn)sym(lib, name, "forward");
-    strerror_fn serr = (strerror_fn)sym(lib, name, "strerror");
-    if (!create || !destroy || !forward || !serr) return 1;
     if (h <= 0 || w <= 0 || (size_t)h * (size_t)w > (size_t)4096 * 4096) {
         fprintf(stderr, "forward: bad size %dx%d\n", h, w);
         return 2;
     }
+    detlib d;
+    char err[512];
+    if (detlib_open(&d, path, name, threads, err, sizeof err)) {
+        fprintf(stderr, "forward: %s\n", err);
+        return 1;
+    }
     float *in = malloc(sizeof(float) * 3 * (size_t)h * w), *out = malloc(sizeof(float) * (size_t)h * w);
-    void *ctx = NULL;
-    int st = in && out ? create(&ctx, threads) : -1;
-    if (st) {
-        fprintf(stderr, "forward: create: %s\n", in && out ? serr(st) : "out of memory");
+    if (!in || !out) {
+        fprintf(stderr, "forward: out of memory\n");
         return 1;
     }
     make_input(in, h, w);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = forward(ctx, in, h, w, out);
+    int st = d.forward(d.ctx, in, h, w, out);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st) {
-        fprintf(stderr, "forward: %s\n", serr(st));
+        fprintf(stderr, "forward: %s\n", d.strerror(st));
         return 1;
     }
     double lo = out[0], hi = out[0], sum = 0;
@@ -112,9 +86,8 @@ int main(int argc, char **argv) {
            (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
     printf("probability map: min %.4f max %.4f mean %.4f, %.1f%% of pixels above 0.3 (text)\n", lo, hi, sum / n,
            100.0 * text / n);
-    destroy(ctx);
+    detlib_close(&d);
     free(in);
     free(out);
-    dlclose(lib);
     return 0;
 }
