@@ -13,6 +13,7 @@
 
 #include "codegen.h"
 #include "depfile.h"
+#include "outfile.h"
 
 /* One path, escaped for Makefile syntax (also what Ninja's parser reads). */
 static void put_path(FILE *f, const char *p) {
@@ -62,18 +63,10 @@ static ocrs_status put_runtime(FILE *f, ocrs_diag *diag) {
 
 ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_graph *g, const char *config,
                                ocrs_diag *diag) {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return ocrs_fail(diag, OCRS_ERR_NOMEM, "depfile: out of memory");
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 && fchmod(fd, 0644) == 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        ocrs_status st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
-        if (fd >= 0) close(fd), unlink(tmp);
-        free(tmp);
-        return st;
-    }
+    outfile o;
+    if (!outfile_open(&o, path))
+        return ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
+    FILE *f = o.f;
     put_path(f, target);
     fputc(':', f);
     ocrs_status st = OCRS_OK;
@@ -88,12 +81,7 @@ ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_gr
         put_dep(f, exe);
     }
     fputc('\n', f);
-    bool ok = fflush(f) == 0 && !ferror(f);
-    ok &= fclose(f) == 0;
-    if (!st && !ok) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
-    if (!st && rename(tmp, path) != 0)
+    if (!outfile_commit(&o, path, !st) && !st)
         st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
-    if (st) unlink(tmp);
-    free(tmp);
     return st;
 }
