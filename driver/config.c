@@ -125,11 +125,11 @@ static ocrs_status get_ratio(reader *r, yaml_node_t *v, const char *key, double 
 
 static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
     prune_cli *p = &r->c->prune;
-    static const char *const criteria[] = {"l1_norm", "fpgm", NULL}, *const recoveries[] = {"none", "bias", "lsq", NULL};
+    static const char *const recoveries[] = {"none", "bias", "lsq", NULL};
     if (strcmp(key, "criterion") == 0) {
         int i;
-        ocrs_status st = get_choice(r, v, "Prune.criterion", criteria, &i);
-        p->criterion = i ? OCRS_PRUNE_FPGM : OCRS_PRUNE_L1;
+        ocrs_status st = get_choice(r, v, "Prune.criterion", ocrs_prune_criteria, &i);
+        p->criterion = st ? OCRS_PRUNE_L1 : (ocrs_prune_criterion)i;
         return st;
     }
     if (strcmp(key, "recovery") == 0) {

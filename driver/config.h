@@ -2,7 +2,7 @@
  * PaddleOCR's configs, read with libyaml.
  *
  *   Prune:                      # channel pruning (driver/prune_cli.c)
- *     criterion: l1_norm        # or fpgm
+ *     criterion: l1_norm        # or fpgm, recon (needs calib)
  *     ratio: 0.2                # uniform ratio of every prunable group
  *     ratios: [0.1, 0.3, 0.5]   # sensitivity analysis ratios
  *     max_loss: 0.01            # or flops_target: 0.3 (share of FLOPs removed)

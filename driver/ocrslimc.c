@@ -1,5 +1,6 @@
 /* ocrslimc: the command-line compiler. Import -> canonical passes -> codegen. */
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "codegen.h"
 #include "depfile.h"
 #include "frontend.h"
+#include "outfile.h"
 #include "pipeline.h"
 #include "config.h"
 #include "prune_cli.h"
@@ -47,7 +49,10 @@ static void usage(FILE *out) {
             "                        library's default detect options); flags override it\n"
             "      --prune-ratio R   remove the share R of the channels of every prunable\n"
             "                        channel group (see `ocrslimc info MODEL.onnx`)\n"
-            "      --prune-criterion l1_norm (default) or fpgm\n"
+            "      --prune-group G=R remove the share R of group G's channels, whatever\n"
+            "                        the other flags choose for it (repeatable)\n"
+            "      --prune-criterion l1_norm (default), fpgm, or recon (the output error\n"
+            "                        removing a channel causes on the --calib images)\n"
             "      --prune-skip N    leave the groups of the N convs nearest the input (4)\n"
             "      --prune-vector N  kept channel counts are multiples of N (8)\n"
             "      --calib LABELS    calibration images (PaddleOCR label file) for recovery\n"
@@ -116,33 +121,18 @@ static int write_ir(const ir_graph *g, const char *path) {
         ir_dump(g, stdout);
         return 0;
     }
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return 1;
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        fprintf(stderr, "ocrslimc: %s: cannot write\n", path);
-        free(tmp);
-        return 1;
+    outfile o;
+    if (outfile_open(&o, path)) {
+        ir_dump(g, o.f);
+        if (outfile_commit(&o, path, true)) return 0;
     }
-    ir_dump(g, f);
-    bool ok = fflush(f) == 0 && !ferror(f);
-    ok &= fclose(f) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        fprintf(stderr, "ocrslimc: %s: cannot write\n", path);
-        free(tmp);
-        return 1;
-    }
-    free(tmp);
-    return 0;
+    fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
+    return 1;
 }
 
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
-           O_PRUNE_RATIO, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
+           O_PRUNE_RATIO, O_PRUNE_GROUP, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
            O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOBS, O_SENS_SIDE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
@@ -153,6 +143,7 @@ int main(int argc, char **argv) {
         {"verify-each", no_argument, 0, O_VERIFY_EACH},
         {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION},    {"prune-ratio", required_argument, 0, O_PRUNE_RATIO},
+        {"prune-group", required_argument, 0, O_PRUNE_GROUP},
         {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"prune-skip", required_argument, 0, O_PRUNE_SKIP},
         {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
@@ -199,12 +190,29 @@ int main(int argc, char **argv) {
         case O_DUMP_AFTER: popts.dump_after = optarg; break;
         case O_VERIFY_EACH: popts.verify_each = true; break;
         case O_PRUNE_RATIO: prune.ratio = atof(optarg); break;
-        case O_PRUNE_CRIT:
-            if (strcmp(optarg, "l1_norm") && strcmp(optarg, "fpgm")) {
-                fprintf(stderr, "ocrslimc: --prune-criterion takes l1_norm or fpgm, not '%s'\n", optarg);
+        case O_PRUNE_GROUP: {
+            int gi, end = 0;
+            double r;
+            if (sscanf(optarg, "%d=%lf%n", &gi, &r, &end) != 2 || optarg[end] || !(r >= 0 && r < 1) ||
+                prune.ngroup_ratios == OCRS_PRUNE_MAX_NAMES) {
+                fprintf(stderr, "ocrslimc: --prune-group takes GROUP=RATIO with RATIO in [0, 1), not '%s'\n", optarg);
                 goto usage_error;
             }
-            prune.criterion = strcmp(optarg, "fpgm") == 0 ? OCRS_PRUNE_FPGM : OCRS_PRUNE_L1;
+            prune.group_ratios[prune.ngroup_ratios].group = gi;
+            prune.group_ratios[prune.ngroup_ratios++].ratio = r;
+            break;
+        }
+        case O_PRUNE_CRIT:
+            for (int i = 0;; i++) {
+                if (!ocrs_prune_criteria[i]) {
+                    fprintf(stderr, "ocrslimc: --prune-criterion takes l1_norm, fpgm or recon, not '%s'\n", optarg);
+                    goto usage_error;
+                }
+                if (strcmp(optarg, ocrs_prune_criteria[i]) == 0) {
+                    prune.criterion = (ocrs_prune_criterion)i;
+                    break;
+                }
+            }
             break;
         case O_PRUNE_SKIP: prune.skip = atoi(optarg); break;
         case O_PRUNE_VECTOR: prune.vector_width = atoi(optarg); break;

@@ -40,7 +40,7 @@ int prune_cli_info(int argc, char **argv) {
     return st ? 1 : 0;
 }
 
-ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
+ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *arg, ocrs_diag *diag) {
     FILE *f = fopen(p->calib, "r");
     if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file", p->calib);
     char dir[4096];
@@ -57,18 +57,34 @@ ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *
         char *tab = strchr(line, '\t');
         if (!tab) continue;
         *tab = 0;
-        char path[8192], err[512];
+        char path[8192], where[4200];
         if (snprintf(path, sizeof path, "%s/%.4000s", dir, line) >= (int)sizeof path) continue;
-        image img;
-        if (image_load(path, &image_default_limits, &img, err, sizeof err)) {
-            st = ocrs_fail(diag, OCRS_ERR_IO, "%s:%d: %s", p->calib, lineno, err);
-            break;
-        }
+        snprintf(where, sizeof where, "%.4000s:%d", p->calib, lineno);
         n++;
-        st = each(arg, line, &img, tab + 1, diag); /* owns img */
+        st = each(arg, path, where, line, tab + 1, diag);
     }
     fclose(f);
     return st;
+}
+
+typedef struct {
+    prune_cli_image_fn each;
+    void *arg;
+} image_run;
+
+static ocrs_status load_one(void *arg, const char *path, const char *where, const char *rel, const char *labels,
+                            ocrs_diag *diag) {
+    image_run *r = arg;
+    image img;
+    char err[512];
+    if (image_load(path, &image_default_limits, &img, err, sizeof err))
+        return ocrs_fail(diag, OCRS_ERR_IO, "%s: %s", where, err);
+    return r->each(r->arg, rel, &img, labels, diag); /* owns img */
+}
+
+ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
+    image_run r = {each, arg};
+    return prune_cli_paths(p, load_one, &r, diag);
 }
 
 typedef struct {
@@ -138,10 +154,10 @@ static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *d
 
 /* Per-group ratios from the sensitivity table: under p->max_loss, or the
  * smallest max_loss (bisected) whose ratios remove p->flops_target of the
- * FLOPs. Prints the per-group report. */
+ * FLOPs. */
 static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
-                                 sens_table *t, double *ratio, ocrs_diag *diag) {
-    ocrs_status st = sens_measure(g, cg, skip, p, t, diag);
+                                 const ocrs_calib *calib, sens_table *t, double *ratio, ocrs_diag *diag) {
+    ocrs_status st = sens_measure(g, cg, skip, p, calib, t, diag);
     if (st) return st;
     double max_loss = p->max_loss, before = ocrs_graph_flops(g, 640, 640);
     if (p->flops_target > 0) {
@@ -180,25 +196,33 @@ static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *c
     } else {
         sens_select(t, max_loss, ratio);
     }
-    fprintf(stderr, "group  channels  kept  ratio  loss (single-group, measured at ratios");
-    for (int r = 0; r < t->nratios; r++) fprintf(stderr, " %g", t->ratios[r]);
-    fprintf(stderr, ")\n");
+    return OCRS_OK;
+}
+
+/* Per group: channels, FLOPs, params, ratio, and the measured losses. */
+static void print_report(const ocrs_channel_groups *cg, const bool *skip, const double *ratio,
+                         const ocrs_prune_group_report *rep, const sens_table *t) {
+    fprintf(stderr, "group  channels   GFLOPs 640x640    params         ratio");
+    if (t->loss) {
+        fprintf(stderr, "  loss (single group) at");
+        for (int r = 0; r < t->nratios; r++) fprintf(stderr, " %g", t->ratios[r]);
+    }
+    fprintf(stderr, "\n");
     for (uint32_t gi = 0; gi < cg->ngroups; gi++) {
         if (!cg->groups[gi].prunable) continue;
-        int64_t n = cg->groups[gi].nclasses;
-        fprintf(stderr, "%5u  %8lld  %4lld  %5.3f ", gi, (long long)n,
-                (long long)(ratio[gi] > 0 ? ocrs_prune_kept(n, ratio[gi], p->vector_width) : n), ratio[gi]);
-        if (skip[gi]) fprintf(stderr, " skipped");
-        for (int r = 0; !skip[gi] && r < t->nratios; r++) fprintf(stderr, " %+.3f", t->loss[gi * t->nratios + r]);
+        const ocrs_prune_group_report *r = &rep[gi];
+        fprintf(stderr, "%5u  %4lld->%-4lld %6.3f->%-6.3f %7.0f->%-7.0f %5.3f", gi, (long long)r->channels,
+                (long long)r->kept, r->flops[0] / 1e9, r->flops[1] / 1e9, r->params[0], r->params[1], ratio[gi]);
+        if (skip[gi]) fprintf(stderr, "  skipped");
+        for (int k = 0; t->loss && !skip[gi] && k < t->nratios; k++) fprintf(stderr, " %+.3f", t->loss[gi * t->nratios + k]);
         fprintf(stderr, "\n");
     }
-    return OCRS_OK;
 }
 
 /* Pruning by one ratio or by ratios chosen from the sensitivity table. */
 static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
     bool sensitive = p->max_loss > 0 || p->flops_target > 0;
-    if (!(p->ratio > 0) && !sensitive) return OCRS_OK;
+    if (!(p->ratio > 0) && !sensitive && !p->ngroup_ratios) return OCRS_OK;
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
     double *ratio = NULL;
@@ -209,17 +233,27 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
         st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) st = skip_named(g, cg, p, skip, diag);
     for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
-    sens_table t = {0};
-    if (!st && sensitive) st = choose_ratios(g, cg, skip, p, &t, ratio, diag);
-    if (!st && p->calib && (p->bias_compensation || p->least_squares)) {
+    bool recovery = p->calib && (p->bias_compensation || p->least_squares);
+    if (!st && (recovery || p->criterion == OCRS_PRUNE_RECON)) {
         st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
         calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
         if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
     }
+    sens_table t = {0};
+    if (!st && sensitive) st = choose_ratios(g, cg, skip, p, calib, &t, ratio, diag);
+    for (int i = 0; !st && i < p->ngroup_ratios; i++) {
+        int gi = p->group_ratios[i].group;
+        if (gi < 0 || (uint32_t)gi >= cg->ngroups || !cg->groups[gi].prunable)
+            st = ocrs_fail(diag, OCRS_ERR_USAGE, "--prune-group %d: no such prunable group (see `ocrslimc info`)", gi);
+        else ratio[gi] = p->group_ratios[i].ratio;
+    }
+    ocrs_prune_group_report *rep = st ? NULL : calloc(cg->ngroups + 1, sizeof *rep);
+    if (!st && !rep) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
                          .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
-                         .ridge = p->ridge};
+                         .ridge = p->ridge, .report = rep};
     if (!st) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
+    if (!st && (verbose || sensitive)) print_report(cg, skip, ratio, rep, &t);
     if (!st) st = ir_verify(g, diag);
     if (!st && verbose)
         fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at 640x640 (%.1f%% fewer)\n", before / 1e9,
@@ -227,6 +261,7 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
     sens_table_free(&t);
     ocrs_calib_free(calib);
     ocrs_channel_groups_free(cg);
+    free(rep);
     free(ratio);
     free(skip);
     return st;

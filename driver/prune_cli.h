@@ -10,6 +10,11 @@ enum { OCRS_PRUNE_MAX_NAMES = 64, OCRS_PRUNE_MAX_RATIOS = 32 };
 
 typedef struct {
     double ratio;           /* for every prunable group not skipped; 0: no pruning */
+    int ngroup_ratios;      /* per-group ratios overriding the uniform or chosen ones */
+    struct {
+        int group;
+        double ratio;
+    } group_ratios[OCRS_PRUNE_MAX_NAMES];
     ocrs_prune_criterion criterion;
     int skip;               /* groups of the convs nearest the input left alone */
     int nskip_names;        /* more groups left alone: those of these layers or values */
@@ -33,8 +38,13 @@ typedef struct {
 } prune_cli;
 
 void prune_cli_defaults(prune_cli *p);
-/* Calls each for the images of p->calib (at most p->calib_images) with the
- * path as the label file gives it and the label list; each owns img. */
+/* Calls each for the lines of p->calib (at most p->calib_images) with the
+ * image's path, "labelfile:line", the path as the label file gives it and
+ * the label list. */
+typedef ocrs_status (*prune_cli_path_fn)(void *arg, const char *path, const char *where, const char *rel,
+                                         const char *labels, ocrs_diag *diag);
+ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *arg, ocrs_diag *diag);
+/* prune_cli_paths with each image loaded; each owns img. */
 typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *rel, image *img, const char *labels,
                                           ocrs_diag *diag);
 ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag);

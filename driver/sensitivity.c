@@ -6,6 +6,7 @@
  * `task loss` lines through one pipe (each line one atomic write). */
 #include "sensitivity.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@
 #include "evaluate.h"
 #include "frontend.h"
 #include "pipeline.h"
+#include "outfile.h"
+#include "sha256.h"
 
 typedef struct {
     image img;
@@ -117,10 +120,20 @@ static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name
     return st;
 }
 
+/* What every measurement shares. */
+typedef struct {
+    const prune_cli *p;
+    const ocrs_calib *calib; /* of the canonical graph, for the criterion and recovery, or NULL */
+    const char *dir;         /* temporary libraries */
+    const samples *ss;
+    double base;
+} sens_run;
+
 /* Loss of group gi pruned alone at ratio r: the model re-imported, pruned
- * without recovery, compiled and scored. */
-static ocrs_status measure(const prune_cli *p, uint32_t gi, double r, const char *dir, int task, const samples *ss,
-                           double base, double *loss, ocrs_diag *diag) {
+ * with the criterion and recovery of the final pruning, compiled and
+ * scored. The re-imported graph has the ids of the one calibrated. */
+static ocrs_status measure(const sens_run *sr, uint32_t gi, double r, int task, double *loss, ocrs_diag *diag) {
+    const prune_cli *p = sr->p;
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
     double *ratio = NULL;
@@ -130,14 +143,16 @@ static ocrs_status measure(const prune_cli *p, uint32_t gi, double r, const char
     if (!st && !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) {
         ratio[gi] = r;
-        ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width};
+        ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width,
+                             .calib = sr->calib, .bias_compensation = p->bias_compensation,
+                             .least_squares = p->least_squares, .ridge = p->ridge};
         st = ocrs_prune(g, cg, &o, NULL, diag);
     }
     char name[32];
     snprintf(name, sizeof name, "sens%d", task);
     double h = 0;
-    if (!st) st = hmean_of(g, dir, name, ss, p->sens_side, false, &h, diag);
-    *loss = base > 0 ? (base - h) / base : 0;
+    if (!st) st = hmean_of(g, sr->dir, name, sr->ss, p->sens_side, false, &h, diag);
+    *loss = sr->base > 0 ? (sr->base - h) / sr->base : 0;
     free(ratio);
     ocrs_channel_groups_free(cg);
     ir_graph_free(g);
@@ -146,40 +161,40 @@ static ocrs_status measure(const prune_cli *p, uint32_t gi, double r, const char
 
 /* ---- the cache ---------------------------------------------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n) {
-    const unsigned char *b = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+static ocrs_status hash_image(void *arg, const char *path, const char *where, const char *rel, const char *labels,
+                              ocrs_diag *diag) {
+    (void)where, (void)rel, (void)diag;
+    sha256_update(arg, labels, strlen(labels) + 1);
+    sha256_file(arg, path);
+    return OCRS_OK;
 }
 
-static uint64_t fnv_file(uint64_t h, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return h;
-    unsigned char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = fnv(h, buf, n);
-    fclose(f);
-    return h;
-}
-
-/* Hash of the model file, the label file and every setting the losses depend on. */
-static void cache_key(const prune_cli *p, const bool *skip, uint32_t ngroups, const sens_table *t, char *key,
-                      size_t size) {
-    uint64_t h = fnv_file(fnv_file(14695981039346656037ull, p->model), p->calib);
+/* SHA-256 of the model file, the label file, every calibration image and
+ * every setting the losses depend on. */
+static ocrs_status cache_key(const prune_cli *p, const bool *skip, uint32_t ngroups, const sens_table *t,
+                             char key[65], ocrs_diag *diag) {
+    sha256_ctx h;
+    sha256_init(&h);
+    if (!sha256_file(&h, p->model)) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the model", p->model);
+    ocrs_status st = prune_cli_paths(p, hash_image, &h, diag);
+    if (st) return st;
     char settings[256];
-    int n = snprintf(settings, sizeof settings, "v1 crit %d vec %d side %d images %d groups %u", (int)p->criterion,
-                     p->vector_width, p->sens_side, p->calib_images, ngroups);
-    h = fnv(h, settings, (size_t)n);
-    h = fnv(h, skip, ngroups);
-    h = fnv(h, t->ratios, sizeof t->ratios[0] * (size_t)t->nratios);
-    snprintf(key, size, "%016llx", (unsigned long long)h);
+    int n = snprintf(settings, sizeof settings,
+                     "v2 crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib side %d",
+                     (int)p->criterion, p->vector_width, p->sens_side, p->calib_images, ngroups, p->bias_compensation,
+                     p->least_squares, p->ridge, p->calib_side);
+    sha256_update(&h, settings, (size_t)n);
+    sha256_update(&h, skip, ngroups);
+    sha256_update(&h, t->ratios, sizeof t->ratios[0] * (size_t)t->nratios);
+    sha256_hex(&h, key);
+    return OCRS_OK;
 }
 
 static bool cache_read(const char *path, const char *key, sens_table *t) {
     FILE *f = fopen(path, "r");
     if (!f) return false;
-    char k[64] = "";
-    bool ok = fscanf(f, "# ocrslimc sensitivity table\nkey: %63s\nbase_hmean: %lf\n", k, &t->base) == 2 &&
+    char k[80] = "";
+    bool ok = fscanf(f, "# ocrslimc sensitivity table\nkey: %79s\nbase_hmean: %lf\n", k, &t->base) == 2 &&
               strcmp(k, key) == 0;
     char line[4096];
     while (ok && (ok = fgets(line, sizeof line, f) != NULL) && strcmp(line, "groups:\n") != 0) {}
@@ -198,8 +213,9 @@ static bool cache_read(const char *path, const char *key, sens_table *t) {
 }
 
 static void cache_write(const char *path, const char *key, const sens_table *t) {
-    FILE *f = fopen(path, "w");
-    if (!f) return;
+    outfile o;
+    if (!outfile_open(&o, path)) return;
+    FILE *f = o.f;
     fprintf(f, "# ocrslimc sensitivity table\nkey: %s\nbase_hmean: %.6f\n", key, t->base);
     fprintf(f, "seconds: %.1f\nratios: [", t->seconds);
     for (int r = 0; r < t->nratios; r++) fprintf(f, "%s%g", r ? ", " : "", t->ratios[r]);
@@ -213,13 +229,14 @@ static void cache_write(const char *path, const char *key, const sens_table *t) 
         }
         fprintf(f, "]}\n");
     }
-    fclose(f);
+    if (!outfile_commit(&o, path, true)) fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
 }
 
 /* Loss against ratio, one polyline per measured group, labelled at its end. */
 static void draw_svg(const char *path, const sens_table *t) {
-    FILE *f = fopen(path, "w");
-    if (!f) return;
+    outfile o;
+    if (!outfile_open(&o, path)) return;
+    FILE *f = o.f;
     const double W = 720, H = 480, L = 60, R = 80, T = 30, B = 50;
     double top = 0.05;
     for (uint32_t i = 0; i < t->ngroups * (uint32_t)t->nratios; i++)
@@ -253,7 +270,7 @@ static void draw_svg(const char *path, const sens_table *t) {
 #undef X
 #undef Y
     fprintf(f, "</svg>\n");
-    fclose(f);
+    if (!outfile_commit(&o, path, true)) fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
 }
 
 /* ---- the measurement ----------------------------------------------------------------------- */
@@ -266,14 +283,14 @@ static double now_s(void) {
 
 /* Worker w of n: measures tasks w, w + n, ... and writes `task loss` lines
  * to fd; exits. */
-static _Noreturn void worker(int w, int n, int fd, const prune_cli *p, const uint32_t *tg, const double *tr,
-                             int ntasks, const char *dir, const samples *ss, double base) {
+static _Noreturn void worker(int w, int n, int fd, const sens_run *sr, const uint32_t *tg, const double *tr,
+                             int ntasks) {
     for (int k = w; k < ntasks; k += n) {
         ocrs_diag diag = {{0}};
         double loss;
         char line[128];
         int len;
-        if (measure(p, tg[k], tr[k], dir, k, ss, base, &loss, &diag)) {
+        if (measure(sr, tg[k], tr[k], k, &loss, &diag)) {
             fprintf(stderr, "ocrslimc: sensitivity: group %u ratio %g: %s\n", tg[k], tr[k], diag.msg);
             len = snprintf(line, sizeof line, "%d fail\n", k);
         } else {
@@ -290,8 +307,9 @@ static void fmt_time(double s, char *buf, size_t size) {
 }
 
 /* Runs the tasks (group tg[k] at ratio tr[k]) in p->jobs workers into loss[k]. */
-static ocrs_status run_tasks(const prune_cli *p, const uint32_t *tg, const double *tr, int ntasks, const char *dir,
-                             const samples *ss, double base, double *loss, ocrs_diag *diag) {
+static ocrs_status run_tasks(const sens_run *sr, const uint32_t *tg, const double *tr, int ntasks, double *loss,
+                             ocrs_diag *diag) {
+    const prune_cli *p = sr->p;
     int fds[2];
     if (pipe(fds)) return ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a pipe");
     int jobs = p->jobs > 0 ? p->jobs : 1;
@@ -304,7 +322,7 @@ static ocrs_status run_tasks(const prune_cli *p, const uint32_t *tg, const doubl
         if (pid < 0) break;
         if (pid == 0) {
             close(fds[0]);
-            worker(started, jobs, fds[1], p, tg, tr, ntasks, dir, ss, base);
+            worker(started, jobs, fds[1], sr, tg, tr, ntasks);
         }
         pids[started] = pid;
     }
@@ -341,7 +359,7 @@ static ocrs_status run_tasks(const prune_cli *p, const uint32_t *tg, const doubl
 }
 
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
-                         sens_table *t, ocrs_diag *diag) {
+                         const ocrs_calib *calib, sens_table *t, ocrs_diag *diag) {
     static const double default_ratios[] = {0.1, 0.2, 0.3, 0.5, 0.7};
     *t = (sens_table){.ngroups = cg->ngroups};
     if (p->nratios) {
@@ -360,8 +378,9 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     if (!(t->loss = malloc(sizeof *t->loss * (cg->ngroups * (size_t)t->nratios + 1))))
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
-    char key[32], cache[4200], svg[4200];
-    cache_key(p, skip, cg->ngroups, t, key, sizeof key);
+    char key[65], cache[4200], svg[4200];
+    ocrs_status st = cache_key(p, skip, cg->ngroups, t, key, diag);
+    if (st) return st;
     snprintf(cache, sizeof cache, "%s.yml", p->sens_out);
     snprintf(svg, sizeof svg, "%s.svg", p->sens_out);
     if (cache_read(cache, key, t)) {
@@ -371,7 +390,7 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
     double t0 = now_s();
     samples ss = {0};
-    ocrs_status st = prune_cli_images(p, add_sample, &ss, diag);
+    st = prune_cli_images(p, add_sample, &ss, diag);
     char dir[] = "/tmp/ocrslimc-sens-XXXXXX";
     if (!st && !mkdtemp(dir)) st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
     /* Without ground truth the unpruned model's own boxes are the reference. */
@@ -401,7 +420,8 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
         }
     if (!st) {
         fprintf(stderr, "ocrslimc: sensitivity: %d measurements in %d processes\n", ntasks, p->jobs > 0 ? p->jobs : 1);
-        st = run_tasks(p, tg, tr, ntasks, dir, &ss, t->base, tl, diag);
+        sens_run sr = {.p = p, .calib = calib, .dir = dir, .ss = &ss, .base = t->base};
+        st = run_tasks(&sr, tg, tr, ntasks, tl, diag);
     }
     for (int k = 0; !st && k < ntasks; k++) t->loss[tslot[k]] = tl[k];
     rmdir(dir);

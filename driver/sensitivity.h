@@ -21,9 +21,11 @@ typedef struct {
  * p->calib with their labels, or the unpruned model's boxes when the label
  * file has none), from the cache p->sens_out.yml when its key
  * matches, else measured with p->jobs processes and cached; curves drawn
- * to p->sens_out.svg. skip: per group. */
+ * to p->sens_out.svg. skip: per group. calib: statistics of g for p's
+ * criterion and recovery (NULL without them), so each group is measured
+ * as the final pruning will treat it. */
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
-                         sens_table *t, ocrs_diag *diag);
+                         const ocrs_calib *calib, sens_table *t, ocrs_diag *diag);
 void sens_table_free(sens_table *t);
 
 /* PaddleSlim's rule: per group the largest ratio whose loss <= max_loss,

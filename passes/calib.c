@@ -3,8 +3,9 @@
  * Changes: nothing; runs the reference interpreter on calibration inputs.
  * Invalidates: nothing (the statistics go stale with the graph's ids).
  *
- * Per 4-D activation with a static channel count: the per-channel sum over
- * every position of every input (for bias compensation) and the largest
+ * Per 4-D activation with a static channel count: the per-channel sum and
+ * sum of squares over every position of every input (bias compensation, the
+ * recon criterion) and the largest
  * magnitude (channels that are always zero, for dead_relu). For values read by
  * a 1x1 unpadded dense Conv (least-squares candidates): channel vectors at
  * up to samples_per_image positions per input, chosen by a fixed
@@ -35,17 +36,19 @@ ocrs_status ocrs_calib_new(const ir_graph *g, uint32_t samples_per_image, ocrs_c
     c->per_image = samples_per_image;
     c->channels = calloc(g->nvalues + 1, sizeof *c->channels);
     c->sum = calloc(g->nvalues + 1, sizeof *c->sum);
+    c->sumsq = calloc(g->nvalues + 1, sizeof *c->sumsq);
     c->absmax = calloc(g->nvalues + 1, sizeof *c->absmax);
     c->count = calloc(g->nvalues + 1, sizeof *c->count);
     c->sample = calloc(g->nvalues + 1, sizeof *c->sample);
     c->nsample = calloc(g->nvalues + 1, sizeof *c->nsample);
     c->sampled = calloc(g->nvalues + 1, sizeof *c->sampled);
-    bool ok = c->channels && c->sum && c->absmax && c->count && c->sample && c->nsample && c->sampled;
+    bool ok = c->channels && c->sum && c->sumsq && c->absmax && c->count && c->sample && c->nsample && c->sampled;
     for (ir_id v = 0; v < g->nvalues && ok; v++) {
         const ir_value *val = &g->values[v];
         if (ir_is_weight(val) || val->rank != 4 || !ir_dim_static(val->dims[1])) continue;
         c->channels[v] = val->dims[1].q;
         ok = (c->sum[v] = calloc((size_t)c->channels[v], sizeof(double))) != NULL &&
+             (c->sumsq[v] = calloc((size_t)c->channels[v], sizeof(double))) != NULL &&
              (c->absmax[v] = calloc((size_t)c->channels[v], sizeof(float))) != NULL;
         c->sampled[v] = samples_per_image > 0 && pointwise_read(g, v);
     }
@@ -61,11 +64,13 @@ void ocrs_calib_free(ocrs_calib *c) {
     if (!c) return;
     for (ir_id v = 0; v < c->nvalues; v++) {
         free(c->sum ? c->sum[v] : NULL);
+        free(c->sumsq ? c->sumsq[v] : NULL);
         free(c->absmax ? c->absmax[v] : NULL);
         free(c->sample ? c->sample[v] : NULL);
     }
     free(c->channels);
     free(c->sum);
+    free(c->sumsq);
     free(c->absmax);
     free(c->count);
     free(c->sample);
@@ -88,13 +93,15 @@ static void observe(void *ctx, ir_id v, const float *data, int64_t height, int64
     const ir_value *val = &o->g->values[v];
     int64_t ch = c->channels[v], hw = ir_dim_eval(val->dims[2], height, width) * ir_dim_eval(val->dims[3], height, width);
     for (int64_t k = 0; k < ch; k++) {
-        double s = 0;
+        double s = 0, s2 = 0;
         float m = c->absmax[v][k];
         for (int64_t i = 0; i < hw; i++) {
             s += data[k * hw + i];
+            s2 += (double)data[k * hw + i] * data[k * hw + i];
             m = fmaxf(m, fabsf(data[k * hw + i]));
         }
         c->sum[v][k] += s;
+        c->sumsq[v][k] += s2;
         c->absmax[v][k] = m;
     }
     c->count[v] += (double)hw;

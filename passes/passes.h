@@ -118,6 +118,7 @@ typedef struct {
     uint32_t nvalues, per_image, images;
     int64_t *channels;  /* 0: not a 4-D activation */
     double **sum;       /* per-channel sum over all positions of all inputs */
+    double **sumsq;     /* per-channel sum of squares, likewise */
     float **absmax;     /* per-channel largest |x| over all positions of all inputs */
     double *count;      /* positions summed */
     bool *sampled;      /* read by a 1x1 unpadded dense Conv: samples kept */
@@ -142,7 +143,16 @@ ocrs_status pass_dead_relu(ir_graph *g, const ocrs_channel_groups *cg, const ocr
 
 /* ---- channel pruning (passes/prune.c) ---- */
 
-typedef enum { OCRS_PRUNE_L1, OCRS_PRUNE_FPGM } ocrs_prune_criterion;
+typedef enum { OCRS_PRUNE_L1, OCRS_PRUNE_FPGM, OCRS_PRUNE_RECON } ocrs_prune_criterion;
+/* Their names, in enum order, NULL-terminated: l1_norm, fpgm, recon. */
+extern const char *const ocrs_prune_criteria[];
+
+/* Per group: channels, FLOPs at 640x640 and parameters of its producer and
+ * consumer layers (as ocrs_prune_info counts them), before [0] and after [1]. */
+typedef struct {
+    int64_t channels, kept;
+    double flops[2], params[2];
+} ocrs_prune_group_report;
 
 typedef struct {
     const double *ratio;  /* per group of the channel groups; 0: untouched */
@@ -151,6 +161,7 @@ typedef struct {
     const ocrs_calib *calib; /* statistics of this graph for recovery, or NULL */
     bool bias_compensation, least_squares;
     double ridge;         /* least squares: lambda = ridge * mean diagonal of the Gram matrix */
+    ocrs_prune_group_report *report; /* per group, filled when not NULL */
 } ocrs_prune_opts;
 
 /* Prunes g by the ratios (cg built on g; groups not prunable are left

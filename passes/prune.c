@@ -9,7 +9,14 @@
  *   - fpgm: per producer layer, the sum of Euclidean distances of the
  *     channel's filter to the layer's other filters in the group, summed
  *     over layers; the channels nearest the geometric median are the ones
- *     the others can stand in for, so they go first.
+ *     the others can stand in for, so they go first;
+ *   - recon (needs calibration): the squared error removing the channel
+ *     adds to its consumers' outputs, var(c) * sum of the squared weights
+ *     reading it, summed over consumers. Bias compensation (or least
+ *     squares) takes back the mean, so the variance is what is lost; with
+ *     no recovery it is the second moment. Correlations between channels
+ *     are ignored. Unlike the weight norms it sees that a channel with
+ *     large filters can still be nearly constant on real images.
  *   The n * (1 - r) best classes stay, rounded to the nearest multiple of
  *   the vector width (at least one vector, at most n), so the kept count
  *   fills whole vectors; r = 0 keeps everything and changes nothing.
@@ -70,6 +77,13 @@ bool *ocrs_prune_skip_nearest(const ir_graph *g, const ocrs_channel_groups *cg, 
     return skip;
 }
 
+static double node_params(const ir_graph *g, const ir_node *n) {
+    double p = 0;
+    for (uint32_t j = 1; j < n->ninputs; j++)
+        if (n->inputs[j] != IR_NONE) p += (double)ir_numel_static(&g->values[n->inputs[j]]);
+    return p;
+}
+
 /* Marks in on[] the distinct nodes of a group's producers (or consumers). */
 static void group_nodes(const ocrs_channel_groups *cg, uint32_t gi, bool producers, bool *on) {
     const ocrs_chan_group *gr = &cg->groups[gi];
@@ -99,8 +113,7 @@ void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const boo
         for (ir_id n = 0; n < g->nnodes; n++) {
             if (!on[n]) continue;
             f += node_flops(g, &g->nodes[n], height, width);
-            for (uint32_t j = 1; j < g->nodes[n].ninputs; j++)
-                if (g->nodes[n].inputs[j] != IR_NONE) p += (double)ir_numel_static(&g->values[g->nodes[n].inputs[j]]);
+            p += node_params(g, &g->nodes[n]);
         }
         const ocrs_chan_group *gr = &cg->groups[i];
         fprintf(out, "group %u: %u channels, FLOPs %.1f%%, params %.1f%%%s\n", i, gr->nclasses, 100 * f / flops,
@@ -111,6 +124,8 @@ void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const boo
 }
 
 /* ---- scores ------------------------------------------------------------------ */
+
+const char *const ocrs_prune_criteria[] = {"l1_norm", "fpgm", "recon", NULL};
 
 static const float *ref_weight(const ir_graph *g, const ocrs_chan_ref *r) {
     return g->values[g->nodes[r->node].inputs[r->slot]].data;
@@ -147,10 +162,36 @@ static int by_node(const void *a, const void *b) {
     return x->ref->node < y->ref->node ? -1 : x->ref->node > y->ref->node;
 }
 
+static double slice_sq(const ir_graph *g, const ocrs_chan_ref *r) {
+    ocrs_slice s = ocrs_chan_ref_slice(g, r);
+    const float *w = ref_weight(g, r);
+    double sum = 0;
+    for (int64_t o = 0; o < s.outer; o++)
+        for (int64_t j = 0; j < s.inner; j++) sum += (double)w[o * s.step + s.base + j] * w[o * s.step + s.base + j];
+    return sum;
+}
+
+/* The recon score of class k: its consumers' output error when it goes. */
+static double recon_score(const ir_graph *g, const ocrs_channel_groups *cg, const ocrs_chan_class *k,
+                          const ocrs_prune_opts *o) {
+    double score = 0;
+    for (uint32_t i = 0; i < k->nconsumers; i++) {
+        const ocrs_chan_ref *r = &cg->consumers[k->first_consumer + i];
+        ir_id x = g->nodes[r->node].inputs[0];
+        OCRS_ASSERT(o->calib->channels[x] > r->index);
+        double n = o->calib->count[x], mean = o->calib->sum[x][r->index] / n;
+        double moment = o->calib->sumsq[x][r->index] / n;
+        if (o->bias_compensation || o->least_squares) moment -= mean * mean;
+        score += fmax(moment, 0) * slice_sq(g, r);
+    }
+    return score;
+}
+
 /* Scores of group gi's channels (higher: more important); classes without
  * a producer get +inf (nothing to remove them by). */
-static bool group_scores(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t gi, ocrs_prune_criterion crit,
+static bool group_scores(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t gi, const ocrs_prune_opts *o,
                          double *score) {
+    ocrs_prune_criterion crit = o->criterion;
     const ocrs_chan_group *gr = &cg->groups[gi];
     uint32_t nrefs = 0;
     for (uint32_t j = 0; j < gr->nclasses; j++) {
@@ -167,6 +208,11 @@ static bool group_scores(const ir_graph *g, const ocrs_channel_groups *cg, uint3
     }
     if (crit == OCRS_PRUNE_L1) {
         for (uint32_t i = 0; i < nrefs; i++) score[refs[i].pos] += slice_l1(g, refs[i].ref);
+    } else if (crit == OCRS_PRUNE_RECON) {
+        for (uint32_t j = 0; j < gr->nclasses; j++) {
+            const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
+            if (k->nproducers) score[j] = recon_score(g, cg, k, o);
+        }
     } else {
         qsort(refs, nrefs, sizeof *refs, by_node);
         for (uint32_t a = 0, end; a < nrefs; a = end) {
@@ -210,7 +256,7 @@ static bool choose(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t gi
     if (keep >= n) return true;
     double *score = malloc(sizeof *score * (size_t)n);
     ranked *r = malloc(sizeof *r * (size_t)n);
-    bool ok = score && r && group_scores(g, cg, gi, o->criterion, score);
+    bool ok = score && r && group_scores(g, cg, gi, o, score);
     if (ok) {
         for (int64_t j = 0; j < n; j++) r[j] = (ranked){score[j], (uint32_t)j};
         qsort(r, (size_t)n, sizeof *r, by_score);
@@ -383,10 +429,66 @@ static ocrs_status recover(recovery *rc, const ocrs_prune_opts *o, ocrs_diag *di
     return st;
 }
 
+/* ---- the per-group report ------------------------------------------------------ */
+
+/* Share of value v's channels that stay (1 without a channel axis). */
+static double kept_share(const ir_graph *g, const ocrs_channel_groups *cg, const bool *kept, ir_id v) {
+    const ir_value *val = &g->values[v];
+    if (val->rank != 4 || !ir_dim_static(val->dims[1]) || val->dims[1].q == 0) return 1;
+    int64_t n = val->dims[1].q, k = 0;
+    for (int64_t c = 0; c < n; c++) {
+        uint32_t cls = ocrs_chan_class_of(cg, v, c);
+        k += cls == OCRS_CHAN_NONE || kept[cls];
+    }
+    return (double)k / (double)n;
+}
+
+/* Fills o->report before the classes go: a layer's FLOPs and params scale
+ * with its kept output share, and with its kept input share unless it is
+ * depthwise (one input channel per output channel, already counted). */
+static ocrs_status group_report(const ir_graph *g, const ocrs_channel_groups *cg, const bool *kept,
+                                const ocrs_prune_opts *o, ocrs_diag *diag) {
+    bool *on = calloc(g->nnodes + 1, 1);
+    double *share = malloc(sizeof *share * (g->nnodes + 1));
+    if (!on || !share) {
+        free(on);
+        free(share);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "prune: out of memory");
+    }
+    for (ir_id i = 0; i < g->nnodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        double out = kept_share(g, cg, kept, n->output), in = kept_share(g, cg, kept, n->inputs[0]);
+        bool depthwise = (n->op == IR_OP_Conv || n->op == IR_OP_ConvTranspose) && n->attrs.group > 1;
+        share[i] = (n->op == IR_OP_Conv || n->op == IR_OP_ConvTranspose) && !depthwise ? out * in : out;
+    }
+    for (uint32_t gi = 0; gi < cg->ngroups; gi++) {
+        ocrs_prune_group_report *r = &o->report[gi];
+        *r = (ocrs_prune_group_report){.channels = cg->groups[gi].nclasses};
+        for (uint32_t j = 0; j < cg->groups[gi].nclasses; j++) r->kept += kept[cg->group_classes[cg->groups[gi].first_class + j]];
+        memset(on, 0, g->nnodes + 1);
+        group_nodes(cg, gi, true, on);
+        group_nodes(cg, gi, false, on);
+        for (ir_id i = 0; i < g->nnodes; i++) {
+            if (!on[i]) continue;
+            double f = node_flops(g, &g->nodes[i], 640, 640), p = node_params(g, &g->nodes[i]);
+            r->flops[0] += f;
+            r->flops[1] += f * share[i];
+            r->params[0] += p;
+            r->params[1] += p * share[i];
+        }
+    }
+    free(on);
+    free(share);
+    return OCRS_OK;
+}
+
 /* ---- the pass ----------------------------------------------------------------- */
 
 ocrs_status ocrs_prune(ir_graph *g, const ocrs_channel_groups *cg, const ocrs_prune_opts *o, FILE *report,
                        ocrs_diag *diag) {
+    if (o->criterion == OCRS_PRUNE_RECON && !o->calib)
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "prune: the recon criterion needs calibration images");
     bool *kept = malloc(cg->nclasses + 1);
     if (!kept) return ocrs_fail(diag, OCRS_ERR_NOMEM, "prune: out of memory");
     memset(kept, 1, cg->nclasses + 1);
@@ -403,6 +505,7 @@ ocrs_status ocrs_prune(ir_graph *g, const ocrs_channel_groups *cg, const ocrs_pr
             st = ocrs_fail(diag, OCRS_ERR_NOMEM, "prune: out of memory");
         else st = recover(&rc, o, diag);
     }
+    if (!st && o->report) st = group_report(g, cg, kept, o, diag);
     uint32_t nn = g->nnodes;
     if (!st && any) st = ocrs_remove_classes(g, cg, kept, rc.bias_add, report, diag);
     if (rc.bias_add)

@@ -2,7 +2,9 @@
  * is the identity (IR dump unchanged); pruned graphs verify and run, with
  * the kept counts the ratio and vector width give; least squares recovers a
  * removed channel that a kept one spans exactly, where bias compensation
- * alone cannot. */
+ * alone cannot; the recon criterion removes a channel with the largest
+ * filter that is constant on the calibration inputs, where l1_norm does not. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -221,6 +223,64 @@ static void least_squares_exact(void) {
     }
 }
 
+/* Channel 0 of a = relu(5x larger filter, bias -1000) is always 0: recon
+ * removes it (the output is unchanged), l1_norm keeps it and removes a
+ * channel that matters. */
+static void recon_sees_constant_channels(void) {
+    for (int crit = 0; crit < 2; crit++) {
+        ir_id x;
+        ir_graph *g = t_graph(3, &x);
+        ir_id a = conv(g, "a", x, 3, 4, 1, 1, IR_ACT_RELU);
+        ir_node *an = &g->nodes[g->values[a].producer];
+        float *w = g->values[an->inputs[1]].data, *b = g->values[an->inputs[2]].data;
+        for (int c = 0; c < 3; c++) w[c] = 5 * (fabsf(w[3 + c]) + fabsf(w[6 + c]) + fabsf(w[9 + c]) + 1);
+        b[0] = -1000;
+        t_set_output(g, conv(g, "y", a, 4, 3, 1, 1, IR_ACT_NONE));
+        t_prepare(g);
+        int64_t n;
+        float *ref = t_run(g, 32, 32, &n);
+        ocrs_diag diag = {{0}};
+        ocrs_calib *cal = NULL;
+        CHECK(ocrs_calib_new(g, 0, &cal, &diag) == OCRS_OK);
+        float *in = malloc(sizeof(float) * 3 * 32 * 32);
+        uint32_t s = 11;
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3 * 32 * 32; j++) in[j] = (float)((s = s * 1664525u + 1013904223u) >> 8) / (1 << 24) * 8 - 4;
+            CHECK(ocrs_calib_add(cal, g, in, 32, 32, &diag) == OCRS_OK);
+        }
+        ocrs_channel_groups *cg = NULL;
+        CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
+        double *r = calloc(cg->ngroups, sizeof *r);
+        r[grp(cg, g, "a")] = 0.25;
+        ocrs_prune_opts o = {.ratio = r, .criterion = crit ? OCRS_PRUNE_RECON : OCRS_PRUNE_L1, .vector_width = 1,
+                             .calib = cal, .bias_compensation = true};
+        CHECK(ocrs_prune(g, cg, &o, NULL, &diag) == OCRS_OK);
+        CHECK(channels(g, "a") == 3);
+        float *out = t_run(g, 32, 32, &n);
+        CHECK(out && t_close(ref, out, n, 1e-5) == (crit == 1));
+        free(ref);
+        free(out);
+        free(in);
+        free(r);
+        ocrs_channel_groups_free(cg);
+        ocrs_calib_free(cal);
+        ir_graph_free(g);
+    }
+    /* Without statistics it is a usage error, not a guess. */
+    ir_id x;
+    ir_graph *g = t_graph(3, &x);
+    t_set_output(g, conv(g, "y", conv(g, "a", x, 3, 4, 1, 1, IR_ACT_NONE), 4, 3, 1, 1, IR_ACT_NONE));
+    t_prepare(g);
+    ocrs_channel_groups *cg = groups(g);
+    double r[8] = {0};
+    r[grp(cg, g, "a")] = 0.5;
+    ocrs_diag diag = {{0}};
+    ocrs_prune_opts o = {.ratio = r, .criterion = OCRS_PRUNE_RECON, .vector_width = 1};
+    CHECK(ocrs_prune(g, cg, &o, NULL, &diag) == OCRS_ERR_USAGE && strstr(diag.msg, "calibration"));
+    ocrs_channel_groups_free(cg);
+    ir_graph_free(g);
+}
+
 int main(void) {
     groups_residual();
     groups_se();
@@ -229,5 +289,6 @@ int main(void) {
     ratio_zero_is_identity();
     kept_counts();
     least_squares_exact();
+    recon_sees_constant_channels();
     return t_finish("prune");
 }
