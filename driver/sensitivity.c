@@ -180,7 +180,7 @@ static ocrs_status cache_key(const prune_cli *p, const bool *skip, uint32_t ngro
     if (st) return st;
     char settings[256];
     int n = snprintf(settings, sizeof settings,
-                     "v2 crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib side %d",
+                     "v3 crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib side %d",
                      (int)p->criterion, p->vector_width, p->sens_side, p->calib_images, ngroups, p->bias_compensation,
                      p->least_squares, p->ridge, p->calib_side);
     sha256_update(&h, settings, (size_t)n);

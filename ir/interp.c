@@ -56,10 +56,16 @@ static void conv(const ir_attrs *a, const float *x, shape xs, const float *w, sh
                         const float *xrow = x + ((n * c_ + c0 + c) * ih_ + ih) * iw_;
                         for (int64_t kx = 0; kx < kw; kx++) {
                             double wv = w[((m * cg + c) * kh + ky) * kw + kx];
-                            for (int64_t ow = 0; ow < ow_; ow++) {
-                                int64_t iw = ow * a->stride[1] - a->pad[1] + kx * a->dilation[1];
-                                if (iw >= 0 && iw < iw_) acc[ow] += (double)xrow[iw] * wv;
-                            }
+                            /* The outputs whose input column lies inside the row, so the
+                             * loop has no branch (the calibration runs spend their time here). */
+                            int64_t s = a->stride[1], off = kx * a->dilation[1] - a->pad[1];
+                            int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+                            int64_t hi = iw_ - 1 - off < 0 ? 0 : (iw_ - 1 - off) / s + 1;
+                            if (hi > ow_) hi = ow_;
+                            if (s == 1)
+                                for (int64_t ow = lo; ow < hi; ow++) acc[ow] += (double)xrow[ow + off] * wv;
+                            else
+                                for (int64_t ow = lo; ow < hi; ow++) acc[ow] += (double)xrow[ow * s + off] * wv;
                         }
                     }
                 float *yrow = y + ((n * m_ + m) * oh_ + oh) * ow_;

@@ -121,10 +121,15 @@ typedef struct {
     double **sumsq;     /* per-channel sum of squares, likewise */
     float **absmax;     /* per-channel largest |x| over all positions of all inputs */
     double *count;      /* positions summed */
-    bool *sampled;      /* read by a 1x1 unpadded dense Conv: samples kept */
-    float **sample;     /* nsample[v] channel vectors (rows of channels[v]) */
+    uint32_t nnodes;
+    bool *sampled;      /* per node: a dense Conv whose input patches are kept */
+    float **sample;     /* per node: nsample rows of ocrs_calib_patch values */
     uint32_t *nsample;
 } ocrs_calib;
+
+/* Length of a conv node's input patch: channels x kernel height x width,
+ * in the order of its weights' input axes. */
+int64_t ocrs_calib_patch(const ir_graph *g, ir_id node);
 
 /* Empty statistics for g, keeping samples_per_image samples per input. */
 ocrs_status ocrs_calib_new(const ir_graph *g, uint32_t samples_per_image, ocrs_calib **out, ocrs_diag *diag);

@@ -28,14 +28,16 @@
  *     full sum is added anyway (an approximation we accept: the border is
  *     a small share of the map). A ConvTranspose adds sum / (stride_h *
  *     stride_w), the taps an output receives on average.
- *   - least squares (1x1 unpadded dense convs, He et al. 2017 / ThiNet):
- *     the kept columns and the bias are refit so that the consumer's
- *     pre-activation output on the calibration samples stays what it was:
- *     min |A T - Y|^2 + lambda |T - T0|^2 with A = [x_kept, 1], Y the
- *     original outputs, T0 the bias-compensated original weights (so a
- *     large lambda falls back to bias compensation), solved from the normal
- *     equations in double with Cholesky. Other consumers get bias
- *     compensation.
+ *   - least squares (dense convs, He et al. 2017 / ThiNet): the kept
+ *     columns (every tap of each kept input channel) and the bias are
+ *     refit so that the consumer's pre-activation output on the sampled
+ *     calibration patches stays what it was: min |A T - Y|^2 +
+ *     lambda |T - T0|^2 with A = [patch_kept, 1], Y the original outputs,
+ *     T0 the bias-compensated original weights (so a large lambda falls
+ *     back to bias compensation), solved from the normal equations in
+ *     double with Cholesky. Padding enters the patches as zeros, so the
+ *     border is fitted too. Depthwise convs and ConvTranspose consumers
+ *     get bias compensation.
  *   Then ocrs_remove_classes slices every layer.
  * Invalidates: value and node ids. */
 #include <math.h>
@@ -335,20 +337,22 @@ static bool cholesky_solve(double *a, int64_t n, double *b, int64_t nrhs) {
     return true;
 }
 
-/* Least-squares refit of 1x1 conv id's kept columns and bias; add holds
- * the bias compensation (the prior) on entry and the bias change on return.
- * False when there are no samples or out of memory (add is unchanged then). */
+/* Least-squares refit of dense conv id's kept input columns (every tap of a
+ * kept channel) and bias from its sampled input patches; add holds the bias
+ * compensation (the prior) on entry and the bias change on return. False
+ * when there are no samples or out of memory (add is unchanged then). */
 static bool refit(const recovery *rc, ir_id id, double ridge, double *add) {
     ir_graph *g = rc->g;
     ir_node *n = &g->nodes[id];
     ir_id x = n->inputs[0];
     const ocrs_calib *cal = rc->calib;
-    int64_t cin = g->values[x].dims[1].q, cout = g->values[n->output].dims[1].q, ns = cal->nsample[x];
-    if (!cal->sampled[x] || ns == 0) return false;
+    int64_t taps = n->attrs.kernel[0] * n->attrs.kernel[1], cin = ocrs_calib_patch(g, id);
+    int64_t cout = g->values[n->output].dims[1].q, ns = cal->nsample[id];
+    if (!cal->sampled[id] || ns == 0) return false;
     int64_t *keep = malloc(sizeof *keep * (size_t)cin), k = 0;
     if (!keep) return false;
     for (int64_t c = 0; c < cin; c++)
-        if (in_kept(rc, x, c)) keep[k++] = c;
+        if (in_kept(rc, x, c / taps)) keep[k++] = c;
     int64_t d = k + 1;
     double *gram = calloc((size_t)(d * d), sizeof(double)), *rhs = calloc((size_t)(d * cout), sizeof(double));
     double *a = malloc(sizeof(double) * (size_t)d), *y = malloc(sizeof(double) * (size_t)cout);
@@ -358,7 +362,7 @@ static bool refit(const recovery *rc, ir_id id, double ridge, double *add) {
         float *w = g->values[wid].data;
         const float *b = g->values[bid].data;
         for (int64_t s = 0; s < ns; s++) {
-            const float *row = cal->sample[x] + s * cin;
+            const float *row = cal->sample[id] + s * cin;
             for (int64_t i = 0; i < k; i++) a[i] = row[keep[i]];
             a[k] = 1;
             for (int64_t m = 0; m < cout; m++) {
@@ -395,12 +399,6 @@ static bool refit(const recovery *rc, ir_id id, double ridge, double *add) {
     return ok;
 }
 
-static bool is_pointwise(const ir_node *n) {
-    bool padded = false;
-    for (int k = 0; k < 4; k++) padded |= n->attrs.pad[k] != 0;
-    return n->op == IR_OP_Conv && n->attrs.group == 1 && n->attrs.kernel[0] == 1 && n->attrs.kernel[1] == 1 && !padded;
-}
-
 /* Fills bias_add (and refits weights) for every consumer of a removed class. */
 static ocrs_status recover(recovery *rc, const ocrs_prune_opts *o, ocrs_diag *diag) {
     const ocrs_channel_groups *cg = rc->cg;
@@ -422,7 +420,7 @@ static ocrs_status recover(recovery *rc, const ocrs_prune_opts *o, ocrs_diag *di
             break;
         }
         compensate(rc, id, rc->bias_add[id]);
-        if (o->least_squares && is_pointwise(n)) refit(rc, id, o->ridge, rc->bias_add[id]);
+        if (o->least_squares && n->op == IR_OP_Conv && n->attrs.group == 1) refit(rc, id, o->ridge, rc->bias_add[id]);
         else if (!o->bias_compensation) memset(rc->bias_add[id], 0, sizeof(double) * (size_t)cout);
     }
     free(hit);

@@ -1,8 +1,8 @@
 /* prune: channel groups of residual, SE, depthwise and concat graphs; ratio 0
  * is the identity (IR dump unchanged); pruned graphs verify and run, with
  * the kept counts the ratio and vector width give; least squares recovers a
- * removed channel that a kept one spans exactly, where bias compensation
- * alone cannot; the recon criterion removes a channel with the largest
+ * removed channel that a kept one spans exactly, through a 1x1 and through a
+ * padded 3x3 consumer, where bias compensation alone cannot; the recon criterion removes a channel with the largest
  * filter that is constant on the calibration inputs, where l1_norm does not. */
 #include <math.h>
 #include <stdlib.h>
@@ -182,7 +182,8 @@ static void kept_counts(void) {
  * exactly through channel 1: least squares matches the unpruned output,
  * bias compensation does not. */
 static void least_squares_exact(void) {
-    for (int lsq = 0; lsq < 2; lsq++) {
+    for (int lsq = 0; lsq < 2; lsq++)
+    for (int k = 1; k <= 3; k += 2) { /* 1x1, and 3x3 padded: the padding's zeros are fitted too */
         ir_id x;
         ir_graph *g = t_graph(3, &x);
         ir_id a = conv(g, "a", x, 3, 4, 1, 1, IR_ACT_NONE);
@@ -190,7 +191,7 @@ static void least_squares_exact(void) {
         float *w = g->values[an->inputs[1]].data, *b = g->values[an->inputs[2]].data;
         for (int c = 0; c < 3; c++) w[c] = 0.1f * w[3 + c];
         b[0] = 0.1f * b[1];
-        t_set_output(g, conv(g, "y", a, 4, 3, 1, 1, IR_ACT_NONE));
+        t_set_output(g, conv(g, "y", a, 4, 3, k, 1, IR_ACT_NONE));
         t_prepare(g);
         int64_t n;
         float *ref = t_run(g, 32, 32, &n);
