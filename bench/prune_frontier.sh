@@ -13,6 +13,7 @@
 #
 #   bench/prune_frontier.sh [--build DIR] [--targets "0.1 0.2 0.3 0.4"]
 #       [--recoveries "none bias lsq"] [--methods "sensitivity uniform"]
+#       [--sens-recoveries "bias lsq"] (the recoveries measured with sensitivity)
 #       [--criterion recon] [--jobs 2] [--runs 11] [--keep DIR]
 #
 # Sensitivity tables are cached in --keep (build/prune-frontier), one per
@@ -23,7 +24,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 data=${OCRS_DATA:-$here/../../shared/data}
-targets="0.1 0.2 0.3 0.4" recoveries="none bias lsq" methods="sensitivity uniform" crit=recon jobs=2 runs=11
+targets="0.1 0.2 0.3 0.4" recoveries="none bias lsq" methods="sensitivity uniform" sensrec="bias lsq"
+crit=recon jobs=2 runs=11
 keep=$here/../build/prune-frontier
 while [ $# -gt 0 ]; do
     case $1 in
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     --targets) targets=$2; shift 2 ;;
     --recoveries) recoveries=$2; shift 2 ;;
     --methods) methods=$2; shift 2 ;;
+    --sens-recoveries) sensrec=$2; shift 2 ;;
     --criterion) crit=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
@@ -62,6 +65,7 @@ for rec in $recoveries; do
     for t in $targets; do
         for m in $methods; do
             tag=$m-$rec-$t
+            [ "$m" = sensitivity ] && case " $sensrec " in *" $rec "*) ;; *) continue ;; esac
             if [ "$m" = sensitivity ]; then
                 how="--prune-flops-target $t --jobs $jobs"
                 [ -f "$keep/$crit-$rec.sens.yml" ] && cp "$keep/$crit-$rec.sens.yml" "$keep/lib$tag.so.sens.yml"

@@ -41,7 +41,7 @@ static ocrs_status get_number(reader *r, const yaml_node_t *n, const char *key, 
 }
 
 static ocrs_status get_int(reader *r, const yaml_node_t *n, const char *key, int lo, int hi, int *out) {
-    double v;
+    double v = 0; /* set unless get_number fails; GCC cannot see that */
     ocrs_status st = get_number(r, n, key, &v);
     if (st) return st;
     if (v != floor(v) || v < lo || v > hi) {
@@ -193,8 +193,8 @@ static ocrs_status set_det(reader *r, const char *section, const char *key, yaml
     for (int i = first; i < last; i++) {
         if (strcmp(key, det_fields[i].key)) continue;
         char *field = (char *)&r->c->det + det_fields[i].off;
-        double d;
-        int n;
+        double d = 0; /* set unless the getter fails */
+        int n = 0;
         ocrs_status st = det_fields[i].kind == 0   ? get_number(r, v, full, &d)
                          : det_fields[i].kind == 1 ? get_int(r, v, full, -(1 << 30), 1 << 30, &n)
                                                    : get_choice(r, v, full, limit_types, &n);

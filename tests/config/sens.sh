@@ -32,4 +32,13 @@ grep -q 'pruned: .*fewer' run1.err || fail "no pruning report"
 grep -q 'sensitivity: cached in' run2.err && ! grep -q 'sensitivity 1/' run2.err || fail "rerun not cached: $(cat run2.err)"
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run3.err || fail "third run"
 grep -q 'sensitivity 2/2' run3.err || fail "a changed setting did not measure again"
+# The criterion and recovery of the final pruning are measured with, so they are part of the key.
+"$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 --prune-criterion recon --recovery lsq \
+    --prune-flops-target 0.01 -v 2>run4.err || { cat run4.err; fail "recon + lsq run"; }
+grep -q 'sensitivity 2/2' run4.err || fail "recon + lsq did not measure again"
+grep -q 'GFLOPs 640x640' run4.err && grep -q 'pruned: .*fewer' run4.err || fail "no per-group report: $(cat run4.err)"
+# The key covers the images, not only the label file.
+"$mkcard" card.png 160 128
+"$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run5.err || fail "changed image run"
+grep -q 'sensitivity 2/2' run5.err || fail "a changed image did not measure again"
 echo "sensitivity ok"
