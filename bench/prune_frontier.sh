@@ -18,7 +18,9 @@
 #
 # Sensitivity tables are cached in --keep (build/prune-frontier), one per
 # criterion and recovery, and so are the libraries (lib<method>-<recovery>-
-# <target>.so) and the logs with the per-group reports.
+# <target>.so) and the logs with the per-group reports: a library whose log
+# shows a finished compilation is not compiled again (delete --keep after
+# changing ocrslimc).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$here/../build/release
@@ -72,11 +74,13 @@ for rec in $recoveries; do
             else
                 how="--prune-ratio $(uniform_ratio "$t")"
             fi
-            "$build/ocrslimc" "$model" -o "$keep/lib$tag.so" --name p -v $calib --recovery "$rec" $how \
-                2> "$keep/$tag.log" || { cat "$keep/$tag.log" >&2; exit 1; }
-            if [ "$m" = sensitivity ]; then
+            if ! { [ -f "$keep/lib$tag.so" ] && grep -q 'code generation' "$keep/$tag.log" 2>/dev/null; }; then
+                "$build/ocrslimc" "$model" -o "$keep/lib$tag.so" --name p -v $calib --recovery "$rec" $how \
+                    2> "$keep/$tag.log" || { cat "$keep/$tag.log" >&2; exit 1; }
+            fi
+            if [ -f "$keep/lib$tag.so.sens.yml" ]; then
                 mv "$keep/lib$tag.so.sens.yml" "$keep/$crit-$rec.sens.yml"
-                mv "$keep/lib$tag.so.sens.svg" "$keep/$crit-$rec.sens.svg"
+                [ ! -f "$keep/lib$tag.so.sens.svg" ] || mv "$keep/lib$tag.so.sens.svg" "$keep/$crit-$rec.sens.svg"
             fi
             echo "$m $rec $t $(fewer "$keep/$tag.log") $(hmean "$keep/lib$tag.so" "$tmp/report.txt" "$data/det-dev") \
 $(hmean "$keep/lib$tag.so" "$data/det-dev-doc/label.txt" "$data/det-dev-doc")" >> "$keep/rows"
