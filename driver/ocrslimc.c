@@ -116,18 +116,23 @@ static bool is_identifier(const char *s) {
     return true;
 }
 
-/* Writes the IR dump through a temporary file renamed into place. */
-static int write_ir(const ir_graph *g, const char *path) {
-    if (!path || strcmp(path, "-") == 0) {
+/* Writes the IR dump, or the ONNX model, through a temporary file renamed
+ * into place. */
+static int write_graph(const ir_graph *g, const char *path, bool onnx) {
+    if (!onnx && (!path || strcmp(path, "-") == 0)) {
         ir_dump(g, stdout);
         return 0;
     }
+    ocrs_diag diag = {{0}};
+    ocrs_status st = OCRS_OK;
     outfile o;
     if (outfile_open(&o, path)) {
-        ir_dump(g, o.f);
-        if (outfile_commit(&o, path, true)) return 0;
+        if (onnx) st = ocrs_write_onnx(g, o.f, path, &diag);
+        else ir_dump(g, o.f);
+        if (outfile_commit(&o, path, !st) && !st) return 0;
     }
-    fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
+    if (st) fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+    else fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
     return 1;
 }
 
@@ -309,13 +314,8 @@ int main(int argc, char **argv) {
     if (st) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         rc = 1;
-    } else if (emit_ir) {
-        rc = write_ir(g, output);
-    } else if (emit_onnx) {
-        if ((st = ocrs_write_onnx(g, output, &diag))) {
-            fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
-            rc = 1;
-        }
+    } else if (emit_ir || emit_onnx) {
+        rc = write_graph(g, output, emit_onnx);
     } else {
         double t2 = now_ms();
         ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output,

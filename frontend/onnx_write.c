@@ -27,8 +27,8 @@
  *   model declared (ir_value.declared); undeclared symbolic dims are named
  *   after their extent ("H", "W/4"). Weights are float32 (int64 for integer
  *   weights) raw_data, little-endian.
- * The file is written to a temporary file in the output's folder and renamed
- *   into place, so a failure leaves nothing behind.
+ * The model goes to a stream (ocrslimc's is a temporary file renamed into
+ *   place, driver/outfile.c).
  *
  * Building never stops half-way: the allocation helpers return NULL and set
  * w->nomem, the builders do nothing with a NULL node, and the writer checks
@@ -38,10 +38,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "onnx/onnx.pb-c.h"
 
@@ -403,29 +400,17 @@ static bool build(writer *w) {
     return !w->nomem;
 }
 
-/* Writes size bytes to a temporary file beside path, then renames it there. */
-static ocrs_status write_atomically(const char *path, const uint8_t *data, size_t size, ocrs_diag *diag) {
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory", path);
-    snprintf(tmp, n, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    bool ok = fd >= 0 && fchmod(fd, 0644) == 0;
-    for (size_t done = 0; ok && done < size;) {
-        ssize_t k = write(fd, data + done, size - done);
-        if (k < 0 && errno == EINTR) continue;
-        ok = k > 0;
-        done += ok ? (size_t)k : 0;
-    }
-    int err = errno;
-    if (fd >= 0 && close(fd) != 0 && ok) ok = false, err = errno;
-    if (ok && rename(tmp, path) != 0) ok = false, err = errno;
-    if (!ok && fd >= 0) unlink(tmp);
-    free(tmp);
-    return ok ? OCRS_OK : ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot write the ONNX model: %s", path, strerror(err));
+/* protoc-c's output sink, writing straight to the stream. */
+typedef struct {
+    ProtobufCBuffer base;
+    FILE *out;
+} file_sink;
+
+static void sink_append(ProtobufCBuffer *b, size_t len, const uint8_t *data) {
+    fwrite(data, 1, len, ((file_sink *)b)->out);
 }
 
-ocrs_status ocrs_write_onnx(const ir_graph *g, const char *path, ocrs_diag *diag) {
+ocrs_status ocrs_write_onnx(const ir_graph *g, FILE *out, const char *path, ocrs_diag *diag) {
     writer w = {.g = g, .arena = ocrs_arena_new(), .graph = ONNX__GRAPH_PROTO__INIT};
     if (!w.arena || !build(&w)) {
         ocrs_arena_free(w.arena);
@@ -443,14 +428,10 @@ ocrs_status ocrs_write_onnx(const ir_graph *g, const char *path, ocrs_diag *diag
     m.opset_import = opsets;
     m.producer_name = "ocrslimc";
     m.graph = &w.graph;
-    size_t size = onnx__model_proto__get_packed_size(&m);
-    uint8_t *buf = malloc(size ? size : 1);
-    ocrs_status st = buf ? OCRS_OK : ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory packing the ONNX model", path);
-    if (!st) {
-        onnx__model_proto__pack(&m, buf);
-        st = write_atomically(path, buf, size, diag);
-    }
-    free(buf);
+    file_sink sink = {{sink_append}, out};
+    onnx__model_proto__pack_to_buffer(&m, &sink.base);
     ocrs_arena_free(w.arena);
-    return st;
+    if (fflush(out) != 0 || ferror(out))
+        return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot write the ONNX model: %s", path, strerror(errno));
+    return OCRS_OK;
 }

@@ -12,8 +12,9 @@
 #     probabilities, so this is 1e-5 relative to max(1, max |output|), the
 #     pass tests' tolerance). Same IR means same kernels on the same weights,
 #     so the outputs should agree bit for bit; any wrong attribute, name or
-#     weight is orders of magnitude above 1e-5. Leaves WORK/orig_HxW.f32,
-#     liborig.so's outputs, for the ort step.
+#     weight is orders of magnitude above 1e-5. Also: writing over a folder
+#     fails with a message naming it and leaves no temporary file. Leaves
+#     WORK/orig_HxW.f32, liborig.so's outputs, for the ort step.
 #   onnx_emit.sh ort WORK "HxW ..."
 #     runs WORK/emitted.onnx in ONNX Runtime (scripts/check_onnx_emit.mjs)
 #     and compares with WORK/orig_HxW.f32 within 1e-4, the golden tests'
@@ -49,6 +50,16 @@ if ! cmp -s "$work/orig.sorted" "$work/emitted.sorted"; then
   exit 1
 fi
 echo "same IR: $(wc -l <"$work/orig.sorted") lines"
+mkdir "$work/folder.onnx"
+if "$ocrslimc" "$model" "$@" --emit=onnx -o "$work/folder.onnx" 2>"$work/folder.err"; then
+  echo "writing over a folder succeeded"
+  exit 1
+fi
+grep -F "$work/folder.onnx" "$work/folder.err"
+if ls "$work" | grep -q '\.tmp'; then
+  echo "temporary files left behind:"; ls "$work"
+  exit 1
+fi
 for shape in $shapes; do
   h=${shape%x*} w=${shape#*x}
   "$check" "$work/liborig.so" orig - "$h" "$w" 1 0 1 "$work/orig_$shape.f32"
