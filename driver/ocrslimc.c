@@ -32,7 +32,8 @@ static void usage(FILE *out) {
             "      --emit KIND       lib (shared library), staticlib (lib<name>.a, only the\n"
             "                        API symbols global; the default for an output ending\n"
             "                        in .a, lib otherwise), ir (the IR after the canonical\n"
-            "                        passes), llvm (LLVM IR), asm, obj\n"
+            "                        passes), onnx (that graph, pruning included, as a\n"
+            "                        standard ONNX model), llvm (LLVM IR), asm, obj\n"
             "      --target TRIPLE   target triple, e.g. aarch64-linux-gnu (default: this\n"
             "                        machine)\n"
             "      --cpu NAME        target CPU (default: this machine's; generic with\n"
@@ -115,18 +116,23 @@ static bool is_identifier(const char *s) {
     return true;
 }
 
-/* Writes the IR dump through a temporary file renamed into place. */
-static int write_ir(const ir_graph *g, const char *path) {
-    if (!path || strcmp(path, "-") == 0) {
+/* Writes the IR dump, or the ONNX model, through a temporary file renamed
+ * into place. */
+static int write_graph(const ir_graph *g, const char *path, bool onnx) {
+    if (!onnx && (!path || strcmp(path, "-") == 0)) {
         ir_dump(g, stdout);
         return 0;
     }
+    ocrs_diag diag = {{0}};
+    ocrs_status st = OCRS_OK;
     outfile o;
     if (outfile_open(&o, path)) {
-        ir_dump(g, o.f);
-        if (outfile_commit(&o, path, true)) return 0;
+        if (onnx) st = ocrs_write_onnx(g, o.f, path, &diag);
+        else ir_dump(g, o.f);
+        if (outfile_commit(&o, path, !st) && !st) return 0;
     }
-    fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
+    if (st) fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+    else fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
     return 1;
 }
 
@@ -266,9 +272,9 @@ int main(int argc, char **argv) {
     int kind = -1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(emit, kinds[i].s) == 0) kind = (int)kinds[i].k;
-    bool emit_ir = strcmp(emit, "ir") == 0;
-    if (kind < 0 && !emit_ir) {
-        fprintf(stderr, "ocrslimc: --emit takes lib, staticlib, ir, llvm, asm or obj, not '%s'\n", emit);
+    bool emit_ir = strcmp(emit, "ir") == 0, emit_onnx = strcmp(emit, "onnx") == 0;
+    if (kind < 0 && !emit_ir && !emit_onnx) {
+        fprintf(stderr, "ocrslimc: --emit takes lib, staticlib, ir, onnx, llvm, asm or obj, not '%s'\n", emit);
         goto usage_error;
     }
     if (!output && (!emit_ir || depfile)) {
@@ -282,7 +288,7 @@ int main(int argc, char **argv) {
         goto usage_error;
     }
     char *derived = NULL;
-    if (!emit_ir) {
+    if (kind >= 0) {
         if (name && !is_identifier(name)) {
             fprintf(stderr, "ocrslimc: --name '%s' is not a C identifier\n", name);
             goto usage_error;
@@ -308,8 +314,8 @@ int main(int argc, char **argv) {
     if (st) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         rc = 1;
-    } else if (emit_ir) {
-        rc = write_ir(g, output);
+    } else if (emit_ir || emit_onnx) {
+        rc = write_graph(g, output, emit_onnx);
     } else {
         double t2 = now_ms();
         ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output,

@@ -6,7 +6,8 @@
  * topological order (a cycle is an error) and each node's output shape is
  * inferred as it is imported, so a bad model is reported at the node where it
  * goes wrong. External tensor data is read only from inside the model's
- * folder. */
+ * folder. The dims graph inputs and outputs declare are kept
+ * (ir_value.declared) for the ONNX writer. */
 #include "frontend.h"
 
 #include <errno.h>
@@ -554,6 +555,29 @@ static ocrs_status import_node(importer *im, const Onnx__NodeProto *n) {
 
 /* ---- graph ---------------------------------------------------------------- */
 
+/* Keeps the shape vi declares for graph input or output v (nothing when it
+ * declares none, or one of a rank other than v's). */
+static ocrs_status keep_declared(importer *im, ir_id v, const Onnx__ValueInfoProto *vi) {
+    ir_value *val = &im->g->values[v];
+    const Onnx__TypeProto *tp = vi->type;
+    if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type ||
+        !tp->tensor_type->shape || tp->tensor_type->shape->n_dim != (size_t)val->rank)
+        return OCRS_OK;
+    ir_declared_shape *d = ocrs_arena_alloc(im->g->arena, sizeof *d);
+    if (!d) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    d->rank = val->rank;
+    for (int i = 0; i < d->rank; i++) {
+        const Onnx__TensorShapeProto__Dimension *dim = tp->tensor_type->shape->dim[i];
+        if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && dim->dim_value > 0)
+            d->value[i] = dim->dim_value;
+        else if (dim->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && dim->dim_param && dim->dim_param[0] &&
+                 !(d->param[i] = ocrs_arena_strdup(im->g->arena, dim->dim_param)))
+            return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    }
+    val->declared = d;
+    return OCRS_OK;
+}
+
 static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
     const Onnx__TypeProto *tp = vi->type;
     if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
@@ -583,7 +607,7 @@ static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
     if (id == IR_NONE) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
     im->g->values[id].is_input = true;
     im->g->inputs[im->g->ninputs++] = id;
-    return OCRS_OK;
+    return keep_declared(im, id, vi);
 }
 
 /* Index of the node producing `name`, or -1. */
@@ -708,6 +732,7 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         }
         g->values[id].is_output = true;
         g->outputs[g->noutputs++] = id;
+        if ((st = keep_declared(im, id, gp->output[i]))) goto done;
     }
     st = g->noutputs ? OCRS_OK : ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph has no outputs", im->path);
 done:

@@ -72,6 +72,15 @@ typedef struct {
 
 typedef enum { IR_F32, IR_I64 } ir_dtype;
 
+/* A graph input's or output's shape as the model declared it, kept so that
+ * an exported model (frontend/onnx_write.c) has the original's dims: per
+ * axis a dim_param, else a fixed value > 0, else neither (0 and NULL). */
+typedef struct {
+    int rank;
+    int64_t value[IR_MAX_RANK];
+    const char *param[IR_MAX_RANK];
+} ir_declared_shape;
+
 typedef struct {
     const char *name;
     ir_dtype dtype;
@@ -84,6 +93,7 @@ typedef struct {
      * slices along these axes from producers and consumers together. */
     int8_t out_axis, in_axis;
     bool is_input, is_output;
+    const ir_declared_shape *declared; /* inputs and outputs; NULL when undeclared */
 } ir_value;
 
 /* Resize coordinate transformation and rounding, as ONNX names them. */

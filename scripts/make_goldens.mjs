@@ -7,7 +7,7 @@
 //                                 [--maskprune PATH/TO/maskprune] [--out DIR]
 //
 // onnxruntime-node is looked up in $ORT_NODE_DIR (a node_modules folder),
-// ./node_modules, then /tmp/npmw/node_modules.
+// ./node_modules, then /tmp/npmw/node_modules (goldenlib.mjs).
 // --real (or $OCRS_REAL_MODEL): PaddleOCR PP-OCRv4 det, default
 //   /tmp/npmw/package/assets/ch_PP-OCRv4_det_infer.onnx.
 // --mv3 (or $OCRS_MV3_MODEL): a det_mv3_db.onnx made by
@@ -19,18 +19,20 @@
 //   output is the logits: masking saturates the probabilities to 0.
 //
 // Input: x[0, c, y, x] = golden_value(INPUT_SEED, c, y, x), the synthetic
-// text page of tests/tools/golden_input.h, repeated below bit for bit. Each
-// golden is the model's only output, raw little-endian float32, NCHW.
+// text page of tests/tools/golden_input.h (goldenlib.mjs repeats it bit for
+// bit). Each golden is the model's only output, raw little-endian float32,
+// NCHW.
 // MANIFEST lines: <file> key=value ... ; input_sha256 is over the input
 // tensor's little-endian float32 bytes, so a C test can check its generator.
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { findOrt, goldenInput } from './goldenlib.mjs';
 
 const INPUT_SEED = 1;
 const MV3_SEED = 1;
@@ -57,61 +59,10 @@ function parseArgs(argv) {
 }
 
 function loadOrt() {
-  const dirs = [process.env.ORT_NODE_DIR, path.resolve('node_modules'),
-                '/tmp/npmw/node_modules'].filter(Boolean);
-  for (const dir of dirs) {
-    const pkg = path.join(dir, 'onnxruntime-node', 'package.json');
-    if (fs.existsSync(pkg)) {
-      const require = createRequire(pkg);
-      return { ort: require('onnxruntime-node'),
-               version: JSON.parse(fs.readFileSync(pkg, 'utf8')).version };
-    }
-  }
-  console.error(`make_goldens: onnxruntime-node not found in ${dirs.join(', ')}`);
+  const found = findOrt();
+  if (found.ort) return found;
+  console.error(`make_goldens: onnxruntime-node not found in ${found.dirs.join(', ')}`);
   process.exit(1);
-}
-
-// tests/tools/golden_input.h, in uint32 arithmetic (>>> 0, Math.imul).
-function fmix32(h) {
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h = (h ^ (h >>> 13)) >>> 0;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function goldenHash(seed, a, b, c) {
-  let h = fmix32(seed >>> 0);
-  h = fmix32((h ^ a) >>> 0);
-  h = fmix32((h ^ b) >>> 0);
-  return fmix32((h ^ c) >>> 0);
-}
-
-function goldenInk(seed, y, x) {
-  const line = Math.floor(y / 32), ly = y % 32;
-  const cell = Math.floor(x / 16), lx = x % 16;
-  if (ly < 8 || ly >= 24 || lx < 2 || lx >= 14) return false;
-  const l = goldenHash(seed, 0x10000, line, 0);
-  if (cell < (l & 3) || cell >= 4 + (l >>> 2) % 40) return false;
-  const g = goldenHash(seed, 0x20000, line, cell);
-  if ((g & 7) === 0) return false;
-  const bit = Math.floor((ly - 8) / 4) * 4 + Math.floor((lx - 2) / 3);
-  return ((g >>> 8) >>> bit & 1) === 1;
-}
-
-function goldenValue(seed, c, y, x) {
-  const noise = (goldenHash(seed, c, y, x) & 0xff) - 128;
-  return (goldenInk(seed, y, x) ? -0.75 : 0.75) + noise / 1024;
-}
-
-function goldenInput(seed, c, h, w) {
-  const out = new Float32Array(c * h * w);
-  let i = 0;
-  for (let k = 0; k < c; k++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        out[i++] = goldenValue(seed, k, y, x);
-  return out;
 }
 
 function leBytes(f32) {

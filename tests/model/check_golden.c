@@ -3,7 +3,9 @@
  * scripts/make_goldens.mjs), or with another library's output, reporting
  * the max abs error, with 1, 2, ..., THREADS threads (default 1); every
  * thread count must give exactly the bits of one thread. OUTPUT.f32, if
- * given, receives this library's output.
+ * given, receives this library's output. GOLDEN "-" compares with nothing
+ * (only the thread counts with each other), to write OUTPUT.f32 as a
+ * reference for another model.
  *
  *   check_golden LIB NAME GOLDEN.f32 HEIGHT WIDTH SEED TOLERANCE [THREADS [OUTPUT.f32]]
  */
@@ -44,17 +46,20 @@ int main(int argc, char **argv) {
     float *in = malloc(sizeof(float) * 3 * n), *out = malloc(sizeof(float) * n), *ref = malloc(sizeof(float) * n);
     float *first = malloc(sizeof(float) * n);
     if (!in || !out || !ref || !first) return 1;
-    FILE *f = fopen(golden, "rb");
-    if (!f) {
-        fprintf(stderr, "check_golden: cannot open %s\n", golden);
-        return 1;
-    }
-    size_t got = fread(ref, sizeof(float), n, f);
-    int extra = fgetc(f);
-    fclose(f);
-    if (got != n || extra != EOF) {
-        fprintf(stderr, "check_golden: %s does not hold 1x1x%dx%d floats\n", golden, h, w);
-        return 1;
+    bool have_ref = strcmp(golden, "-") != 0;
+    if (have_ref) {
+        FILE *f = fopen(golden, "rb");
+        if (!f) {
+            fprintf(stderr, "check_golden: cannot open %s\n", golden);
+            return 1;
+        }
+        size_t got = fread(ref, sizeof(float), n, f);
+        int extra = fgetc(f);
+        fclose(f);
+        if (got != n || extra != EOF) {
+            fprintf(stderr, "check_golden: %s does not hold 1x1x%dx%d floats\n", golden, h, w);
+            return 1;
+        }
     }
     void *lib = dlopen(libpath, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
@@ -75,6 +80,7 @@ int main(int argc, char **argv) {
             return 1;
         }
         destroy(ctx);
+        if (!have_ref && t == 1) memcpy(ref, out, sizeof(float) * n);
         double maxerr = 0;
         size_t at = 0;
         for (size_t i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
 /* The input images of the ORT goldens (tests/golden, written by
- * scripts/make_goldens.mjs, which repeats this generator in JavaScript).
+ * scripts/make_goldens.mjs; scripts/goldenlib.mjs repeats this generator in
+ * JavaScript).
  *
  * A synthetic page of text lines, so that the real detector finds text
  * (on pure noise its output is ~0 everywhere, which any broken kernel that
