@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: installs dependencies, fetches the model, then builds
-# and runs ctest twice, plainly and under AddressSanitizer + UBSan.
+# The whole test suite: installs dependencies, fetches the model and ONNX
+# Runtime (for the tests comparing an --emit=onnx model with our library),
+# then builds and runs ctest twice, plainly and under AddressSanitizer + UBSan.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 "$here/setup.sh"
 model=$("$here/fetch_model.sh")
+ORT_NODE_DIR=$("$here/fetch_ort.sh")
+export ORT_NODE_DIR
 
 run() {
   local dir=$1; shift
