@@ -379,16 +379,17 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
     char key[65], cache[4200], svg[4200];
+    double t0 = now_s();
     ocrs_status st = cache_key(p, skip, cg->ngroups, t, key, diag);
     if (st) return st;
     snprintf(cache, sizeof cache, "%s.yml", p->sens_out);
     snprintf(svg, sizeof svg, "%s.svg", p->sens_out);
     if (cache_read(cache, key, t)) {
-        fprintf(stderr, "ocrslimc: sensitivity: cached in %s\n", cache);
+        fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache, now_s() - t0);
         return OCRS_OK;
     }
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
-    double t0 = now_s();
+    t0 = now_s();
     samples ss = {0};
     st = prune_cli_images(p, add_sample, &ss, diag);
     char dir[] = "/tmp/ocrslimc-sens-XXXXXX";
