@@ -69,6 +69,7 @@ static void usage(FILE *out) {
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
             "                        --calib) or lsq (least-squares refit of every dense\n"
             "                        consumer, bias compensation for the others)\n"
+            "      --lsq-samples N   input patches per calibration image for lsq (64)\n"
             "      --dead-relu       also remove channels that are zero on every\n"
             "                        calibration image (needs --calib; approximate)\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
@@ -139,7 +140,7 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
 
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
-           O_PRUNE_RATIO, O_PRUNE_GROUP, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
+           O_PRUNE_RATIO, O_PRUNE_GROUP, O_LSQ_SAMPLES, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
            O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOBS, O_SENS_SIDE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
@@ -150,7 +151,7 @@ int main(int argc, char **argv) {
         {"verify-each", no_argument, 0, O_VERIFY_EACH},
         {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, O_VERSION},    {"prune-ratio", required_argument, 0, O_PRUNE_RATIO},
-        {"prune-group", required_argument, 0, O_PRUNE_GROUP},
+        {"prune-group", required_argument, 0, O_PRUNE_GROUP}, {"lsq-samples", required_argument, 0, O_LSQ_SAMPLES},
         {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"prune-skip", required_argument, 0, O_PRUNE_SKIP},
         {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
@@ -197,6 +198,12 @@ int main(int argc, char **argv) {
         case O_DUMP_AFTER: popts.dump_after = optarg; break;
         case O_VERIFY_EACH: popts.verify_each = true; break;
         case O_PRUNE_RATIO: prune.ratio = atof(optarg); break;
+        case O_LSQ_SAMPLES:
+            if ((prune.lsq_samples = atoi(optarg)) < 1 || prune.lsq_samples > 100000) {
+                fprintf(stderr, "ocrslimc: --lsq-samples takes a count in [1, 100000], not '%s'\n", optarg);
+                goto usage_error;
+            }
+            break;
         case O_PRUNE_GROUP: {
             int gi, end = 0;
             double r;

@@ -15,6 +15,7 @@
 
 void prune_cli_defaults(prune_cli *p) {
     *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3,
+                     .lsq_samples = 64,
                      .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
@@ -236,7 +237,7 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
     for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
     bool recovery = p->calib && (p->bias_compensation || p->least_squares);
     if (!st && (recovery || p->criterion == OCRS_PRUNE_RECON)) {
-        st = ocrs_calib_new(g, p->least_squares ? 64 : 0, &calib, diag);
+        st = ocrs_calib_new(g, p->least_squares ? (uint32_t)p->lsq_samples : 0, &calib, diag);
         calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
         if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
     }

@@ -34,6 +34,7 @@ typedef struct {
     int calib_images;       /* at most this many (0: all) */
     bool bias_compensation, least_squares;
     double ridge;
+    int lsq_samples;        /* least squares: input patches sampled per calibration image */
     bool dead_relu;         /* remove channels that are zero on every calibration image */
 } prune_cli;
 

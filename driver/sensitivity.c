@@ -183,6 +183,7 @@ static ocrs_status cache_key(const prune_cli *p, const bool *skip, uint32_t ngro
                      "v3 crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib side %d",
                      (int)p->criterion, p->vector_width, p->sens_side, p->calib_images, ngroups, p->bias_compensation,
                      p->least_squares, p->ridge, p->calib_side);
+    if (p->least_squares) n += snprintf(settings + n, sizeof settings - (size_t)n, " samples %d", p->lsq_samples);
     sha256_update(&h, settings, (size_t)n);
     sha256_update(&h, skip, ngroups);
     sha256_update(&h, t->ratios, sizeof t->ratios[0] * (size_t)t->nratios);
