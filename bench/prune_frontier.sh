@@ -93,8 +93,7 @@ done
 # Timing rounds: per round, each library's median of 3 calls over the unpruned one's.
 for r in $(seq "$runs"); do
     for l in $libs; do
-        "$build/bench/ocrs_bench_ours" "$keep/lib$l.so" p 640 640 1 1 3 \
-            | awk -v l="$l" '{print l, ($2 < $3 ? ($3 < $4 ? $3 : ($2 < $4 ? $4 : $2)) : ($2 < $4 ? $2 : ($3 < $4 ? $4 : $3)))}'
+        "$build/bench/ocrs_bench_ours" "$keep/lib$l.so" p 640 640 1 1 3 | awk -v l="$l" '{print l, $2, $3, $4}'
     done
 done > "$keep/times"
 echo "| method | recovery | target | FLOPs fewer | hmean dev (even half) | hmean doc | ms 640x640 1 thread | time vs unpruned |"
@@ -102,7 +101,8 @@ echo "|---|---|---|---|---|---|---|---|"
 awk 'function median(a, n,   i, j, x) {
          for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
          return a[int((n + 1) / 2)] }
-     NR == FNR { k = ++n[$1]; ms[$1, k] = $2; if ($1 == "unpruned") base[k] = $2; next }
+     NR == FNR { c[1] = $2; c[2] = $3; c[3] = $4; k = ++n[$1]; ms[$1, k] = median(c, 3)
+                 if ($1 == "unpruned") base[k] = ms[$1, k]; next }
      { tag = $1 == "unpruned" ? "unpruned" : $1 "-" $2 "-" $3
        for (i = 1; i <= n[tag]; i++) { t[i] = ms[tag, i]; q[i] = ms[tag, i] / base[i] }
        printf "| %s | %s | %s | %s%% | %s | %s | %.1f | %.2f |\n", $1, $2, $3, $4, $5, $6,

@@ -68,7 +68,7 @@ static void usage(FILE *out) {
             "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
             "                        --calib) or lsq (least-squares refit of every dense\n"
-            "                        consumer, bias compensation for the others)\n"
+            "                        consumer; ConvTranspose consumers are left alone)\n"
             "      --lsq-samples N   input patches per calibration image for lsq (64)\n"
             "      --dead-relu       also remove channels that are zero on every\n"
             "                        calibration image (needs --calib; approximate)\n"

@@ -36,8 +36,8 @@
  *     T0 the bias-compensated original weights (so a large lambda falls
  *     back to bias compensation), solved from the normal equations in
  *     double with Cholesky. Padding enters the patches as zeros, so the
- *     border is fitted too. Depthwise convs and ConvTranspose consumers
- *     get bias compensation.
+ *     border is fitted too. The other consumers (ConvTranspose) get bias
+ *     compensation only when it is switched on too.
  *   Then ocrs_remove_classes slices every layer.
  * Invalidates: value and node ids. */
 #include <math.h>
@@ -420,7 +420,7 @@ static ocrs_status recover(recovery *rc, const ocrs_prune_opts *o, ocrs_diag *di
             break;
         }
         compensate(rc, id, rc->bias_add[id]);
-        if (o->least_squares && n->op == IR_OP_Conv && n->attrs.group == 1) refit(rc, id, o->ridge, rc->bias_add[id]);
+        if (o->least_squares && rc->calib->sampled[id]) refit(rc, id, o->ridge, rc->bias_add[id]);
         else if (!o->bias_compensation) memset(rc->bias_add[id], 0, sizeof(double) * (size_t)cout);
     }
     free(hit);

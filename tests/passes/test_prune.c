@@ -148,20 +148,11 @@ static void groups_concat(void) {
     ir_graph_free(g);
 }
 
-static char *dump(const ir_graph *g) {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    ir_dump(g, f);
-    fclose(f);
-    return buf;
-}
-
 static void ratio_zero_is_identity(void) {
     ir_graph *g = residual();
-    char *before = dump(g);
+    char *before = t_dump(g);
     prune_all(g, 0, 1);
-    char *after = dump(g);
+    char *after = t_dump(g);
     CHECK(strcmp(before, after) == 0);
     free(before);
     free(after);

@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "testlib.h"
 
 #include <math.h>
@@ -120,6 +121,15 @@ float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n) {
         return NULL;
     }
     return out;
+}
+
+char *t_dump(const ir_graph *g) {
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    ir_dump(g, f);
+    fclose(f);
+    return text;
 }
 
 bool t_close(const float *a, const float *b, int64_t n, double tol) {

@@ -56,6 +56,8 @@ float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n);
  * relative to the tensor's magnitude since single elements may cancel. */
 #define T_TOL 1e-5
 bool t_close(const float *a, const float *b, int64_t n, double tol);
+/* The IR dump of g as a string (caller frees). */
+char *t_dump(const ir_graph *g);
 
 /* Runs pass on g (already prepared), then the verifier, and checks that the
  * interpreter's output at h x w is unchanged within T_TOL. */
