@@ -225,6 +225,8 @@ static void print_report(const ocrs_channel_groups *cg, const bool *skip, const 
 static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
     bool sensitive = p->max_loss > 0 || p->flops_target > 0;
     if (!(p->ratio > 0) && !sensitive && !p->ngroup_ratios) return OCRS_OK;
+    if (p->criterion == OCRS_PRUNE_RECON && !p->calib)
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "the recon criterion needs calibration images (--calib LABELS)");
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
     double *ratio = NULL;

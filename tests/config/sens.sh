@@ -41,4 +41,7 @@ grep -q 'GFLOPs 640x640' run4.err && grep -q 'pruned: .*fewer' run4.err || fail 
 "$mkcard" card.png 160 128
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run5.err || fail "changed image run"
 grep -q 'sensitivity 2/2' run5.err || fail "a changed image did not measure again"
+# recon without calibration images: a usage error, nothing written.
+if "$ocrslimc" "$model" -o librecon.so --prune-ratio 0.2 --prune-criterion recon 2>recon.err; then fail "recon ran without --calib"; fi
+grep -q 'recon criterion needs calibration images' recon.err && [ ! -e librecon.so ] || fail "recon without --calib: $(cat recon.err)"
 echo "sensitivity ok"
