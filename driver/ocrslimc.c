@@ -68,7 +68,7 @@ static void usage(FILE *out) {
             "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
             "                        --calib) or lsq (least-squares refit of every dense\n"
-            "                        consumer; ConvTranspose consumers are left alone)\n"
+            "                        consumer, bias compensation for ConvTranspose ones)\n"
             "      --lsq-samples N   input patches per calibration image for lsq (64)\n"
             "      --dead-relu       also remove channels that are zero on every\n"
             "                        calibration image (needs --calib; approximate)\n"
@@ -258,7 +258,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ocrslimc: --dead-relu needs calibration images (--calib LABELS)\n");
         goto usage_error;
     }
-    prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "bias") == 0);
+    /* lsq refits dense consumers only; the others (ConvTranspose) keep bias compensation. */
+    prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "none") != 0);
     prune.least_squares = prune.calib && recovery && strcmp(recovery, "lsq") == 0;
     if (optind != argc - 1) {
         fprintf(stderr, "ocrslimc: expected exactly one model file (try --help)\n");
