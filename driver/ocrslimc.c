@@ -64,6 +64,10 @@ static void usage(FILE *out) {
             "                        --calib images: the largest with hmean loss <= L\n"
             "      --prune-flops-target F  or the ratios removing the share F of the FLOPs\n"
             "                        (table cached in OUTPUT.sens.yml, curves OUTPUT.sens.svg)\n"
+            "      --prune-joint-loss L  then measure the chosen model whole and, while it\n"
+            "                        loses more than L, keep whole the group whose restoring\n"
+            "                        gains most and choose the others' ratios again\n"
+            "      --prune-joint-rounds N  whole-model measurements, at most (4)\n"
             "      --jobs N          sensitivity measurements in N processes (1)\n"
             "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
@@ -141,7 +145,7 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_RATIO, O_PRUNE_GROUP, O_LSQ_SAMPLES, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
-           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOBS, O_SENS_SIDE };
+           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOINT_LOSS, O_JOINT_ROUNDS, O_JOBS, O_SENS_SIDE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -158,6 +162,7 @@ int main(int argc, char **argv) {
         {"calib-images", required_argument, 0, O_CALIB_IMAGES}, {"recovery", required_argument, 0, O_RECOVERY},
         {"dead-relu", no_argument, 0, O_DEAD_RELU},
         {"prune-max-loss", required_argument, 0, O_MAX_LOSS}, {"prune-flops-target", required_argument, 0, O_FLOPS_TARGET},
+        {"prune-joint-loss", required_argument, 0, O_JOINT_LOSS}, {"prune-joint-rounds", required_argument, 0, O_JOINT_ROUNDS},
         {"jobs", required_argument, 0, O_JOBS}, {"sens-side", required_argument, 0, O_SENS_SIDE},
         {0, 0, 0, 0},
     };
@@ -238,6 +243,13 @@ int main(int argc, char **argv) {
         case O_DEAD_RELU: prune.dead_relu = true; break;
         case O_MAX_LOSS: prune.max_loss = atof(optarg); break;
         case O_FLOPS_TARGET: prune.flops_target = atof(optarg); break;
+        case O_JOINT_LOSS: prune.joint_loss = atof(optarg); break;
+        case O_JOINT_ROUNDS:
+            if ((prune.joint_rounds = atoi(optarg)) < 1 || prune.joint_rounds > 64) {
+                fprintf(stderr, "ocrslimc: --prune-joint-rounds takes a count in [1, 64], not '%s'\n", optarg);
+                goto usage_error;
+            }
+            break;
         case O_JOBS: prune.jobs = atoi(optarg); break;
         case O_SENS_SIDE: prune.sens_side = atoi(optarg); break;
         case 'v': verbose++; break;
@@ -252,6 +264,11 @@ int main(int argc, char **argv) {
     }
     if (!(prune.ratio >= 0 && prune.ratio < 1)) {
         fprintf(stderr, "ocrslimc: --prune-ratio must be in [0, 1)\n");
+        goto usage_error;
+    }
+    if (prune.joint_loss > 0 && !(prune.max_loss > 0 || prune.flops_target > 0)) {
+        fprintf(stderr, "ocrslimc: --prune-joint-loss refines a sensitivity selection: it needs --prune-max-loss "
+                        "or --prune-flops-target\n");
         goto usage_error;
     }
     if (prune.dead_relu && !prune.calib) {

@@ -3,19 +3,24 @@
  * statistics are those of the activations the compiled detector sees. */
 #include "prune_cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "frontend.h"
 #include "image.h"
+#include "joint.h"
 #include "ocrs_detect.h"
 #include "pipeline.h"
+#include "outfile.h"
 #include "sensitivity.h"
+#include "sha256.h"
 
 void prune_cli_defaults(prune_cli *p) {
     *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3,
-                     .lsq_samples = 64,
+                     .lsq_samples = 64, .joint_rounds = 4,
                      .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
@@ -156,49 +161,168 @@ static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *d
 
 /* Per-group ratios from the sensitivity table: under p->max_loss, or the
  * smallest max_loss (bisected) whose ratios remove p->flops_target of the
- * FLOPs. */
-static ocrs_status choose_ratios(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
-                                 const ocrs_calib *calib, sens_table *t, double *ratio, ocrs_diag *diag) {
-    ocrs_status st = sens_measure(g, cg, skip, p, calib, t, diag);
-    if (st) return st;
-    double max_loss = p->max_loss, before = ocrs_graph_flops(g, 640, 640);
-    if (p->flops_target > 0) {
-        /* From -1: single-group gains alone often remove more than the target. */
-        double lo = -1, hi = 1;
-        for (int it = 0; it < 16; it++) {
-            double mid = (lo + hi) / 2;
-            sens_select(t, mid, ratio);
-            double f = pruned_flops(p, ratio, diag);
-            if (f < 0) return OCRS_ERR_INVALID;
-            if (1 - f / before >= p->flops_target) hi = mid;
-            else lo = mid;
-        }
-        /* Many groups lose exactly nothing up to the largest ratio, so the
-         * FLOPs jump between lo and hi: the last step blends their ratios. */
-        double *rlo = malloc(sizeof *rlo * 2 * (t->ngroups + 1));
-        if (!rlo) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-        double *blend = rlo + t->ngroups + 1;
-        sens_select(t, lo, rlo);
-        sens_select(t, hi, ratio);
-        double a = 0, b = 1;
-        for (int it = 0; it < 12; it++) {
-            double mid = (a + b) / 2;
-            for (uint32_t i = 0; i < t->ngroups; i++) blend[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
-            double f = pruned_flops(p, blend, diag);
-            if (f < 0) {
-                free(rlo);
-                return OCRS_ERR_INVALID;
-            }
-            if (1 - f / before >= p->flops_target) b = mid;
-            else a = mid;
-        }
-        for (uint32_t i = 0; i < t->ngroups; i++) ratio[i] = rlo[i] + b * (ratio[i] - rlo[i]);
-        free(rlo);
-        fprintf(stderr, "ocrslimc: max_loss %+.4f (blend %.3f) for %.0f%% fewer FLOPs\n", hi, b, 100 * p->flops_target);
-    } else {
-        sens_select(t, max_loss, ratio);
+ * FLOPs. Groups without losses in t (skipped) keep ratio 0. */
+static ocrs_status choose_ratios(const ir_graph *g, const prune_cli *p, const sens_table *t, double *ratio,
+                                 ocrs_diag *diag) {
+    double before = ocrs_graph_flops(g, 640, 640);
+    if (!(p->flops_target > 0)) {
+        sens_select(t, p->max_loss, ratio);
+        return OCRS_OK;
     }
+    /* From -1: single-group gains alone often remove more than the target. */
+    double lo = -1, hi = 1;
+    for (int it = 0; it < 16; it++) {
+        double mid = (lo + hi) / 2;
+        sens_select(t, mid, ratio);
+        double f = pruned_flops(p, ratio, diag);
+        if (f < 0) return OCRS_ERR_INVALID;
+        if (1 - f / before >= p->flops_target) hi = mid;
+        else lo = mid;
+    }
+    /* Many groups lose exactly nothing up to the largest ratio, so the
+     * FLOPs jump between lo and hi: the last step blends their ratios. */
+    double *rlo = malloc(sizeof *rlo * 2 * (t->ngroups + 1));
+    if (!rlo) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    double *blend = rlo + t->ngroups + 1;
+    sens_select(t, lo, rlo);
+    sens_select(t, hi, ratio);
+    double a = 0, b = 1;
+    for (int it = 0; it < 12; it++) {
+        double mid = (a + b) / 2;
+        for (uint32_t i = 0; i < t->ngroups; i++) blend[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
+        double f = pruned_flops(p, blend, diag);
+        if (f < 0) {
+            free(rlo);
+            return OCRS_ERR_INVALID;
+        }
+        if (1 - f / before >= p->flops_target) b = mid;
+        else a = mid;
+    }
+    for (uint32_t i = 0; i < t->ngroups; i++) ratio[i] = rlo[i] + b * (ratio[i] - rlo[i]);
+    free(rlo);
+    fprintf(stderr, "ocrslimc: max_loss %+.4f (blend %.3f) for %.0f%% fewer FLOPs\n", hi, b, 100 * p->flops_target);
     return OCRS_OK;
+}
+
+/* The groups kept whole by the joint refinement, cached in
+ * <sens_out>.joint.yml under a key of the table's key and the settings. */
+static void joint_key(const prune_cli *p, const sens_table *t, char key[65]) {
+    sha256_ctx h;
+    sha256_init(&h);
+    char s[256];
+    int n = snprintf(s, sizeof s, "joint v1 %s target %.9g max_loss %.9g joint %.9g rounds %d", t->key,
+                     p->flops_target, p->max_loss, p->joint_loss, p->joint_rounds);
+    sha256_update(&h, s, (size_t)n);
+    sha256_hex(&h, key);
+}
+
+static bool joint_cache_read(const char *path, const char *key, bool *kept, uint32_t ngroups) {
+    FILE *f = fopen(path, "r");
+    if (!f) return false;
+    char k[80] = "";
+    bool ok = fscanf(f, "# ocrslimc joint refinement\nkey: %79s\nkept: [", k) == 1 && strcmp(k, key) == 0;
+    unsigned gi;
+    while (ok && fscanf(f, " %u%*[,]", &gi) == 1) {
+        if (gi >= ngroups) ok = false;
+        else kept[gi] = true;
+    }
+    ok = ok && fscanf(f, " ]") == 0;
+    fclose(f);
+    return ok;
+}
+
+static void joint_cache_write(const char *path, const char *key, const bool *kept, uint32_t ngroups, double loss) {
+    outfile o;
+    if (!outfile_open(&o, path)) return;
+    fprintf(o.f, "# ocrslimc joint refinement\nkey: %s\nkept: [", key);
+    for (uint32_t gi = 0, n = 0; gi < ngroups; gi++)
+        if (kept[gi]) fprintf(o.f, "%s%u", n++ ? ", " : "", gi);
+    fprintf(o.f, "]\nloss: %.6f\n", loss);
+    if (!outfile_commit(&o, path, true)) fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
+}
+
+/* Ratios chosen again with the groups in kept left whole. */
+static ocrs_status choose_keeping(const ir_graph *g, const prune_cli *p, const sens_table *t, const bool *kept,
+                                  double *ratio, ocrs_diag *diag) {
+    sens_table tk = *t;
+    size_t n = t->ngroups * (size_t)t->nratios;
+    if (!(tk.loss = malloc(sizeof *tk.loss * (n + 1)))) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) tk.loss[i] = kept[i / (size_t)t->nratios] ? NAN : t->loss[i];
+    ocrs_status st = choose_ratios(g, p, &tk, ratio, diag);
+    free(tk.loss);
+    return st;
+}
+
+/* joint_refine's measurements and choices for the driver. */
+typedef struct {
+    const ir_graph *g;
+    const ocrs_channel_groups *cg;
+    const prune_cli *p;
+    const sens_table *t;
+    sens_ctx *sc;
+    double before; /* FLOPs of g */
+} joint_run;
+
+static ocrs_status joint_losses(void *arg, int round, const double *ratio, const uint32_t *tg, int n, double *loss,
+                                ocrs_diag *diag) {
+    _Static_assert(JOINT_WHOLE == SENS_ALL, "joint_refine's whole model is sens_losses' background as it is");
+    joint_run *j = arg;
+    double *tr = calloc((size_t)n + 1, sizeof *tr);
+    if (!tr) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    char phase[64];
+    snprintf(phase, sizeof phase, "joint round %d", round);
+    ocrs_status st = sens_losses(j->sc, phase, ratio, tg, tr, n, loss, diag);
+    free(tr);
+    return st;
+}
+
+static ocrs_status joint_choose(void *arg, const bool *kept, double *ratio, ocrs_diag *diag) {
+    joint_run *j = arg;
+    return choose_keeping(j->g, j->p, j->t, kept, ratio, diag);
+}
+
+static bool joint_prunes(void *arg, uint32_t gi, double r) {
+    joint_run *j = arg;
+    int64_t n = j->cg->groups[gi].nclasses;
+    return r > 0 && ocrs_prune_kept(n, r, j->p->vector_width) < n;
+}
+
+static void joint_report(void *arg, int round, const double *ratio, double loss, uint32_t kept, double kept_loss) {
+    joint_run *j = arg;
+    ocrs_diag diag = {{0}};
+    double f = pruned_flops(j->p, ratio, &diag);
+    fprintf(stderr, "ocrslimc: joint round %d: %.1f%% fewer FLOPs, loss %+.4f (bound %+.4f)", round,
+            100 * (1 - f / j->before), loss, j->p->joint_loss);
+    if (kept != JOINT_WHOLE) fprintf(stderr, "; keeping group %u whole (restoring it alone: %+.4f)", kept, kept_loss);
+    fprintf(stderr, "\n");
+}
+
+/* --prune-joint-loss (see joint.h), its kept groups cached. */
+static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *cg, const prune_cli *p,
+                                  const ocrs_calib *calib, const sens_table *t, double *ratio, ocrs_diag *diag) {
+    char key[65], cache[4200];
+    joint_key(p, t, key);
+    snprintf(cache, sizeof cache, "%s.joint.yml", p->sens_out);
+    bool *kept = calloc(cg->ngroups + 1, 1);
+    if (!kept) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    ocrs_status st;
+    if (joint_cache_read(cache, key, kept, cg->ngroups)) {
+        fprintf(stderr, "ocrslimc: joint refinement: cached in %s\n", cache);
+        st = choose_keeping(g, p, t, kept, ratio, diag);
+    } else {
+        memset(kept, 0, cg->ngroups);
+        joint_run j = {.g = g, .cg = cg, .p = p, .t = t, .before = ocrs_graph_flops(g, 640, 640)};
+        joint_problem jp = {.ngroups = cg->ngroups, .bound = p->joint_loss, .rounds = p->joint_rounds,
+                            .losses = joint_losses, .choose = joint_choose, .prunes = joint_prunes,
+                            .report = joint_report, .arg = &j};
+        double loss = 0;
+        st = sens_open(g, p, calib, &j.sc, diag);
+        if (!st) st = joint_refine(&jp, ratio, kept, &loss, diag);
+        if (!st) joint_cache_write(cache, key, kept, cg->ngroups, loss);
+        sens_close(j.sc);
+    }
+    free(kept);
+    return st;
 }
 
 /* Per group: channels, FLOPs, params, ratio, and the measured losses. */
@@ -244,7 +368,9 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
         if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
     }
     sens_table t = {0};
-    if (!st && sensitive) st = choose_ratios(g, cg, skip, p, calib, &t, ratio, diag);
+    if (!st && sensitive) st = sens_measure(g, cg, skip, p, calib, &t, diag);
+    if (!st && sensitive) st = choose_ratios(g, p, &t, ratio, diag);
+    if (!st && sensitive && p->joint_loss > 0) st = refine_jointly(g, cg, p, calib, &t, ratio, diag);
     for (int i = 0; !st && i < p->ngroup_ratios; i++) {
         int gi = p->group_ratios[i].group;
         if (gi < 0 || (uint32_t)gi >= cg->ngroups || !cg->groups[gi].prunable)

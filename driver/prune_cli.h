@@ -23,6 +23,8 @@ typedef struct {
     double ratios[OCRS_PRUNE_MAX_RATIOS];
     double max_loss;        /* ratio selection: loss bound per group, or */
     double flops_target;    /* share of the FLOPs to remove (0: unset) */
+    double joint_loss;      /* > 0: refine the chosen ratios until the whole model loses at most this */
+    int joint_rounds;       /* measurements of the whole model in that refinement, at most */
     const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
     const char *sens_out;   /* the table is cached in <sens_out>.yml, drawn in <sens_out>.svg */
     int jobs;               /* sensitivity worker processes */

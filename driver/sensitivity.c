@@ -120,20 +120,22 @@ static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name
     return st;
 }
 
-/* What every measurement shares. */
-typedef struct {
+/* What every measurement shares: loaded once per sens_open. */
+struct sens_ctx {
     const prune_cli *p;
     const ocrs_calib *calib; /* of the canonical graph, for the criterion and recovery, or NULL */
-    const char *dir;         /* temporary libraries */
-    const samples *ss;
+    char dir[32];            /* temporary libraries */
+    samples ss;
     double base;
-} sens_run;
+    const double *background; /* of the running batch: every group's ratio before the task's own */
+};
 
-/* Loss of group gi pruned alone at ratio r: the model re-imported, pruned
- * with the criterion and recovery of the final pruning, compiled and
- * scored. The re-imported graph has the ids of the one calibrated. */
-static ocrs_status measure(const sens_run *sr, uint32_t gi, double r, int task, double *loss, ocrs_diag *diag) {
-    const prune_cli *p = sr->p;
+/* Loss of the model pruned by sc->background with group gi (SENS_ALL: none)
+ * set to ratio r: re-imported, pruned with the criterion and recovery of
+ * the final pruning, compiled and scored. The re-imported graph has the ids
+ * of the one calibrated. */
+static ocrs_status measure(const sens_ctx *sc, uint32_t gi, double r, int task, double *loss, ocrs_diag *diag) {
+    const prune_cli *p = sc->p;
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
     double *ratio = NULL;
@@ -142,17 +144,18 @@ static ocrs_status measure(const sens_run *sr, uint32_t gi, double r, int task, 
     if (!st) st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st && !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) {
-        ratio[gi] = r;
+        for (uint32_t i = 0; sc->background && i < cg->ngroups; i++) ratio[i] = sc->background[i];
+        if (gi != SENS_ALL) ratio[gi] = r;
         ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width,
-                             .calib = sr->calib, .bias_compensation = p->bias_compensation,
+                             .calib = sc->calib, .bias_compensation = p->bias_compensation,
                              .least_squares = p->least_squares, .ridge = p->ridge};
         st = ocrs_prune(g, cg, &o, NULL, diag);
     }
     char name[32];
     snprintf(name, sizeof name, "sens%d", task);
     double h = 0;
-    if (!st) st = hmean_of(g, sr->dir, name, sr->ss, p->sens_side, false, &h, diag);
-    *loss = sr->base > 0 ? (sr->base - h) / sr->base : 0;
+    if (!st) st = hmean_of(g, sc->dir, name, &sc->ss, p->sens_side, false, &h, diag);
+    *loss = sc->base > 0 ? (sc->base - h) / sc->base : 0;
     free(ratio);
     ocrs_channel_groups_free(cg);
     ir_graph_free(g);
@@ -284,14 +287,14 @@ static double now_s(void) {
 
 /* Worker w of n: measures tasks w, w + n, ... and writes `task loss` lines
  * to fd; exits. */
-static _Noreturn void worker(int w, int n, int fd, const sens_run *sr, const uint32_t *tg, const double *tr,
+static _Noreturn void worker(int w, int n, int fd, const sens_ctx *sc, const uint32_t *tg, const double *tr,
                              int ntasks) {
     for (int k = w; k < ntasks; k += n) {
         ocrs_diag diag = {{0}};
         double loss;
         char line[128];
         int len;
-        if (measure(sr, tg[k], tr[k], k, &loss, &diag)) {
+        if (measure(sc, tg[k], tr[k], k, &loss, &diag)) {
             fprintf(stderr, "ocrslimc: sensitivity: group %u ratio %g: %s\n", tg[k], tr[k], diag.msg);
             len = snprintf(line, sizeof line, "%d fail\n", k);
         } else {
@@ -307,23 +310,23 @@ static void fmt_time(double s, char *buf, size_t size) {
     else snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
-/* Runs the tasks (group tg[k] at ratio tr[k]) in p->jobs workers into loss[k]. */
-static ocrs_status run_tasks(const sens_run *sr, const uint32_t *tg, const double *tr, int ntasks, double *loss,
-                             ocrs_diag *diag) {
-    const prune_cli *p = sr->p;
+ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
+                        const double *tr, int ntasks, double *loss, ocrs_diag *diag) {
+    const prune_cli *p = sc->p;
     int fds[2];
     if (pipe(fds)) return ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a pipe");
     int jobs = p->jobs > 0 ? p->jobs : 1;
     if (jobs > ntasks) jobs = ntasks > 0 ? ntasks : 1;
     pid_t pids[256];
     int started = 0;
+    sc->background = background;
     fflush(NULL);
     for (; started < jobs && started < 256; started++) {
         pid_t pid = fork();
         if (pid < 0) break;
         if (pid == 0) {
             close(fds[0]);
-            worker(started, jobs, fds[1], sr, tg, tr, ntasks);
+            worker(started, jobs, fds[1], sc, tg, tr, ntasks);
         }
         pids[started] = pid;
     }
@@ -340,23 +343,58 @@ static ocrs_status run_tasks(const sens_run *sr, const uint32_t *tg, const doubl
         else loss[k] = atof(v);
         done++;
         double el = now_s() - t0;
-        char e[32], eta[32];
+        char e[32], eta[32], what[64];
         fmt_time(el, e, sizeof e);
         fmt_time(el / done * (ntasks - done), eta, sizeof eta);
-        fprintf(stderr, "ocrslimc: sensitivity %d/%d: group %u ratio %.2f loss %+.4f (%s, ETA %s)\n", done, ntasks,
-                tg[k], tr[k], loss[k], e, eta);
+        if (tg[k] == SENS_ALL) snprintf(what, sizeof what, "as chosen");
+        else if (background && tr[k] == 0) snprintf(what, sizeof what, "group %u whole", tg[k]);
+        else snprintf(what, sizeof what, "group %u ratio %.2f", tg[k], tr[k]);
+        fprintf(stderr, "ocrslimc: %s %d/%d: %s loss %+.4f (%s, ETA %s)\n", phase, done, ntasks, what, loss[k], e,
+                eta);
     }
     if (in) fclose(in);
     else close(fds[0]);
+    sc->background = NULL;
     bool crashed = started < jobs;
     for (int i = 0; i < started; i++) {
         int status;
         if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) crashed = true;
     }
     if (failed || crashed || done < ntasks)
-        return ocrs_fail(diag, OCRS_ERR_TOOL, "sensitivity: %d of %d measurements failed", ntasks - done + failed,
+        return ocrs_fail(diag, OCRS_ERR_TOOL, "%s: %d of %d measurements failed", phase, ntasks - done + failed,
                          ntasks);
     return OCRS_OK;
+}
+
+ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, sens_ctx **out,
+                      ocrs_diag *diag) {
+    *out = NULL;
+    if (!p->calib) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity analysis needs calibration images (--calib)");
+    sens_ctx *sc = calloc(1, sizeof *sc);
+    if (!sc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    *sc = (sens_ctx){.p = p, .calib = calib, .dir = "/tmp/ocrslimc-sens-XXXXXX"};
+    ocrs_status st = prune_cli_images(p, add_sample, &sc->ss, diag);
+    if (!st && !mkdtemp(sc->dir)) {
+        sc->dir[0] = 0;
+        st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
+    }
+    /* Without ground truth the unpruned model's own boxes are the reference. */
+    bool labelled = false;
+    for (int i = 0; i < sc->ss.n; i++) labelled |= sc->ss.s[i].ngt > 0;
+    if (!st) st = hmean_of(g, sc->dir, "sensbase", &sc->ss, p->sens_side, !labelled, &sc->base, diag);
+    if (!st)
+        fprintf(stderr, "ocrslimc: sensitivity: base hmean %.4f on %d images (against %s)\n", sc->base, sc->ss.n,
+                labelled ? "the labels" : "the unpruned model's boxes");
+    if (st) sens_close(sc);
+    else *out = sc;
+    return st;
+}
+
+void sens_close(sens_ctx *sc) {
+    if (!sc) return;
+    if (sc->dir[0] && !strchr(sc->dir, 'X')) rmdir(sc->dir);
+    samples_free(&sc->ss);
+    free(sc);
 }
 
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
@@ -379,32 +417,24 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     if (!(t->loss = malloc(sizeof *t->loss * (cg->ngroups * (size_t)t->nratios + 1))))
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
-    char key[65], cache[4200], svg[4200];
+    char cache[4200], svg[4200];
     double t0 = now_s();
-    ocrs_status st = cache_key(p, skip, cg->ngroups, t, key, diag);
+    ocrs_status st = cache_key(p, skip, cg->ngroups, t, t->key, diag);
     if (st) return st;
     snprintf(cache, sizeof cache, "%s.yml", p->sens_out);
     snprintf(svg, sizeof svg, "%s.svg", p->sens_out);
-    if (cache_read(cache, key, t)) {
+    if (cache_read(cache, t->key, t)) {
         fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache, now_s() - t0);
         return OCRS_OK;
     }
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
     t0 = now_s();
-    samples ss = {0};
-    st = prune_cli_images(p, add_sample, &ss, diag);
-    char dir[] = "/tmp/ocrslimc-sens-XXXXXX";
-    if (!st && !mkdtemp(dir)) st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
-    /* Without ground truth the unpruned model's own boxes are the reference. */
-    bool labelled = false;
-    for (int i = 0; i < ss.n; i++) labelled |= ss.s[i].ngt > 0;
-    if (!st) st = hmean_of(g, dir, "sensbase", &ss, p->sens_side, !labelled, &t->base, diag);
-    if (!st)
-        fprintf(stderr, "ocrslimc: sensitivity: base hmean %.4f on %d images (against %s)\n", t->base, ss.n,
-                labelled ? "the labels" : "the unpruned model's boxes");
+    sens_ctx *sc = NULL;
+    st = sens_open(g, p, calib, &sc, diag);
+    if (!st) t->base = sc->base;
     /* Tasks: ratios whose kept count equals the group's are loss 0 without a run. */
-    uint32_t *tg = malloc(sizeof *tg * (cg->ngroups * (size_t)t->nratios + 1));
-    double *tr = malloc(sizeof *tr * (cg->ngroups * (size_t)t->nratios + 1));
+    uint32_t *tg = calloc(cg->ngroups * (size_t)t->nratios + 1, sizeof *tg);
+    double *tr = calloc(cg->ngroups * (size_t)t->nratios + 1, sizeof *tr);
     double *tl = malloc(sizeof *tl * (cg->ngroups * (size_t)t->nratios + 1));
     int *tslot = malloc(sizeof *tslot * (cg->ngroups * (size_t)t->nratios + 1));
     int ntasks = 0;
@@ -422,14 +452,13 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
         }
     if (!st) {
         fprintf(stderr, "ocrslimc: sensitivity: %d measurements in %d processes\n", ntasks, p->jobs > 0 ? p->jobs : 1);
-        sens_run sr = {.p = p, .calib = calib, .dir = dir, .ss = &ss, .base = t->base};
-        st = run_tasks(&sr, tg, tr, ntasks, tl, diag);
+        st = sens_losses(sc, "sensitivity", NULL, tg, tr, ntasks, tl, diag);
     }
     for (int k = 0; !st && k < ntasks; k++) t->loss[tslot[k]] = tl[k];
-    rmdir(dir);
+    sens_close(sc);
     t->seconds = now_s() - t0;
     if (!st) {
-        cache_write(cache, key, t);
+        cache_write(cache, t->key, t);
         draw_svg(svg, t);
         fprintf(stderr, "ocrslimc: sensitivity: %.0f s; table %s, curves %s\n", t->seconds, cache, svg);
     }
@@ -437,7 +466,6 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     free(tr);
     free(tl);
     free(tslot);
-    samples_free(&ss);
     return st;
 }
 

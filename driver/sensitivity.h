@@ -15,6 +15,7 @@ typedef struct {
     double base;                          /* hmean of the unpruned model */
     double *loss;                         /* ngroups x nratios; NAN: not measured (skipped) */
     double seconds;                       /* of the measurement (0 when cached) */
+    char key[65];                         /* SHA-256 of everything the losses depend on */
 } sens_table;
 
 /* The table for the canonical graph g of p->model (calibration images
@@ -27,6 +28,21 @@ typedef struct {
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
                          const ocrs_calib *calib, sens_table *t, ocrs_diag *diag);
 void sens_table_free(sens_table *t);
+
+/* Measuring pruned models: the calibration images loaded and the unpruned
+ * model scored once (sens_open), then batches of ratio vectors measured in
+ * p->jobs forked processes (sens_losses), each pruned as the final pruning
+ * will be (criterion, recovery, calib) and scored by hmean at p->sens_side. */
+typedef struct sens_ctx sens_ctx;
+#define SENS_ALL UINT32_MAX
+ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, sens_ctx **out,
+                      ocrs_diag *diag);
+/* loss[k]: relative hmean loss of the model pruned by background (NULL:
+ * nothing) with group tg[k] at ratio tr[k] (tg[k] == SENS_ALL: background
+ * as it is). phase names the progress lines. */
+ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
+                        const double *tr, int ntasks, double *loss, ocrs_diag *diag);
+void sens_close(sens_ctx *sc);
 
 /* PaddleSlim's rule: per group the largest ratio whose loss <= max_loss,
  * linearly interpolated between measured ratios (0 when not measured).

@@ -37,6 +37,22 @@ grep -q 'sensitivity 2/2' run3.err || fail "a changed setting did not measure ag
     --prune-flops-target 0.01 -v 2>run4.err || { cat run4.err; fail "recon + lsq run"; }
 grep -q 'sensitivity 2/2' run4.err || fail "recon + lsq did not measure again"
 grep -q 'GFLOPs 640x640' run4.err && grep -q 'pruned: .*fewer' run4.err || fail "no per-group report: $(cat run4.err)"
+# Joint refinement: the chosen model measured whole (and each pruned group
+# restored), the groups kept whole cached, a rerun measures nothing.
+"$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 --prune-flops-target 0.01 \
+    --prune-joint-loss 0.5 2>run6.err || { cat run6.err; fail "joint run"; }
+grep -q 'joint round 1 1/' run6.err && grep -q 'joint round 1: .*fewer FLOPs, loss' run6.err ||
+    fail "joint round not measured: $(cat run6.err)"
+grep -q '^kept: \[' libs.so.sens.joint.yml || fail "no joint cache"
+"$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 --prune-flops-target 0.01 \
+    --prune-joint-loss 0.5 2>run7.err || fail "joint rerun"
+grep -q 'joint refinement: cached in' run7.err && ! grep -q 'joint round' run7.err ||
+    fail "joint rerun not cached: $(cat run7.err)"
+if "$ocrslimc" "$model" -o libj.so --prune-ratio 0.2 --prune-joint-loss 0.01 2>joint.err; then
+    fail "joint refinement without a selection ran"
+fi
+grep -q 'prune-joint-loss refines a sensitivity selection' joint.err && [ ! -e libj.so ] ||
+    fail "joint without a selection: $(cat joint.err)"
 # The key covers the images, not only the label file.
 "$mkcard" card.png 160 128
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run5.err || fail "changed image run"
