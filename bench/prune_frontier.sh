@@ -3,7 +3,9 @@
 # and FLOPs target: per-group ratios from the sensitivity analysis
 # (--prune-flops-target) and one uniform ratio (the smallest reaching the
 # target, bisected; vector-width rounding makes uniform FLOPs jump, so it
-# can overshoot). Calibration and sensitivity use the odd label lines of
+# can overshoot), and the sensitivity choice refined jointly (--prune-joint-
+# loss: groups kept whole until the whole model loses at most --joint-loss
+# on the calibration images). Calibration and sensitivity use the odd label lines of
 # det-dev at side 480; hmean is measured at the library's default side on
 # the even lines and on det-dev-doc. Then every library and the unpruned
 # one are timed at 640x640 on one thread in --runs rounds (each a median of
@@ -12,8 +14,9 @@
 # the same round, so machine noise cancels.
 #
 #   bench/prune_frontier.sh [--build DIR] [--targets "0.1 0.2 0.3 0.4"]
-#       [--recoveries "none bias lsq"] [--methods "sensitivity uniform"]
-#       [--sens-recoveries "bias lsq"] (the recoveries measured with sensitivity)
+#       [--recoveries "none bias lsq"] [--methods "sensitivity joint uniform"]
+#       [--sens-recoveries "bias lsq"] (the recoveries measured with sensitivity and joint)
+#       [--joint-loss 0.01]
 #       [--criterion recon] [--jobs 2] [--runs 11] [--keep DIR]
 #
 # Sensitivity tables are cached in --keep (build/prune-frontier), one per
@@ -26,7 +29,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 data=${OCRS_DATA:-$here/../../shared/data}
-targets="0.1 0.2 0.3 0.4" recoveries="none bias lsq" methods="sensitivity uniform" sensrec="bias lsq"
+targets="0.1 0.2 0.3 0.4" recoveries="none bias lsq" methods="sensitivity joint uniform" sensrec="bias lsq"
+joint=0.01
 crit=recon jobs=2 runs=11
 keep=$here/../build/prune-frontier
 while [ $# -gt 0 ]; do
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --recoveries) recoveries=$2; shift 2 ;;
     --methods) methods=$2; shift 2 ;;
     --sens-recoveries) sensrec=$2; shift 2 ;;
+    --joint-loss) joint=$2; shift 2 ;;
     --criterion) crit=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
@@ -67,13 +72,13 @@ for rec in $recoveries; do
     for t in $targets; do
         for m in $methods; do
             tag=$m-$rec-$t
-            [ "$m" = sensitivity ] && case " $sensrec " in *" $rec "*) ;; *) continue ;; esac
-            if [ "$m" = sensitivity ]; then
-                how="--prune-flops-target $t --jobs $jobs"
-                [ -f "$keep/$crit-$rec.sens.yml" ] && cp "$keep/$crit-$rec.sens.yml" "$keep/lib$tag.so.sens.yml"
-            else
-                how="--prune-ratio $(uniform_ratio "$t")"
-            fi
+            [ "$m" != uniform ] && case " $sensrec " in *" $rec "*) ;; *) continue ;; esac
+            case $m in
+            uniform) how="--prune-ratio $(uniform_ratio "$t")" ;;
+            *) how="--prune-flops-target $t --jobs $jobs"
+               [ "$m" = joint ] && how="$how --prune-joint-loss $joint"
+               [ -f "$keep/$crit-$rec.sens.yml" ] && cp "$keep/$crit-$rec.sens.yml" "$keep/lib$tag.so.sens.yml" ;;
+            esac
             if ! { [ -f "$keep/lib$tag.so" ] && grep -q 'code generation' "$keep/$tag.log" 2>/dev/null; }; then
                 "$build/ocrslimc" "$model" -o "$keep/lib$tag.so" --name p -v $calib --recovery "$rec" $how \
                     2> "$keep/$tag.log" || { cat "$keep/$tag.log" >&2; exit 1; }

@@ -146,6 +146,7 @@ static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
     }
     if (strcmp(key, "flops_target") == 0) return get_ratio(r, v, "Prune.flops_target", 0, &p->flops_target);
     if (strcmp(key, "joint_loss") == 0) return get_ratio(r, v, "Prune.joint_loss", 0, &p->joint_loss);
+    if (strcmp(key, "joint_side") == 0) return get_int(r, v, "Prune.joint_side", 32, 4096, &p->joint_side);
     if (strcmp(key, "joint_rounds") == 0) return get_int(r, v, "Prune.joint_rounds", 1, 64, &p->joint_rounds);
     if (strcmp(key, "skip_nearest") == 0) return get_int(r, v, "Prune.skip_nearest", 0, 1 << 20, &p->skip);
     if (strcmp(key, "jobs") == 0) return get_int(r, v, "Prune.jobs", 1, 256, &p->jobs);

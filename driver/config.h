@@ -8,6 +8,9 @@
  *     max_loss: 0.01            # or flops_target: 0.3 (share of FLOPs removed)
  *     jobs: 2                   # sensitivity worker processes
  *     sens_side: 480            # limit_side_len of the sensitivity runs
+ *     joint_loss: 0.01          # refine the choice until the whole model loses <= this
+ *     joint_rounds: 4           # whole-model measurements of that refinement, at most
+ *     joint_side: 960           # limit_side_len of its runs
  *     skip_nearest: 4           # groups of the convs nearest the input left alone
  *     skip: [conv_name, value]  # more groups left alone, by layer or value name
  *     recovery: lsq             # none, bias or lsq

@@ -68,6 +68,8 @@ static void usage(FILE *out) {
             "                        loses more than L, keep whole the group whose restoring\n"
             "                        gains most and choose the others' ratios again\n"
             "      --prune-joint-rounds N  whole-model measurements, at most (4)\n"
+            "      --joint-side N    limit_side_len of those measurements (960, the\n"
+            "                        library's default: at 480 the scene images hide losses)\n"
             "      --jobs N          sensitivity measurements in N processes (1)\n"
             "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
             "      --recovery KIND   none, bias (bias compensation; the default with\n"
@@ -145,7 +147,7 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_RATIO, O_PRUNE_GROUP, O_LSQ_SAMPLES, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
-           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOINT_LOSS, O_JOINT_ROUNDS, O_JOBS, O_SENS_SIDE };
+           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOINT_LOSS, O_JOINT_ROUNDS, O_JOINT_SIDE, O_JOBS, O_SENS_SIDE };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -163,6 +165,7 @@ int main(int argc, char **argv) {
         {"dead-relu", no_argument, 0, O_DEAD_RELU},
         {"prune-max-loss", required_argument, 0, O_MAX_LOSS}, {"prune-flops-target", required_argument, 0, O_FLOPS_TARGET},
         {"prune-joint-loss", required_argument, 0, O_JOINT_LOSS}, {"prune-joint-rounds", required_argument, 0, O_JOINT_ROUNDS},
+        {"joint-side", required_argument, 0, O_JOINT_SIDE},
         {"jobs", required_argument, 0, O_JOBS}, {"sens-side", required_argument, 0, O_SENS_SIDE},
         {0, 0, 0, 0},
     };
@@ -252,6 +255,7 @@ int main(int argc, char **argv) {
             break;
         case O_JOBS: prune.jobs = atoi(optarg); break;
         case O_SENS_SIDE: prune.sens_side = atoi(optarg); break;
+        case O_JOINT_SIDE: prune.joint_side = atoi(optarg); break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;

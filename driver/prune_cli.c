@@ -20,7 +20,7 @@
 
 void prune_cli_defaults(prune_cli *p) {
     *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3,
-                     .lsq_samples = 64, .joint_rounds = 4,
+                     .lsq_samples = 64, .joint_rounds = 4, .joint_side = 960,
                      .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
@@ -210,8 +210,8 @@ static void joint_key(const prune_cli *p, const sens_table *t, char key[65]) {
     sha256_ctx h;
     sha256_init(&h);
     char s[256];
-    int n = snprintf(s, sizeof s, "joint v1 %s target %.9g max_loss %.9g joint %.9g rounds %d", t->key,
-                     p->flops_target, p->max_loss, p->joint_loss, p->joint_rounds);
+    int n = snprintf(s, sizeof s, "joint v1 %s target %.9g max_loss %.9g joint %.9g rounds %d side %d",
+                     t->key, p->flops_target, p->max_loss, p->joint_loss, p->joint_rounds, p->joint_side);
     sha256_update(&h, s, (size_t)n);
     sha256_hex(&h, key);
 }
@@ -316,7 +316,7 @@ static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *
                             .losses = joint_losses, .choose = joint_choose, .prunes = joint_prunes,
                             .report = joint_report, .arg = &j};
         double loss = 0;
-        st = sens_open(g, p, calib, &j.sc, diag);
+        st = sens_open(g, p, calib, p->joint_side, &j.sc, diag);
         if (!st) st = joint_refine(&jp, ratio, kept, &loss, diag);
         if (!st) joint_cache_write(cache, key, kept, cg->ngroups, loss);
         sens_close(j.sc);

@@ -25,6 +25,7 @@ typedef struct {
     double flops_target;    /* share of the FLOPs to remove (0: unset) */
     double joint_loss;      /* > 0: refine the chosen ratios until the whole model loses at most this */
     int joint_rounds;       /* measurements of the whole model in that refinement, at most */
+    int joint_side;         /* limit_side_len of its runs (960, the library's default) */
     const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
     const char *sens_out;   /* the table is cached in <sens_out>.yml, drawn in <sens_out>.svg */
     int jobs;               /* sensitivity worker processes */

@@ -126,6 +126,7 @@ struct sens_ctx {
     const ocrs_calib *calib; /* of the canonical graph, for the criterion and recovery, or NULL */
     char dir[32];            /* temporary libraries */
     samples ss;
+    int side; /* limit_side_len of the runs */
     double base;
     const double *background; /* of the running batch: every group's ratio before the task's own */
 };
@@ -154,7 +155,7 @@ static ocrs_status measure(const sens_ctx *sc, uint32_t gi, double r, int task, 
     char name[32];
     snprintf(name, sizeof name, "sens%d", task);
     double h = 0;
-    if (!st) st = hmean_of(g, sc->dir, name, &sc->ss, p->sens_side, false, &h, diag);
+    if (!st) st = hmean_of(g, sc->dir, name, &sc->ss, sc->side, false, &h, diag);
     *loss = sc->base > 0 ? (sc->base - h) / sc->base : 0;
     free(ratio);
     ocrs_channel_groups_free(cg);
@@ -366,13 +367,13 @@ ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *backgroun
     return OCRS_OK;
 }
 
-ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, sens_ctx **out,
+ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, int side, sens_ctx **out,
                       ocrs_diag *diag) {
     *out = NULL;
     if (!p->calib) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity analysis needs calibration images (--calib)");
     sens_ctx *sc = calloc(1, sizeof *sc);
     if (!sc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    *sc = (sens_ctx){.p = p, .calib = calib, .dir = "/tmp/ocrslimc-sens-XXXXXX"};
+    *sc = (sens_ctx){.p = p, .calib = calib, .side = side, .dir = "/tmp/ocrslimc-sens-XXXXXX"};
     ocrs_status st = prune_cli_images(p, add_sample, &sc->ss, diag);
     if (!st && !mkdtemp(sc->dir)) {
         sc->dir[0] = 0;
@@ -381,9 +382,9 @@ ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *c
     /* Without ground truth the unpruned model's own boxes are the reference. */
     bool labelled = false;
     for (int i = 0; i < sc->ss.n; i++) labelled |= sc->ss.s[i].ngt > 0;
-    if (!st) st = hmean_of(g, sc->dir, "sensbase", &sc->ss, p->sens_side, !labelled, &sc->base, diag);
+    if (!st) st = hmean_of(g, sc->dir, "sensbase", &sc->ss, side, !labelled, &sc->base, diag);
     if (!st)
-        fprintf(stderr, "ocrslimc: sensitivity: base hmean %.4f on %d images (against %s)\n", sc->base, sc->ss.n,
+        fprintf(stderr, "ocrslimc: base hmean %.4f on %d images at side %d (against %s)\n", sc->base, sc->ss.n, side,
                 labelled ? "the labels" : "the unpruned model's boxes");
     if (st) sens_close(sc);
     else *out = sc;
@@ -430,7 +431,7 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
     t0 = now_s();
     sens_ctx *sc = NULL;
-    st = sens_open(g, p, calib, &sc, diag);
+    st = sens_open(g, p, calib, p->sens_side, &sc, diag);
     if (!st) t->base = sc->base;
     /* Tasks: ratios whose kept count equals the group's are loss 0 without a run. */
     uint32_t *tg = calloc(cg->ngroups * (size_t)t->nratios + 1, sizeof *tg);

@@ -32,10 +32,11 @@ void sens_table_free(sens_table *t);
 /* Measuring pruned models: the calibration images loaded and the unpruned
  * model scored once (sens_open), then batches of ratio vectors measured in
  * p->jobs forked processes (sens_losses), each pruned as the final pruning
- * will be (criterion, recovery, calib) and scored by hmean at p->sens_side. */
+ * will be (criterion, recovery, calib) and scored by hmean at limit_side_len
+ * side. */
 typedef struct sens_ctx sens_ctx;
 #define SENS_ALL UINT32_MAX
-ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, sens_ctx **out,
+ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, int side, sens_ctx **out,
                       ocrs_diag *diag);
 /* loss[k]: relative hmean loss of the model pruned by background (NULL:
  * nothing) with group tg[k] at ratio tr[k] (tg[k] == SENS_ALL: background
