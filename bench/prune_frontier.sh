@@ -5,8 +5,9 @@
 # target, bisected; vector-width rounding makes uniform FLOPs jump, so it
 # can overshoot), and the sensitivity choice refined jointly (--prune-joint-
 # loss: groups kept whole until the whole model loses at most --joint-loss
-# on the calibration images). Calibration and sensitivity use the odd label lines of
-# det-dev at side 480; hmean is measured at the library's default side on
+# on the calibration images at side 960). Calibration (side 480) and
+# sensitivity (--sens-side) use the odd label lines of det-dev; hmean is
+# measured at the library's default side on
 # the even lines and on det-dev-doc. Then every library and the unpruned
 # one are timed at 640x640 on one thread in --runs rounds (each a median of
 # 3 calls, libraries alternating in separate processes), and each time is
@@ -16,7 +17,7 @@
 #   bench/prune_frontier.sh [--build DIR] [--targets "0.1 0.2 0.3 0.4"]
 #       [--recoveries "none bias lsq"] [--methods "sensitivity joint uniform"]
 #       [--sens-recoveries "bias lsq"] (the recoveries measured with sensitivity and joint)
-#       [--joint-loss 0.01]
+#       [--joint-loss 0.01] [--sens-side 480]
 #       [--criterion recon] [--jobs 2] [--runs 11] [--keep DIR]
 #
 # Sensitivity tables are cached in --keep (build/prune-frontier), one per
@@ -30,7 +31,7 @@ build=$here/../build/release
 model=${OCRS_MODEL:-/tmp/ocache/ch_PP-OCRv4_det_infer.onnx}
 data=${OCRS_DATA:-$here/../../shared/data}
 targets="0.1 0.2 0.3 0.4" recoveries="none bias lsq" methods="sensitivity joint uniform" sensrec="bias lsq"
-joint=0.01
+joint=0.01 side=480
 crit=recon jobs=2 runs=11
 keep=$here/../build/prune-frontier
 while [ $# -gt 0 ]; do
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
     --methods) methods=$2; shift 2 ;;
     --sens-recoveries) sensrec=$2; shift 2 ;;
     --joint-loss) joint=$2; shift 2 ;;
+    --sens-side) side=$2; shift 2 ;;
     --criterion) crit=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
@@ -75,7 +77,7 @@ for rec in $recoveries; do
             [ "$m" != uniform ] && case " $sensrec " in *" $rec "*) ;; *) continue ;; esac
             case $m in
             uniform) how="--prune-ratio $(uniform_ratio "$t")" ;;
-            *) how="--prune-flops-target $t --jobs $jobs"
+            *) how="--prune-flops-target $t --jobs $jobs --sens-side $side"
                [ "$m" = joint ] && how="$how --prune-joint-loss $joint"
                [ -f "$keep/$crit-$rec.sens.yml" ] && cp "$keep/$crit-$rec.sens.yml" "$keep/lib$tag.so.sens.yml" ;;
             esac
