@@ -5,8 +5,8 @@
 # $build and $data.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-c=1
-[ "${calib_half:-odd}" = even ] && c=0
-awk -v c=$c 'NR % 2 == c' "$data/det-dev/label.txt" > "$tmp/calib.txt"
-awk -v c=$c 'NR % 2 != c' "$data/det-dev/label.txt" > "$tmp/report.txt"
+calib_mod=1
+[ "${calib_half:-odd}" = even ] && calib_mod=0
+awk -v c=$calib_mod 'NR % 2 == c' "$data/det-dev/label.txt" > "$tmp/calib.txt"
+awk -v c=$calib_mod 'NR % 2 != c' "$data/det-dev/label.txt" > "$tmp/report.txt"
 hmean() { "$build/examples/eval" "$1" "$2" --root "$3" --threads 1 --name p --quiet 2>&1 | sed -n 's/.*hmean \([0-9.]*\).*/\1/p'; }

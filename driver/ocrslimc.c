@@ -144,6 +144,17 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
     return 1;
 }
 
+/* A count option's value in [lo, hi], or false after a message naming the option. */
+static bool count_arg(const char *opt, const char *arg, int lo, int hi, int *out) {
+    int v = atoi(arg);
+    if (v < lo || v > hi) {
+        fprintf(stderr, "ocrslimc: --%s takes a count in [%d, %d], not '%s'\n", opt, lo, hi, arg);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_RATIO, O_PRUNE_GROUP, O_LSQ_SAMPLES, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
@@ -207,10 +218,7 @@ int main(int argc, char **argv) {
         case O_VERIFY_EACH: popts.verify_each = true; break;
         case O_PRUNE_RATIO: prune.ratio = atof(optarg); break;
         case O_LSQ_SAMPLES:
-            if ((prune.lsq_samples = atoi(optarg)) < 1 || prune.lsq_samples > 100000) {
-                fprintf(stderr, "ocrslimc: --lsq-samples takes a count in [1, 100000], not '%s'\n", optarg);
-                goto usage_error;
-            }
+            if (!count_arg("lsq-samples", optarg, 1, 100000, &prune.lsq_samples)) goto usage_error;
             break;
         case O_PRUNE_GROUP: {
             int gi, end = 0;
@@ -248,10 +256,7 @@ int main(int argc, char **argv) {
         case O_FLOPS_TARGET: prune.flops_target = atof(optarg); break;
         case O_JOINT_LOSS: prune.joint_loss = atof(optarg); break;
         case O_JOINT_ROUNDS:
-            if ((prune.joint_rounds = atoi(optarg)) < 1 || prune.joint_rounds > 64) {
-                fprintf(stderr, "ocrslimc: --prune-joint-rounds takes a count in [1, 64], not '%s'\n", optarg);
-                goto usage_error;
-            }
+            if (!count_arg("prune-joint-rounds", optarg, 1, 64, &prune.joint_rounds)) goto usage_error;
             break;
         case O_JOBS: prune.jobs = atoi(optarg); break;
         case O_SENS_SIDE: prune.sens_side = atoi(optarg); break;

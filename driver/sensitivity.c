@@ -128,14 +128,14 @@ struct sens_ctx {
     samples ss;
     int side; /* limit_side_len of the runs */
     double base;
-    const double *background; /* of the running batch: every group's ratio before the task's own */
 };
 
-/* Loss of the model pruned by sc->background with group gi (SENS_ALL: none)
- * set to ratio r: re-imported, pruned with the criterion and recovery of
- * the final pruning, compiled and scored. The re-imported graph has the ids
- * of the one calibrated. */
-static ocrs_status measure(const sens_ctx *sc, uint32_t gi, double r, int task, double *loss, ocrs_diag *diag) {
+/* Loss of the model pruned by background (NULL: nothing) with group gi
+ * (SENS_ALL: none) set to ratio r: re-imported, pruned with the criterion
+ * and recovery of the final pruning, compiled and scored. The re-imported
+ * graph has the ids of the one calibrated. */
+static ocrs_status measure(const sens_ctx *sc, const double *background, uint32_t gi, double r, int task,
+                           double *loss, ocrs_diag *diag) {
     const prune_cli *p = sc->p;
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
@@ -145,7 +145,7 @@ static ocrs_status measure(const sens_ctx *sc, uint32_t gi, double r, int task, 
     if (!st) st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st && !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) {
-        for (uint32_t i = 0; sc->background && i < cg->ngroups; i++) ratio[i] = sc->background[i];
+        for (uint32_t i = 0; background && i < cg->ngroups; i++) ratio[i] = background[i];
         if (gi != SENS_ALL) ratio[gi] = r;
         ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width,
                              .calib = sc->calib, .bias_compensation = p->bias_compensation,
@@ -288,14 +288,14 @@ static double now_s(void) {
 
 /* Worker w of n: measures tasks w, w + n, ... and writes `task loss` lines
  * to fd; exits. */
-static _Noreturn void worker(int w, int n, int fd, const sens_ctx *sc, const uint32_t *tg, const double *tr,
-                             int ntasks) {
+static _Noreturn void worker(int w, int n, int fd, const sens_ctx *sc, const double *background, const uint32_t *tg,
+                             const double *tr, int ntasks) {
     for (int k = w; k < ntasks; k += n) {
         ocrs_diag diag = {{0}};
         double loss;
         char line[128];
         int len;
-        if (measure(sc, tg[k], tr[k], k, &loss, &diag)) {
+        if (measure(sc, background, tg[k], tr[k], k, &loss, &diag)) {
             fprintf(stderr, "ocrslimc: sensitivity: group %u ratio %g: %s\n", tg[k], tr[k], diag.msg);
             len = snprintf(line, sizeof line, "%d fail\n", k);
         } else {
@@ -311,7 +311,7 @@ static void fmt_time(double s, char *buf, size_t size) {
     else snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
-ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
+ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
                         const double *tr, int ntasks, double *loss, ocrs_diag *diag) {
     const prune_cli *p = sc->p;
     int fds[2];
@@ -320,14 +320,13 @@ ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *backgroun
     if (jobs > ntasks) jobs = ntasks > 0 ? ntasks : 1;
     pid_t pids[256];
     int started = 0;
-    sc->background = background;
     fflush(NULL);
     for (; started < jobs && started < 256; started++) {
         pid_t pid = fork();
         if (pid < 0) break;
         if (pid == 0) {
             close(fds[0]);
-            worker(started, jobs, fds[1], sc, tg, tr, ntasks);
+            worker(started, jobs, fds[1], sc, background, tg, tr, ntasks);
         }
         pids[started] = pid;
     }
@@ -355,7 +354,6 @@ ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *backgroun
     }
     if (in) fclose(in);
     else close(fds[0]);
-    sc->background = NULL;
     bool crashed = started < jobs;
     for (int i = 0; i < started; i++) {
         int status;

@@ -41,7 +41,7 @@ ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *c
 /* loss[k]: relative hmean loss of the model pruned by background (NULL:
  * nothing) with group tg[k] at ratio tr[k] (tg[k] == SENS_ALL: background
  * as it is). phase names the progress lines. */
-ocrs_status sens_losses(sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
+ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
                         const double *tr, int ntasks, double *loss, ocrs_diag *diag);
 void sens_close(sens_ctx *sc);
 
