@@ -146,12 +146,13 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
 
 /* A count option's value in [lo, hi], or false after a message naming the option. */
 static bool count_arg(const char *opt, const char *arg, int lo, int hi, int *out) {
-    int v = atoi(arg);
-    if (v < lo || v > hi) {
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < lo || v > hi) {
         fprintf(stderr, "ocrslimc: --%s takes a count in [%d, %d], not '%s'\n", opt, lo, hi, arg);
         return false;
     }
-    *out = v;
+    *out = (int)v;
     return true;
 }
 
@@ -254,13 +255,24 @@ int main(int argc, char **argv) {
         case O_DEAD_RELU: prune.dead_relu = true; break;
         case O_MAX_LOSS: prune.max_loss = atof(optarg); break;
         case O_FLOPS_TARGET: prune.flops_target = atof(optarg); break;
-        case O_JOINT_LOSS: prune.joint_loss = atof(optarg); break;
+        case O_JOINT_LOSS:
+            if (!(sscanf(optarg, "%lf", &prune.joint_loss) == 1 && prune.joint_loss >= 0 && prune.joint_loss < 1)) {
+                fprintf(stderr, "ocrslimc: --prune-joint-loss takes a loss in [0, 1), not '%s'\n", optarg);
+                goto usage_error;
+            }
+            break;
         case O_JOINT_ROUNDS:
             if (!count_arg("prune-joint-rounds", optarg, 1, 64, &prune.joint_rounds)) goto usage_error;
             break;
-        case O_JOBS: prune.jobs = atoi(optarg); break;
-        case O_SENS_SIDE: prune.sens_side = atoi(optarg); break;
-        case O_JOINT_SIDE: prune.joint_side = atoi(optarg); break;
+        case O_JOBS:
+            if (!count_arg("jobs", optarg, 1, 256, &prune.jobs)) goto usage_error;
+            break;
+        case O_SENS_SIDE:
+            if (!count_arg("sens-side", optarg, 32, 4096, &prune.sens_side)) goto usage_error;
+            break;
+        case O_JOINT_SIDE:
+            if (!count_arg("joint-side", optarg, 32, 4096, &prune.joint_side)) goto usage_error;
+            break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;

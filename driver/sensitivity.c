@@ -124,7 +124,7 @@ static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name
 struct sens_ctx {
     const prune_cli *p;
     const ocrs_calib *calib; /* of the canonical graph, for the criterion and recovery, or NULL */
-    char dir[32];            /* temporary libraries */
+    char dir[32];            /* temporary libraries ("" until made) */
     samples ss;
     int side; /* limit_side_len of the runs */
     double base;
@@ -371,12 +371,11 @@ ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *c
     if (!p->calib) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity analysis needs calibration images (--calib)");
     sens_ctx *sc = calloc(1, sizeof *sc);
     if (!sc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    *sc = (sens_ctx){.p = p, .calib = calib, .side = side, .dir = "/tmp/ocrslimc-sens-XXXXXX"};
+    *sc = (sens_ctx){.p = p, .calib = calib, .side = side};
     ocrs_status st = prune_cli_images(p, add_sample, &sc->ss, diag);
-    if (!st && !mkdtemp(sc->dir)) {
-        sc->dir[0] = 0;
-        st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
-    }
+    char dir[] = "/tmp/ocrslimc-sens-XXXXXX";
+    if (!st && !mkdtemp(dir)) st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
+    if (!st) memcpy(sc->dir, dir, sizeof dir);
     /* Without ground truth the unpruned model's own boxes are the reference. */
     bool labelled = false;
     for (int i = 0; i < sc->ss.n; i++) labelled |= sc->ss.s[i].ngt > 0;
@@ -391,7 +390,7 @@ ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *c
 
 void sens_close(sens_ctx *sc) {
     if (!sc) return;
-    if (sc->dir[0] && !strchr(sc->dir, 'X')) rmdir(sc->dir);
+    if (sc->dir[0]) rmdir(sc->dir);
     samples_free(&sc->ss);
     free(sc);
 }

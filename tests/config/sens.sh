@@ -53,6 +53,12 @@ if "$ocrslimc" "$model" -o libj.so --prune-ratio 0.2 --prune-joint-loss 0.01 2>j
 fi
 grep -q 'prune-joint-loss refines a sensitivity selection' joint.err && [ ! -e libj.so ] ||
     fail "joint without a selection: $(cat joint.err)"
+for bad in "--joint-side 0" "--prune-joint-loss 1.5" "--jobs two"; do
+    if "$ocrslimc" "$model" --config sens.yml -o libbad.so --prune-flops-target 0.01 $bad 2>bad.err; then
+        fail "$bad accepted"
+    fi
+    grep -q -e "${bad%% *}" bad.err && [ ! -e libbad.so ] || fail "$bad: $(cat bad.err)"
+done
 # The key covers the images, not only the label file.
 "$mkcard" card.png 160 128
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run5.err || fail "changed image run"
