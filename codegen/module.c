@@ -15,6 +15,7 @@
 #include "cg.h"
 
 _Static_assert(OCRS_ALIGN == IR_ALIGN, "runtime and IR agree on the size granule");
+_Static_assert(OCRS_MAX_EXTENT == IR_MAX_SIZE, "runtime and IR agree on the largest input");
 
 typedef struct {
     char *key;
@@ -184,7 +185,15 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
             return OCRS_OK;
         }
     cg_module *m = &e->m;
-    LLVMTypeRef params[64 + 3];
+    /* inputs, output, then height, width, tid, nthreads */
+    LLVMTypeRef *params = malloc(sizeof *params * (n->ninputs + 5));
+    LLVMValueRef *in = malloc(sizeof *in * (n->ninputs + 1));
+    if (!params || !in) {
+        free(params);
+        free(in);
+        free(key);
+        return nomem(e, diag);
+    }
     unsigned np = 0;
     for (uint32_t j = 0; j < n->ninputs; j++)
         if (n->inputs[j] != IR_NONE) params[np++] = m->ptr;
@@ -193,6 +202,7 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     char fname[64];
     snprintf(fname, sizeof fname, "%s.%u", ir_ops[n->op].name, e->nfns);
     LLVMValueRef fn = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, np, 0));
+    free(params);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     add_function_attrs(e, fn);
     /* Kept out of line so that shared layers stay shared and the optimiser
@@ -200,7 +210,6 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     add_attr(m, fn, LLVMAttributeFunctionIndex, "noinline");
     for (unsigned p = 0; p + 4 < np; p++) add_attr(m, fn, p + 1, "noalias");
 
-    LLVMValueRef in[64];
     cg_fn f = {.m = m, .b = m->b, .g = e->g, .node = n, .fn = fn, .in = in};
     unsigned p = 0;
     for (uint32_t j = 0; j < n->ninputs; j++) in[j] = n->inputs[j] == IR_NONE ? NULL : LLVMGetParam(fn, p++);
@@ -212,6 +221,7 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     LLVMPositionBuilderAtEnd(m->b, LLVMAppendBasicBlockInContext(m->ctx, fn, "entry"));
     emit_body(&f);
     LLVMBuildRetVoid(m->b);
+    free(in);
 
     layer_fn *grown = realloc(e->fns, sizeof(layer_fn) * (e->nfns + 1));
     if (!grown) {
@@ -262,7 +272,11 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
         LLVMValueRef fn = NULL;
         st = layer_function(e, i, &fn, diag);
         if (st) break;
-        LLVMValueRef args[64 + 3];
+        LLVMValueRef *args = malloc(sizeof *args * (n->ninputs + 5));
+        if (!args) {
+            st = nomem(e, diag);
+            break;
+        }
         unsigned na = 0;
         for (uint32_t j = 0; j < n->ninputs; j++) {
             ir_id v = n->inputs[j];
@@ -272,6 +286,7 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
         args[na++] = bufs[e->plan->buf_of_value[n->output]];
         for (unsigned k = 1; k <= 4; k++) args[na++] = LLVMGetParam(run, k);
         LLVMBuildCall2(b, LLVMGlobalGetValueType(fn), fn, args, na, "");
+        free(args);
         LLVMBuildCall2(b, barrier_type, barrier, &pool, 1, "");
     }
     LLVMBuildRetVoid(b);

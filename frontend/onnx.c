@@ -271,30 +271,89 @@ static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *na
     return NULL;
 }
 
-static int64_t attr_int(const Onnx__NodeProto *n, const char *name, int64_t dflt) {
-    const Onnx__AttributeProto *a = attr(n, name);
-    return a && a->has_i ? a->i : dflt;
+typedef Onnx__AttributeProto__AttributeType attr_type;
+
+static const char *attr_type_name(attr_type t) {
+    switch (t) {
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT: return "a float";
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return "an int";
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING: return "a string";
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: return "a tensor";
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS: return "floats";
+    case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS: return "ints";
+    default: return "of another type";
+    }
 }
 
-static float attr_float(const Onnx__NodeProto *n, const char *name, float dflt) {
-    const Onnx__AttributeProto *a = attr(n, name);
-    return a && a->has_f ? a->f : dflt;
+/* An attribute's type: its type field, or for models older than that
+ * field, the one value field it sets. */
+static attr_type type_of(const Onnx__AttributeProto *a) {
+    if (a->has_type) return a->type;
+    if (a->has_f) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+    if (a->has_i) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+    if (a->has_s) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+    if (a->t) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+    if (a->n_floats) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+    if (a->n_ints) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
-/* Copies a string attribute into buf ("" when absent). */
-static const char *attr_str(const Onnx__NodeProto *n, const char *name, const char *dflt, char *buf, size_t size) {
-    const Onnx__AttributeProto *a = attr(n, name);
-    if (!a || !a->has_s) return dflt;
-    size_t len = a->s.len < size - 1 ? a->s.len : size - 1;
-    memcpy(buf, a->s.data, len);
-    buf[len] = 0;
-    return buf;
+/* Attribute `name` of the node being imported, which must be of type want:
+ * *out is NULL when absent. A value of another type is an error rather than
+ * a silent default (ONNX Runtime refuses such models too). */
+static ocrs_status attr_of(importer *im, const char *name, attr_type want, const Onnx__AttributeProto **out) {
+    *out = attr(im->node, name);
+    if (!*out) return OCRS_OK;
+    attr_type t = type_of(*out);
+    bool has_value = want == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT    ? (*out)->has_f
+                     : want == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT    ? (*out)->has_i
+                     : want == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING ? (*out)->has_s
+                     : want == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR ? (*out)->t != NULL
+                                                                             : true;
+    if (t != want || !has_value)
+        return NODE_FAIL(im, OCRS_ERR_INVALID, "attribute %s must be %s, is %s", name, attr_type_name(want),
+                         t == want ? "empty" : attr_type_name(t));
+    return OCRS_OK;
+}
+
+static ocrs_status attr_int(importer *im, const char *name, int64_t dflt, int64_t *out) {
+    const Onnx__AttributeProto *a;
+    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT, &a);
+    *out = a ? a->i : dflt;
+    return st;
+}
+
+static ocrs_status attr_float(importer *im, const char *name, float dflt, float *out) {
+    const Onnx__AttributeProto *a;
+    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, &a);
+    *out = a ? a->f : dflt;
+    return st;
+}
+
+/* A string attribute that must be one of the NULL-terminated choices: *out
+ * is the index of the one it equals, dflt when absent. An empty string is
+ * the default, as ONNX Runtime reads it. */
+static ocrs_status attr_choice(importer *im, const char *name, const char *const *choices, int dflt, int *out) {
+    const Onnx__AttributeProto *a;
+    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &a);
+    *out = dflt;
+    if (st || !a || a->s.len == 0) return st;
+    for (int i = 0; choices[i]; i++)
+        if (strlen(choices[i]) == a->s.len && memcmp(choices[i], a->s.data, a->s.len) == 0) {
+            *out = i;
+            return OCRS_OK;
+        }
+    char list[256] = "";
+    for (int i = 0; choices[i]; i++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", choices[i]);
+    return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "attribute %s is '%.*s'; supported: %s", name,
+                     a->s.len > 64 ? 64 : (int)a->s.len, (const char *)a->s.data, list);
 }
 
 /* Reads an ints attribute of exactly `count` entries into out; absent keeps out. */
 static ocrs_status attr_ints(importer *im, const char *name, size_t count, int64_t *out) {
-    const Onnx__AttributeProto *a = attr(im->node, name);
-    if (!a) return OCRS_OK;
+    const Onnx__AttributeProto *a;
+    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &a);
+    if (st || !a) return st;
     if (a->n_ints != count)
         return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "attribute %s has %zu entries, expected %zu (2-D only)", name,
                          a->n_ints, count);
@@ -343,7 +402,7 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
         (st = attr_ints(im, "dilations", 2, a->dilation)) || (st = attr_ints(im, "pads", 4, a->pad)))
         return st;
     /* ONNX orders pads as all begins then all ends: (top, left, bottom, right). */
-    a->group = attr_int(im->node, "group", 1);
+    if ((st = attr_int(im, "group", 1, &a->group))) return st;
     if (transpose) {
         if ((st = attr_ints(im, "output_padding", 2, a->output_padding))) return st;
         if (attr(im->node, "output_shape"))
@@ -353,33 +412,41 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
         if (a->stride[i] <= 0) return NODE_FAIL(im, OCRS_ERR_INVALID, "stride %lld must be positive", (long long)a->stride[i]);
         if (a->dilation[i] <= 0)
             return NODE_FAIL(im, OCRS_ERR_INVALID, "dilation %lld must be positive", (long long)a->dilation[i]);
-        if (a->kernel[i] <= 0 || a->kernel[i] > 64)
+        if (a->stride[i] > IR_MAX_STRIDE)
+            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "stride %lld is above the supported %d", (long long)a->stride[i],
+                             IR_MAX_STRIDE);
+        if (a->dilation[i] > IR_MAX_DILATION)
+            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "dilation %lld is above the supported %d",
+                             (long long)a->dilation[i], IR_MAX_DILATION);
+        if (a->kernel[i] <= 0 || a->kernel[i] > IR_MAX_KERNEL)
             return NODE_FAIL(im, OCRS_ERR_INVALID, "kernel extent %lld out of range", (long long)a->kernel[i]);
     }
-    char buf[32];
-    const char *ap = attr_str(im->node, "auto_pad", "NOTSET", buf, sizeof buf);
-    if (strcmp(ap, "NOTSET") == 0) return OCRS_OK;
-    if (strcmp(ap, "VALID") == 0) {
+    static const char *const pad_modes[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER", NULL};
+    int mode;
+    if ((st = attr_choice(im, "auto_pad", pad_modes, 0, &mode))) return st;
+    if (mode == 0) return OCRS_OK;
+    if (mode == 1) {
         memset(a->pad, 0, sizeof a->pad);
         return OCRS_OK;
     }
-    bool upper = strcmp(ap, "SAME_UPPER") == 0;
-    if (!upper && strcmp(ap, "SAME_LOWER") != 0) return NODE_FAIL(im, OCRS_ERR_INVALID, "unknown auto_pad '%s'", ap);
+    const char *ap = pad_modes[mode];
     if (transpose) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s on ConvTranspose is not supported", ap);
+    if (a->dilation[0] != 1 || a->dilation[1] != 1)
+        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with dilation is not supported (nor by ONNX Runtime)", ap);
     if (x->rank != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "input must be 4-D NCHW");
     for (int i = 0; i < 2; i++) {
         /* SAME: output = ceil(in / stride); the padding that achieves it
          * depends only on in mod stride, which is constant when the stride
          * divides the extent's slope. */
         ir_dim in = x->dims[2 + i];
-        int64_t s = a->stride[i], keff = a->dilation[i] * (a->kernel[i] - 1) + 1;
+        int64_t s = a->stride[i], k = a->kernel[i];
         if (in.sym != IR_SYM_NONE && in.p % s)
             return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with stride %lld on a variable extent", ap,
                              (long long)s);
         int64_t r = ((s - in.q % s) % s + s) % s;
-        int64_t total = r - s + keff;
+        int64_t total = r - s + k;
         if (total < 0) total = 0;
-        a->pad[i] = upper ? total / 2 : total - total / 2;
+        a->pad[i] = mode == 2 ? total / 2 : total - total / 2;
         a->pad[i + 2] = total - a->pad[i];
     }
     return OCRS_OK;
@@ -387,15 +454,15 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
 
 static ocrs_status resize_attrs(importer *im, ir_attrs *a, const ir_value *x, bool upsample) {
     const Onnx__NodeProto *n = im->node;
-    char buf[64];
-    const char *mode = attr_str(n, "mode", "nearest", buf, sizeof buf);
-    if (strcmp(mode, "nearest") != 0)
-        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "mode '%s' is not supported (nearest only)", mode);
+    static const char *const modes[] = {"nearest", NULL};
+    int mode;
+    ocrs_status st = attr_choice(im, "mode", modes, 0, &mode);
+    if (st) return st;
     float scales[4];
     size_t ns = 0;
-    ocrs_status st;
     if (upsample || im->opset < 11) {
-        const Onnx__AttributeProto *sa = attr(n, "scales");
+        const Onnx__AttributeProto *sa;
+        if ((st = attr_of(im, "scales", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, &sa))) return st;
         if (sa) {
             if (sa->n_floats > 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "scales must have 4 entries");
             memcpy(scales, sa->floats, sizeof(float) * sa->n_floats);
@@ -405,19 +472,15 @@ static ocrs_status resize_attrs(importer *im, ir_attrs *a, const ir_value *x, bo
         a->coord = IR_COORD_ASYMMETRIC;
         a->nearest = IR_NEAREST_FLOOR;
     } else {
-        const char *coord = attr_str(n, "coordinate_transformation_mode", "half_pixel", buf, sizeof buf);
-        static const char *coords[] = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners"};
-        a->coord = (ir_coord)-1;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(coord, coords[i]) == 0) a->coord = (ir_coord)i;
-        if ((int)a->coord < 0)
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "coordinate_transformation_mode '%s' is not supported", coord);
-        const char *nm = attr_str(n, "nearest_mode", "round_prefer_floor", buf, sizeof buf);
-        static const char *modes[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"};
-        a->nearest = (ir_nearest)-1;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(nm, modes[i]) == 0) a->nearest = (ir_nearest)i;
-        if ((int)a->nearest < 0) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "nearest_mode '%s' is not supported", nm);
+        /* In the order of ir_coord and ir_nearest. */
+        static const char *const coords[] = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", NULL};
+        static const char *const roundings[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil", NULL};
+        int coord, nearest;
+        if ((st = attr_choice(im, "coordinate_transformation_mode", coords, IR_COORD_HALF_PIXEL, &coord)) ||
+            (st = attr_choice(im, "nearest_mode", roundings, IR_NEAREST_ROUND_PREFER_FLOOR, &nearest)))
+            return st;
+        a->coord = (ir_coord)coord;
+        a->nearest = (ir_nearest)nearest;
         if ((st = const_floats(im, n->n_input > 2 ? n->input[2] : NULL, "scales", scales, 4, &ns))) return st;
         if (ns == 0) {
             float sizes[4];
@@ -468,11 +531,6 @@ static ocrs_status import_node(importer *im, const Onnx__NodeProto *n) {
     if (op < 0) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "unsupported op; supported ops: %s", supported_list);
     bool upsample = strcmp(n->op_type, "Upsample") == 0;
 
-    size_t nout = 0;
-    for (size_t i = 0; i < n->n_output; i++) nout += n->output[i][0] != 0;
-    if (nout != 1 || !n->output[0][0])
-        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "must have exactly one output (has %zu)", nout);
-
     /* Inputs that the IR keeps as operands; the rest become attributes. */
     size_t nin = n->n_input;
     if (op == IR_OP_Clip || op == IR_OP_Resize) nin = n->n_input ? 1 : 0;
@@ -499,21 +557,25 @@ static ocrs_status import_node(importer *im, const Onnx__NodeProto *n) {
         st = conv_attrs(im, &a, x, &g->values[ins[1]], op == IR_OP_ConvTranspose);
         break;
     }
-    case IR_OP_BatchNormalization:
-        a.epsilon = attr_float(n, "epsilon", 1e-5f);
-        if (attr_int(n, "training_mode", 0)) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "training_mode is not supported");
+    case IR_OP_BatchNormalization: {
+        int64_t training;
+        if ((st = attr_float(im, "epsilon", 1e-5f, &a.epsilon)) || (st = attr_int(im, "training_mode", 0, &training)))
+            return st;
+        if (training) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "training_mode is not supported");
         break;
+    }
     case IR_OP_Relu: a.act.kind = IR_ACT_RELU; break;
     case IR_OP_Sigmoid: a.act.kind = IR_ACT_SIGMOID; break;
     case IR_OP_HardSwish: a.act.kind = IR_ACT_HARDSWISH; break;
     case IR_OP_HardSigmoid:
-        a.act = (ir_act){IR_ACT_HARDSIGMOID, attr_float(n, "alpha", 0.2f), attr_float(n, "beta", 0.5f)};
+        a.act.kind = IR_ACT_HARDSIGMOID;
+        if ((st = attr_float(im, "alpha", 0.2f, &a.act.a)) || (st = attr_float(im, "beta", 0.5f, &a.act.b))) return st;
         break;
     case IR_OP_Clip: {
         a.act = (ir_act){IR_ACT_CLIP, -INFINITY, INFINITY};
         if (im->opset < 11) {
-            a.act.a = attr_float(n, "min", -FLT_MAX);
-            a.act.b = attr_float(n, "max", FLT_MAX);
+            if ((st = attr_float(im, "min", -FLT_MAX, &a.act.a)) || (st = attr_float(im, "max", FLT_MAX, &a.act.b)))
+                return st;
             break;
         }
         float v;
@@ -530,7 +592,7 @@ static ocrs_status import_node(importer *im, const Onnx__NodeProto *n) {
         break;
     case IR_OP_Concat:
         if (!attr(n, "axis")) return NODE_FAIL(im, OCRS_ERR_INVALID, "attribute axis is required");
-        a.axis = attr_int(n, "axis", 0);
+        if ((st = attr_int(im, "axis", 0, &a.axis))) return st;
         break;
     default:
         break;
@@ -610,14 +672,83 @@ static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
     return keep_declared(im, id, vi);
 }
 
-/* Index of the node producing `name`, or -1. */
-typedef struct {
-    const char *name;
-    size_t node;
-} producer;
+/* Checks that every node has an op type and exactly one output that no
+ * other node, graph input or initializer defines, before anything is built
+ * from the nodes; fills prod with output name -> node. */
+static ocrs_status check_outputs(importer *im, const Onnx__GraphProto *gp, ocrs_strmap *prod) {
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *n = gp->node[i];
+        im->node = n;
+        if (!n->op_type) return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: node #%zu has no op_type", im->path, i);
+        size_t nout = 0;
+        for (size_t j = 0; j < n->n_output; j++) nout += n->output[j][0] != 0;
+        if (nout != 1 || !n->output[0][0])
+            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "must have exactly one output (has %zu)", nout);
+        if (ir_find_value(im->g, n->output[0]) != IR_NONE)
+            return NODE_FAIL(im, OCRS_ERR_INVALID, "output '%s' is already a graph input or initializer", n->output[0]);
+        int added = ocrs_strmap_put(prod, n->output[0], (uint32_t)i);
+        if (added < 0) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+        if (!added) return NODE_FAIL(im, OCRS_ERR_INVALID, "output '%s' is also written by another node", n->output[0]);
+    }
+    return OCRS_OK;
+}
 
-static int cmp_producer(const void *a, const void *b) {
-    return strcmp(((const producer *)a)->name, ((const producer *)b)->name);
+/* The nodes in topological order (Kahn's algorithm over the edges from a
+ * node to the readers of its output: linear in nodes and inputs), or an
+ * error naming a node on a cycle. order holds n_node entries. */
+static ocrs_status order_nodes(importer *im, const Onnx__GraphProto *gp, const ocrs_strmap *prod, uint32_t *order) {
+    size_t nn = gp->n_node;
+    /* The producer of every node input, or OCRS_STRMAP_NONE. */
+    size_t nedges = 0;
+    for (size_t i = 0; i < nn; i++) nedges += gp->node[i]->n_input;
+    uint32_t *src = malloc(sizeof *src * (nedges ? nedges : 1));
+    uint32_t *indeg = calloc(nn, sizeof *indeg), *first = calloc(nn + 1, sizeof *first);
+    uint32_t *fill = malloc(sizeof *fill * (nn ? nn : 1)), *readers = malloc(sizeof *readers * (nedges ? nedges : 1));
+    ocrs_status st = OCRS_OK;
+    if (!src || !indeg || !first || !fill || !readers || nedges >= UINT32_MAX) {
+        st = ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+        goto done;
+    }
+    for (size_t i = 0, e = 0; i < nn; i++)
+        for (size_t j = 0; j < gp->node[i]->n_input; j++, e++) {
+            const char *in = gp->node[i]->input[j];
+            src[e] = in[0] ? ocrs_strmap_get(prod, in) : OCRS_STRMAP_NONE;
+            if (src[e] == OCRS_STRMAP_NONE) continue;
+            first[src[e] + 1]++;
+            indeg[i]++;
+        }
+    /* readers[first[p] .. first[p + 1]): the nodes reading node p's output,
+     * once per input that reads it. */
+    for (size_t p = 0; p < nn; p++) {
+        first[p + 1] += first[p];
+        fill[p] = first[p];
+    }
+    for (size_t i = 0, e = 0; i < nn; i++)
+        for (size_t j = 0; j < gp->node[i]->n_input; j++, e++)
+            if (src[e] != OCRS_STRMAP_NONE) readers[fill[src[e]]++] = (uint32_t)i;
+    size_t head = 0, tail = 0;
+    for (size_t i = 0; i < nn; i++)
+        if (indeg[i] == 0) order[tail++] = (uint32_t)i;
+    while (head < tail) {
+        uint32_t p = order[head++];
+        for (uint32_t k = first[p]; k < first[p + 1]; k++)
+            if (--indeg[readers[k]] == 0) order[tail++] = readers[k];
+    }
+    if (tail != nn) {
+        for (size_t i = 0; i < nn; i++)
+            if (indeg[i]) {
+                im->node = gp->node[i];
+                break;
+            }
+        st = NODE_FAIL(im, OCRS_ERR_INVALID, "is part of a cycle");
+    }
+done:
+    free(src);
+    free(indeg);
+    free(first);
+    free(fill);
+    free(readers);
+    return st;
 }
 
 static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
@@ -637,6 +768,8 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if ((st = import_tensor(im, t, t->name, &id))) return st;
     }
     for (size_t i = 0; i < gp->n_input; i++) {
+        if (!gp->input[i]->name || !gp->input[i]->name[0])
+            return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph input #%zu has no name", im->path, i);
         if (ir_find_value(g, gp->input[i]->name) != IR_NONE) continue;
         if (g->ninputs == 1)
             return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has more than one input ('%s', '%s')", im->path,
@@ -645,71 +778,19 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
     }
     if (g->ninputs != 1) return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no image input", im->path);
 
-    /* Every value has one producer: check, then order the nodes (Kahn). */
-    producer *prod = malloc(sizeof(producer) * gp->n_node);
-    size_t *indeg = calloc(gp->n_node, sizeof(size_t));
-    size_t *order = malloc(sizeof(size_t) * gp->n_node);
-    if (!prod || !indeg || !order) {
-        free(prod), free(indeg), free(order);
-        return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
-    }
-    size_t np = 0;
-    for (size_t i = 0; i < gp->n_node; i++) {
-        const Onnx__NodeProto *n = gp->node[i];
-        im->node = n;
-        if (!n->op_type) {
-            st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: node #%zu has no op_type", im->path, i);
-            goto done;
-        }
-        for (size_t j = 0; j < n->n_output; j++) {
-            if (!n->output[j][0]) continue;
-            if (ir_find_value(g, n->output[j]) != IR_NONE) {
-                st = NODE_FAIL(im, OCRS_ERR_INVALID, "output '%s' is already a graph input or initializer", n->output[j]);
-                goto done;
-            }
-            prod[np++] = (producer){n->output[j], i};
-        }
-    }
-    qsort(prod, np, sizeof *prod, cmp_producer);
-    for (size_t i = 1; i < np; i++)
-        if (strcmp(prod[i - 1].name, prod[i].name) == 0) {
-            im->node = gp->node[prod[i].node];
-            st = NODE_FAIL(im, OCRS_ERR_INVALID, "output '%s' is also written by another node", prod[i].name);
-            goto done;
-        }
-    for (size_t i = 0; i < gp->n_node; i++)
-        for (size_t j = 0; j < gp->node[i]->n_input; j++) {
-            producer key = {gp->node[i]->input[j], 0};
-            indeg[i] += key.name[0] && bsearch(&key, prod, np, sizeof *prod, cmp_producer) != NULL;
-        }
-    size_t head = 0, tail = 0;
-    for (size_t i = 0; i < gp->n_node; i++)
-        if (indeg[i] == 0) order[tail++] = i;
-    while (head < tail) {
-        const Onnx__NodeProto *n = gp->node[order[head++]];
-        for (size_t j = 0; j < n->n_output; j++) {
-            if (!n->output[j][0]) continue;
-            /* Release every consumer edge of this output. */
-            for (size_t k = 0; k < gp->n_node; k++)
-                for (size_t m = 0; m < gp->node[k]->n_input; m++)
-                    if (strcmp(gp->node[k]->input[m], n->output[j]) == 0 && --indeg[k] == 0) order[tail++] = k;
-        }
-    }
-    if (tail != gp->n_node) {
-        for (size_t i = 0; i < gp->n_node; i++)
-            if (indeg[i]) {
-                im->node = gp->node[i];
-                break;
-            }
-        st = NODE_FAIL(im, OCRS_ERR_INVALID, "is part of a cycle");
-        goto done;
-    }
+    /* Every value has one producer: check, then order the nodes. */
+    ocrs_strmap prod = {0};
+    uint32_t *order = malloc(sizeof *order * gp->n_node);
+    st = order ? check_outputs(im, gp, &prod) : ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    if (!st) st = order_nodes(im, gp, &prod, order);
+    if (st) goto done;
     for (size_t i = 0; i < gp->n_node; i++) {
         const Onnx__NodeProto *n = gp->node[order[i]];
         im->node = n;
         if (strcmp(n->op_type, "Constant") == 0 && (!n->domain || !n->domain[0])) {
-            const Onnx__AttributeProto *v = attr(n, "value");
-            if (!v || !v->t || n->n_output != 1) {
+            const Onnx__AttributeProto *v;
+            if ((st = attr_of(im, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &v))) goto done;
+            if (!v) {
                 st = NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "only the tensor 'value' form of Constant is supported");
                 goto done;
             }
@@ -720,6 +801,10 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if ((st = import_node(im, n))) goto done;
     }
     for (size_t i = 0; i < gp->n_output; i++) {
+        if (!gp->output[i]->name || !gp->output[i]->name[0]) {
+            st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph output #%zu has no name", im->path, i);
+            goto done;
+        }
         ir_id id = ir_find_value(g, gp->output[i]->name);
         if (id == IR_NONE || g->values[id].producer == IR_NONE) {
             st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph output '%s' is not computed by any node", im->path,
@@ -736,8 +821,7 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
     }
     st = g->noutputs ? OCRS_OK : ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph has no outputs", im->path);
 done:
-    free(prod);
-    free(indeg);
+    ocrs_strmap_free(&prod);
     free(order);
     return st;
 }

@@ -112,7 +112,9 @@ ir_graph *ir_graph_new(const char *source) {
 }
 
 void ir_graph_free(ir_graph *g) {
-    if (g) ocrs_arena_free(g->arena);
+    if (!g) return;
+    ocrs_strmap_free(&g->value_index);
+    ocrs_arena_free(g->arena);
 }
 
 /* Grows an arena array to hold one more element; the old copy is abandoned
@@ -138,8 +140,14 @@ bool ir_add_data_file(ir_graph *g, const char *path) {
     return true;
 }
 
+ir_id ir_find_value(const ir_graph *g, const char *name) {
+    uint32_t v = ocrs_strmap_get(&g->value_index, name);
+    return v == OCRS_STRMAP_NONE ? IR_NONE : v;
+}
+
 ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, const ir_dim *dims) {
     OCRS_ASSERT(rank >= 0 && rank <= IR_MAX_RANK);
+    if (g->nvalues == UINT32_MAX - 1) return IR_NONE;
     if (!grow(g->arena, (void **)&g->values, &g->cap_values, g->nvalues, sizeof(ir_value))) return IR_NONE;
     ir_value *v = &g->values[g->nvalues];
     memset(v, 0, sizeof *v);
@@ -150,6 +158,7 @@ ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, cons
     if (dims) memcpy(v->dims, dims, sizeof(ir_dim) * (size_t)rank);
     v->producer = IR_NONE;
     v->out_axis = v->in_axis = -1;
+    if (ocrs_strmap_put(&g->value_index, v->name, g->nvalues) < 0) return IR_NONE;
     return g->nvalues++;
 }
 
@@ -185,12 +194,6 @@ ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, con
     for (int i = 0; i < 2; i++) n->attrs.stride[i] = n->attrs.dilation[i] = 1;
     if (output != IR_NONE) g->values[output].producer = g->nnodes;
     return g->nnodes++;
-}
-
-ir_id ir_find_value(const ir_graph *g, const char *name) {
-    for (ir_id i = 0; i < g->nvalues; i++)
-        if (strcmp(g->values[i].name, name) == 0) return i;
-    return IR_NONE;
 }
 
 uint32_t ir_use_count(const ir_graph *g, ir_id v) {
@@ -254,6 +257,12 @@ void ir_compact(ir_graph *g) {
     for (uint32_t i = 0; i < g->noutputs; i++) g->outputs[i] = vmap[g->outputs[i]];
     free(vmap);
     free(used);
+    /* Fewer values than before fit the same table: re-enter them in place. */
+    ocrs_strmap_clear(&g->value_index);
+    for (ir_id v = 0; v < g->nvalues; v++) {
+        int added = ocrs_strmap_put(&g->value_index, g->values[v].name, v);
+        OCRS_ASSERT(added >= 0); /* the table held more before */
+    }
 }
 
 /* ---- dims and activations --------------------------------------------------- */

@@ -18,9 +18,25 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "strmap.h"
 
 #define IR_ALIGN 32
 #define IR_MAX_RANK 4
+
+/* Bounds on conv attributes and on extents. With extents at most
+ * IR_MAX_EXTENT at the largest input and these attributes, no shape rule's
+ * intermediate overflows int64, and with IR_MAX_NUMEL no buffer size does
+ * (in elements or bytes, summed over every buffer of a model). */
+enum {
+    IR_MAX_KERNEL = 64,
+    IR_MAX_STRIDE = 64,
+    IR_MAX_DILATION = 64,
+    IR_MAX_PAD = 1024,
+};
+#define IR_MAX_EXTENT ((int64_t)1 << 24)
+#define IR_MAX_NUMEL ((int64_t)1 << 36)
+/* The largest input height and width (H and W), for those bounds. */
+#define IR_MAX_SIZE 4096
 #define IR_NONE UINT32_MAX
 
 typedef uint32_t ir_id;
@@ -145,6 +161,7 @@ typedef struct {
     int64_t opset;
     ir_value *values;
     uint32_t nvalues, cap_values;
+    ocrs_strmap value_index; /* value name -> first value of that name (malloc'ed) */
     ir_node *nodes;      /* in topological order */
     uint32_t nnodes, cap_nodes;
     ir_id inputs[4];
@@ -167,6 +184,8 @@ ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, cons
 /* A weight value; data (nelems of dtype) is copied into the arena. */
 ir_id ir_add_weight(ir_graph *g, const char *name, ir_dtype dtype, int rank, const int64_t *dims, const void *data);
 ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, const ir_id *inputs, ir_id output);
+/* The value named name (hash lookup), or IR_NONE. When several values share
+ * a name, the first one added. */
 ir_id ir_find_value(const ir_graph *g, const char *name);
 /* Records an external data file the graph was read from (for dependency
  * lists); a path already recorded is ignored. false when out of memory. */

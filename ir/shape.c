@@ -24,6 +24,16 @@ static int64_t floordiv(int64_t a, int64_t b) {
 /* Smallest value the extent takes (H or W = IR_ALIGN). */
 static int64_t dim_min(ir_dim d) { return d.sym == IR_SYM_NONE ? d.q : d.p + d.q; }
 
+/* Largest value the extent takes (H or W = IR_MAX_SIZE); false on int64
+ * overflow. */
+static bool dim_max(ir_dim d, int64_t *out) {
+    if (d.sym == IR_SYM_NONE) {
+        *out = d.q;
+        return true;
+    }
+    return !__builtin_mul_overflow(d.p, (int64_t)(IR_MAX_SIZE / IR_ALIGN), out) && !__builtin_add_overflow(*out, d.q, out);
+}
+
 #define FAIL(...) return ocrs_fail(diag, OCRS_ERR_INVALID, __VA_ARGS__)
 
 /* out = floor((in + pads - dilation*(k-1) - 1) / stride) + 1, exact over all
@@ -59,14 +69,18 @@ static ocrs_status conv_shape(const ir_graph *g, const ir_node *n, const char *w
     int64_t cin = x->dims[1].q, group = a->group;
     if (group <= 0) FAIL("%s: group must be positive, is %lld", where, (long long)group);
     for (int i = 0; i < 2; i++) {
-        if (a->stride[i] <= 0) FAIL("%s: stride must be positive, is %lld", where, (long long)a->stride[i]);
-        if (a->dilation[i] <= 0) FAIL("%s: dilation must be positive, is %lld", where, (long long)a->dilation[i]);
+        if (a->stride[i] <= 0 || a->stride[i] > IR_MAX_STRIDE)
+            FAIL("%s: stride must be in [1, %d], is %lld", where, IR_MAX_STRIDE, (long long)a->stride[i]);
+        if (a->dilation[i] <= 0 || a->dilation[i] > IR_MAX_DILATION)
+            FAIL("%s: dilation must be in [1, %d], is %lld", where, IR_MAX_DILATION, (long long)a->dilation[i]);
+        if (a->kernel[i] <= 0 || a->kernel[i] > IR_MAX_KERNEL)
+            FAIL("%s: kernel extent must be in [1, %d], is %lld", where, IR_MAX_KERNEL, (long long)a->kernel[i]);
         if (a->kernel[i] != w->dims[2 + i].q)
             FAIL("%s: kernel_shape %lld does not match weight extent %lld", where, (long long)a->kernel[i],
                  (long long)w->dims[2 + i].q);
     }
     for (int i = 0; i < 4; i++)
-        if (a->pad[i] < 0 || a->pad[i] > 1024) FAIL("%s: pad %lld out of range", where, (long long)a->pad[i]);
+        if (a->pad[i] < 0 || a->pad[i] > IR_MAX_PAD) FAIL("%s: pad %lld out of range", where, (long long)a->pad[i]);
     if (cin % group) FAIL("%s: %lld input channels not divisible by group %lld", where, (long long)cin, (long long)group);
     int64_t cout;
     if (!transpose) {
@@ -121,14 +135,11 @@ static ocrs_status broadcast(const ir_value *x, const ir_value *y, int *rank, ir
     return OCRS_OK;
 }
 
-ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim o[IR_MAX_RANK], ocrs_diag *diag) {
-    const ir_node *n = &g->nodes[node];
-    char where[512];
-    {
-        char label[400];
-        ir_node_label(g, node, label, sizeof label);
-        snprintf(where, sizeof where, "%s: %s", g->source, label);
-    }
+/* The output shape of node n by its op's rule. Every input extent lies in
+ * [1, IR_MAX_EXTENT] and the attributes within their IR_MAX_* bounds, so no
+ * intermediate overflows. */
+static ocrs_status rule(const ir_graph *g, const ir_node *n, const char *where, int *rank_out, ir_dim o[IR_MAX_RANK],
+                        ocrs_diag *diag) {
     const ir_value *x = in_val(g, n, 0);
     if (!x) FAIL("%s: missing input 0", where);
     for (uint32_t i = 0; i < n->ninputs; i++) {
@@ -194,4 +205,37 @@ ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim o
         OCRS_ASSERT(ir_ops[n->op].flags & IR_F_UNARY);
         return OCRS_OK;
     }
+}
+
+/* Checks that every extent is at least 1 at the smallest input and at most
+ * IR_MAX_EXTENT at the largest, and that the element count at the largest
+ * stays within IR_MAX_NUMEL. */
+static ocrs_status check_extents(int rank, const ir_dim *o, const char *where, ocrs_diag *diag) {
+    int64_t numel = 1;
+    for (int i = 0; i < rank; i++) {
+        int64_t hi;
+        if (o[i].sym != IR_SYM_NONE && o[i].p < 0) FAIL("%s: axis %d shrinks as the input grows", where, i);
+        if (dim_min(o[i]) < 1) FAIL("%s: axis %d is empty for the smallest input", where, i);
+        if (!dim_max(o[i], &hi) || hi > IR_MAX_EXTENT || __builtin_mul_overflow(numel, hi, &numel) ||
+            numel > IR_MAX_NUMEL)
+            return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED,
+                             "%s: output too large (axis %d) for an input of %dx%d: at most %lld per axis and %lld "
+                             "elements are supported",
+                             where, i, IR_MAX_SIZE, IR_MAX_SIZE, (long long)IR_MAX_EXTENT, (long long)IR_MAX_NUMEL);
+    }
+    return OCRS_OK;
+}
+
+ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim o[IR_MAX_RANK], ocrs_diag *diag) {
+    char where[512], label[400];
+    ir_node_label(g, node, label, sizeof label);
+    snprintf(where, sizeof where, "%s: %s", g->source, label);
+    const ir_node *n = &g->nodes[node];
+    for (uint32_t i = 0; i < n->ninputs; i++) {
+        const ir_value *v = in_val(g, n, i);
+        if (v && check_extents(v->rank, v->dims, where, NULL) != OCRS_OK)
+            FAIL("%s: input %u ('%s') has an extent out of range", where, i, v->name);
+    }
+    ocrs_status st = rule(g, n, where, rank_out, o, diag);
+    return st ? st : check_extents(*rank_out, o, where, diag);
 }

@@ -371,6 +371,25 @@ static void concat_case(uint64_t seed, int kind) {
     ir_graph_free(g);
 }
 
+/* As many inputs as an op may have (the frontend allows 64): the layer
+ * function takes one parameter per input. */
+static void concat_wide(uint32_t n) {
+    ir_id x;
+    ir_graph *g = h_graph(2, &x);
+    ir_attrs ra = h_attrs();
+    ra.act.kind = IR_ACT_RELU;
+    ir_id in[64], relu = H_NODE(g, Relu, &ra, x);
+    for (uint32_t i = 0; i < n; i++) in[i] = i % 2 ? relu : x;
+    ir_attrs a = h_attrs();
+    a.axis = 1;
+    ir_id y = h_node(g, IR_OP_Concat, n, in, &a);
+    char what[64];
+    snprintf(what, sizeof what, "Concat of %u inputs", n);
+    if (h_finish(g, y)) h_check(g, what, NSIZES, sizes, H_TOL);
+    else h_failures++;
+    ir_graph_free(g);
+}
+
 /* ---- a small detector-shaped graph ------------------------------------------------ */
 
 /* conv s2 + BN + hardswish, depthwise, squeeze-excite, conv s2, upsample and
@@ -477,6 +496,8 @@ int main(int argc, char **argv) {
     } else if (!strcmp(fam, "concat")) {
         for (int k = 0; k < 3; k++)
             for (uint64_t s = 1; s <= 2; s++) concat_case(700 + 10 * k + s, k);
+        concat_wide(63);
+        concat_wide(64);
     } else if (!strcmp(fam, "graph")) {
         for (uint64_t s = 1; s <= 2; s++) graph_case(800 + s);
     } else {

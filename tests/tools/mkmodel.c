@@ -798,6 +798,138 @@ static int r_bad_empty_graph(struct mk *k)
     return 0;
 }
 
+/* The attribute of n named name (which the recipe set). */
+static Onnx__AttributeProto *find_attr(Onnx__NodeProto *n, const char *name)
+{
+    for (size_t i = 0; i < n->n_attribute; i++)
+        if (!strcmp(n->attribute[i]->name, name))
+            return n->attribute[i];
+    abort();
+}
+
+/* The conv gets a second output before anything reads it. */
+static int r_bad_two_outputs(struct mk *k)
+{
+    Onnx__TensorProto *w;
+    Onnx__NodeProto *n = one_conv(k, "bad_two_outputs", OG_CONSTANT, 1, &w, NULL);
+    const char **out = og_alloc(k->m, 2 * sizeof *out);
+    out[0] = "y";
+    out[1] = "y2";
+    n->output = (char **)out;
+    n->n_output = 2;
+    return 0;
+}
+
+/* A Relu with 100000 outputs. */
+static int r_bad_many_outputs(struct mk *k)
+{
+    k->m = og_new(11, "bad_many_outputs");
+    std_input(k);
+    Onnx__NodeProto *n = og_node(k->m, "Relu", "relu", OG_LIST("x"), OG_LIST("y"));
+    enum { NOUT = 100000 };
+    char **out = og_alloc(k->m, NOUT * sizeof *out);
+    out[0] = "y";
+    for (int i = 1; i < NOUT; i++)
+        out[i] = og_fmt(k->m, "y%d", i);
+    n->output = out;
+    n->n_output = NOUT;
+    std_output(k, "y", 3);
+    return 0;
+}
+
+/* x -> ConvTranspose 3->4, 3x3, whose `attr` is set to {v0, v1}. */
+static int huge_conv_attr(struct mk *k, const char *op, const char *attr,
+                          int64_t v0, int64_t v1)
+{
+    k->m = og_new(11, k->stem);
+    std_input(k);
+    bool transpose = !strcmp(op, "ConvTranspose");
+    const char *w = weight(k, "conv.w", 4, transpose ? DIMS(3, 4, 3, 3) : DIMS(4, 3, 3, 3),
+                           rand_array(k, 4 * 27, -0.2f, 0.2f));
+    Onnx__NodeProto *n = og_node(k->m, op, "conv", OG_LIST("x", w), OG_LIST("y"));
+    conv_attrs(k, n, 3, 3, 1, 1, DIMS(1, 1, 1, 1));
+    Onnx__AttributeProto *a = find_attr(n, attr);
+    a->ints[0] = v0;
+    a->ints[1] = v1;
+    std_output(k, "y", 4);
+    return 0;
+}
+
+static int r_bad_convt_dilation(struct mk *k)
+{
+    return huge_conv_attr(k, "ConvTranspose", "dilations", (int64_t)1 << 62, 1);
+}
+
+static int r_bad_conv_dilation(struct mk *k)
+{
+    return huge_conv_attr(k, "Conv", "dilations", INT64_MAX, 1);
+}
+
+static int r_bad_convt_stride(struct mk *k)
+{
+    return huge_conv_attr(k, "ConvTranspose", "strides", (int64_t)1 << 62, 2);
+}
+
+/* 64 stride-2 ConvTransposes: each attribute in range, the extent not. */
+static int r_bad_convt_growth(struct mk *k)
+{
+    k->m = og_new(11, "bad_convt_growth");
+    std_input(k);
+    const char *y = "x";
+    for (int i = 0; i < 64; i++)
+        y = conv_transpose(k, og_fmt(k->m, "ct%d", i), y, 3, 3, 2, 2, 0, 0, 1, NULL);
+    std_output(k, y, 3);
+    return 0;
+}
+
+/* group as a float attribute (ONNX Runtime refuses the model). */
+static int r_bad_group_float(struct mk *k)
+{
+    Onnx__TensorProto *w;
+    Onnx__NodeProto *n = one_conv(k, "bad_group_float", OG_CONSTANT, 1, &w, NULL);
+    Onnx__AttributeProto *a = find_attr(n, "group");
+    a->has_i = 0;
+    a->i = 0;
+    a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+    a->has_f = 1;
+    a->f = 1.0f;
+    return 0;
+}
+
+/* auto_pad SAME_UPPER with dilation 2 (ONNX Runtime refuses it). */
+static int r_bad_same_dilation(struct mk *k)
+{
+    Onnx__TensorProto *w;
+    Onnx__NodeProto *n = one_conv(k, "bad_same_dilation", OG_CONSTANT, 1, &w, NULL);
+    find_attr(n, "dilations")->ints[0] = 2;
+    og_attr_string(k->m, n, "auto_pad", "SAME_UPPER");
+    return 0;
+}
+
+/* auto_pad "" means NOTSET: the explicit pads apply. */
+static int r_auto_pad_empty(struct mk *k)
+{
+    Onnx__TensorProto *w;
+    Onnx__NodeProto *n = one_conv(k, "auto_pad_empty", OG_CONSTANT, 1, &w, NULL);
+    og_attr_string(k->m, n, "auto_pad", "");
+    return 0;
+}
+
+/* x -> 100000 Identity nodes -> y, for the importer's and the passes'
+ * running time on long graphs (they must be linear, or close). */
+static int r_identity_chain_100k(struct mk *k)
+{
+    k->m = og_new(11, "identity_chain_100k");
+    std_input(k);
+    const char *y = "x";
+    for (int i = 0; i < 100000 - 1; i++)
+        y = unary(k, "Identity", og_fmt(k->m, "id%d", i), y);
+    og_node(k->m, "Identity", "last", OG_LIST(y), OG_LIST("y"));
+    og_output(k->m, "y", 4,
+              (og_dim[]){OG_SYM("N"), OG_FIX(3), OG_SYM("H"), OG_SYM("W")});
+    return 0;
+}
+
 static int r_bad_truncated(struct mk *k)
 {
     int rc = r_conv_bn_relu(k);
@@ -871,6 +1003,18 @@ static const struct {
      "BAD: external data location /etc/passwd"},
     {"bad_external_symlink", r_bad_external_symlink,
      "BAD: external data <stem>.bin is a symlink to /etc/passwd"},
+    {"bad_two_outputs", r_bad_two_outputs, "BAD: a Conv with two outputs"},
+    {"bad_many_outputs", r_bad_many_outputs, "BAD: a Relu with 100000 outputs"},
+    {"bad_convt_dilation", r_bad_convt_dilation,
+     "BAD: ConvTranspose dilations [2^62, 1]"},
+    {"bad_conv_dilation", r_bad_conv_dilation, "BAD: Conv dilations [2^63-1, 1]"},
+    {"bad_convt_stride", r_bad_convt_stride, "BAD: ConvTranspose strides [2^62, 2]"},
+    {"bad_convt_growth", r_bad_convt_growth,
+     "BAD: 64 ConvTransposes x2, the output extent beyond any bound"},
+    {"bad_group_float", r_bad_group_float, "BAD: Conv group as a float attribute"},
+    {"bad_same_dilation", r_bad_same_dilation, "BAD: Conv auto_pad SAME_UPPER with dilation 2"},
+    {"auto_pad_empty", r_auto_pad_empty, "Conv with auto_pad \"\" (NOTSET) and pads 1"},
+    {"identity_chain_100k", r_identity_chain_100k, "x -> 100000 Identity nodes -> y"},
     {"bad_truncated", r_bad_truncated, "BAD: first half of conv_bn_relu"},
     {"bad_garbage", r_bad_garbage, "BAD: 4096 random bytes"},
 };
