@@ -222,6 +222,42 @@ ir_id ir_single_user(const ir_graph *g, ir_id v) {
     return user;
 }
 
+bool ir_uses_build(const ir_graph *g, ir_uses *u) {
+    u->nvalues = g->nvalues;
+    u->single = malloc(sizeof *u->single * (g->nvalues + 1));
+    uint32_t *count = calloc(g->nvalues + 1, sizeof *count);
+    if (!u->single || !count) {
+        free(count);
+        ir_uses_free(u);
+        return false;
+    }
+    for (ir_id v = 0; v < g->nvalues; v++) u->single[v] = IR_NONE;
+    for (uint32_t i = 0; i < g->noutputs; i++) count[g->outputs[i]] += 2; /* never single */
+    for (uint32_t i = 0; i < g->nnodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        if (n->dead) continue;
+        for (uint32_t j = 0; j < n->ninputs; j++) {
+            ir_id v = n->inputs[j];
+            if (v == IR_NONE || u->single[v] == i) continue; /* a node reading v twice is one reader */
+            u->single[v] = i;
+            count[v]++;
+        }
+    }
+    for (ir_id v = 0; v < g->nvalues; v++)
+        if (count[v] != 1) u->single[v] = IR_NONE;
+    free(count);
+    return true;
+}
+
+void ir_uses_free(ir_uses *u) {
+    free(u->single);
+    *u = (ir_uses){0};
+}
+
+ir_id ir_uses_single(const ir_graph *g, const ir_uses *u, ir_id v) {
+    return v < u->nvalues ? u->single[v] : ir_single_user(g, v);
+}
+
 void ir_compact(ir_graph *g) {
     ir_id *vmap = malloc(sizeof(ir_id) * (g->nvalues + 1));
     bool *used = calloc(g->nvalues + 1, 1);

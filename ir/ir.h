@@ -201,6 +201,21 @@ uint32_t ir_use_count(const ir_graph *g, ir_id v);
  * or when v is a graph output. */
 ir_id ir_single_user(const ir_graph *g, ir_id v);
 
+/* The readers of every value, counted once for a pass that queries many
+ * values: per value, the number of live nodes reading it (graph outputs count
+ * as a reader) and the single reading node, as ir_single_user gives it. It
+ * stays true while the pass only merges a value's single reader into its
+ * producer (pass_absorb_user) and adds values; values added after the count
+ * fall back to ir_single_user. */
+typedef struct {
+    uint32_t nvalues;
+    ir_id *single;
+} ir_uses;
+/* false when out of memory. */
+bool ir_uses_build(const ir_graph *g, ir_uses *u);
+void ir_uses_free(ir_uses *u);
+ir_id ir_uses_single(const ir_graph *g, const ir_uses *u, ir_id v);
+
 static inline bool ir_is_weight(const ir_value *v) { return v->data != NULL; }
 static inline bool ir_dim_static(ir_dim d) { return d.sym == IR_SYM_NONE; }
 static inline ir_dim ir_dim_const(int64_t n) { return (ir_dim){0, n, IR_SYM_NONE}; }

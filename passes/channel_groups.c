@@ -380,7 +380,8 @@ ocrs_slice ocrs_chan_ref_slice(const ir_graph *g, const ocrs_chan_ref *r) {
     return s;
 }
 
-/* Prints the distinct nodes of refs[0..n), marking each in seen[] with stamp. */
+/* Prints the distinct nodes of refs[0..n), marking each in seen[] with stamp
+ * (unique per group and list, so seen is never cleared). */
 static void dump_nodes(const ir_graph *g, const ocrs_chan_ref *refs, uint32_t n, uint32_t *seen, uint32_t stamp,
                        FILE *out) {
     for (uint32_t i = 0; i < n; i++) {
@@ -391,38 +392,43 @@ static void dump_nodes(const ir_graph *g, const ocrs_chan_ref *refs, uint32_t n,
     }
 }
 
-void ocrs_channel_group_dump(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t i, FILE *out) {
-    uint32_t *seen = calloc((g->nnodes > g->nvalues ? g->nnodes : g->nvalues) + 1, sizeof *seen);
-    if (!seen) return;
+uint32_t *ocrs_channel_group_seen(const ir_graph *g) {
+    return calloc((g->nnodes > g->nvalues ? g->nnodes : g->nvalues) + 1, sizeof(uint32_t));
+}
+
+void ocrs_channel_group_dump(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t i, uint32_t *seen, FILE *out) {
     const ocrs_chan_group *gr = &cg->groups[i];
+    uint32_t stamp = 3 * i; /* + 1 producers, + 2 consumers, + 3 values */
     fprintf(out, "  producers:");
     for (uint32_t j = 0; j < gr->nclasses; j++) {
         const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
-        dump_nodes(g, cg->producers + k->first_producer, k->nproducers, seen, 1, out);
+        dump_nodes(g, cg->producers + k->first_producer, k->nproducers, seen, stamp + 1, out);
     }
     fprintf(out, "\n  consumers:");
     for (uint32_t j = 0; j < gr->nclasses; j++) {
         const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
-        dump_nodes(g, cg->consumers + k->first_consumer, k->nconsumers, seen, 2, out);
+        dump_nodes(g, cg->consumers + k->first_consumer, k->nconsumers, seen, stamp + 2, out);
     }
     fprintf(out, "\n  values:");
     for (uint32_t j = 0; j < gr->nclasses; j++) {
         const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
         for (uint32_t m = 0; m < k->nmembers; m++) {
             ir_id v = cg->members[k->first_member + m].value;
-            if (seen[v] == 3) continue;
-            seen[v] = 3;
+            if (seen[v] == stamp + 3) continue;
+            seen[v] = stamp + 3;
             fprintf(out, " %s", g->values[v].name);
         }
     }
     fputc('\n', out);
-    free(seen);
 }
 
 void ocrs_channel_groups_dump(const ir_graph *g, const ocrs_channel_groups *cg, FILE *out) {
+    uint32_t *seen = ocrs_channel_group_seen(g);
+    if (!seen) return;
     for (uint32_t i = 0; i < cg->ngroups; i++) {
         const ocrs_chan_group *gr = &cg->groups[i];
         fprintf(out, "group %u: %u channels%s\n", i, gr->nclasses, gr->prunable ? "" : " (not prunable)");
-        ocrs_channel_group_dump(g, cg, i, out);
+        ocrs_channel_group_dump(g, cg, i, seen, out);
     }
+    free(seen);
 }

@@ -10,27 +10,56 @@
 
 #include "passes.h"
 
-static void remove_identity(ir_graph *g, ir_id i) {
-    ir_id x = g->nodes[i].inputs[0], y = g->nodes[i].output;
+/* The value v stands for once Identity nodes are gone (alias[v] = IR_NONE:
+ * itself), compressing the path it follows. */
+static ir_id resolve(ir_id *alias, ir_id v) {
+    ir_id r = v;
+    while (alias[r] != IR_NONE) r = alias[r];
+    while (alias[v] != IR_NONE) {
+        ir_id next = alias[v];
+        alias[v] = r;
+        v = next;
+    }
+    return r;
+}
+
+/* Removes Identity node i, recording in alias what its readers read now. */
+static void remove_identity(ir_graph *g, ir_id i, ir_id *alias) {
+    ir_id x = resolve(alias, g->nodes[i].inputs[0]), y = g->nodes[i].output;
     if (!pass_is_graph_output(g, y)) {
-        pass_replace_uses(g, y, x);
+        alias[y] = x;
         g->nodes[i].dead = true;
         return;
     }
     ir_id p = g->values[x].producer;
+    g->nodes[i].inputs[0] = x;
     if (p == IR_NONE || pass_is_graph_output(g, x)) return;
     g->nodes[i].dead = true;
-    pass_replace_uses(g, x, y);
+    alias[x] = y;
     g->nodes[p].output = y;
     g->values[y].producer = p;
     g->values[x].producer = IR_NONE;
 }
 
 ocrs_status pass_dce(ir_graph *g, ocrs_diag *diag) {
-    for (ir_id i = 0; i < g->nnodes; i++)
-        if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_Identity) remove_identity(g, i);
+    ir_id *alias = malloc(sizeof *alias * (g->nvalues + 1));
     bool *needed = calloc(g->nvalues + 1, sizeof *needed);
-    if (!needed) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: dce: out of memory", g->source);
+    if (!alias || !needed) {
+        free(alias);
+        free(needed);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: dce: out of memory", g->source);
+    }
+    /* Identities first, then every read redirected at once: replacing the
+     * uses of each Identity in turn would be quadratic in a chain of them. */
+    for (ir_id v = 0; v < g->nvalues; v++) alias[v] = IR_NONE;
+    for (ir_id i = 0; i < g->nnodes; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == IR_OP_Identity) remove_identity(g, i, alias);
+    for (ir_id i = 0; i < g->nnodes; i++) {
+        ir_node *n = &g->nodes[i];
+        for (uint32_t j = 0; j < n->ninputs && !n->dead; j++)
+            if (n->inputs[j] != IR_NONE) n->inputs[j] = resolve(alias, n->inputs[j]);
+    }
+    free(alias);
     for (uint32_t i = 0; i < g->noutputs; i++) needed[g->outputs[i]] = true;
     for (ir_id i = g->nnodes; i-- > 0;) {
         ir_node *n = &g->nodes[i];

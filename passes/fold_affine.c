@@ -55,6 +55,8 @@ static bool user_affine(const ir_graph *g, ir_id user, ir_id y, int64_t c_, doub
 }
 
 ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag) {
+    ir_uses uses;
+    if (!ir_uses_build(g, &uses)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fold_affine: out of memory", g->source);
     for (ir_id i = 0; i < g->nnodes; i++) {
         if (g->nodes[i].dead || !pass_conv_accepts_affine(g, i)) continue;
         int64_t c_ = pass_conv_out_channels(g, i);
@@ -62,15 +64,19 @@ ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag) {
         ocrs_status st = OCRS_OK;
         if (!alpha || !beta) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fold_affine: out of memory", g->source);
         while (!st) {
-            ir_id y = g->nodes[i].output, user = ir_single_user(g, y);
+            ir_id y = g->nodes[i].output, user = ir_uses_single(g, &uses, y);
             if (user == IR_NONE || !user_affine(g, user, y, c_, alpha, beta)) break;
             st = pass_conv_absorb_affine(g, i, alpha, beta, diag);
             if (!st) pass_absorb_user(g, i, user);
         }
         free(alpha);
         free(beta);
-        if (st) return st;
+        if (st) {
+            ir_uses_free(&uses);
+            return st;
+        }
     }
+    ir_uses_free(&uses);
     ir_compact(g);
     return OCRS_OK;
 }

@@ -45,16 +45,22 @@ static ocrs_status fold(ir_graph *g, ir_id conv, ir_id bn, ocrs_diag *diag) {
 }
 
 ocrs_status pass_fold_bn(ir_graph *g, ocrs_diag *diag) {
+    ir_uses uses;
+    if (!ir_uses_build(g, &uses)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fold_bn: out of memory", g->source);
     for (ir_id i = 0; i < g->nnodes; i++) {
         const ir_node *n = &g->nodes[i];
         if (n->dead || n->op != IR_OP_BatchNormalization) continue;
         ir_id conv = g->values[n->inputs[0]].producer;
-        if (conv == IR_NONE || ir_single_user(g, n->inputs[0]) != i || !pass_conv_accepts_affine(g, conv) ||
+        if (conv == IR_NONE || ir_uses_single(g, &uses, n->inputs[0]) != i || !pass_conv_accepts_affine(g, conv) ||
             !params_constant(g, n))
             continue;
         ocrs_status st = fold(g, conv, i, diag);
-        if (st) return st;
+        if (st) {
+            ir_uses_free(&uses);
+            return st;
+        }
     }
+    ir_uses_free(&uses);
     ir_compact(g);
     return OCRS_OK;
 }

@@ -22,17 +22,17 @@ static bool same_shape(const ir_value *a, const ir_value *b) {
 }
 
 /* The gate conv of Add node `add` when it has the pattern above. */
-static ir_id gate_conv(const ir_graph *g, ir_id add, ir_id *mul_out) {
+static ir_id gate_conv(const ir_graph *g, const ir_uses *uses, ir_id add, ir_id *mul_out) {
     const ir_node *a = &g->nodes[add];
     for (int k = 0; k < 2; k++) {
         ir_id x = a->inputs[k], mul = g->values[a->inputs[1 - k]].producer;
-        if (mul == IR_NONE || g->nodes[mul].op != IR_OP_Mul || ir_single_user(g, g->nodes[mul].output) != add)
+        if (mul == IR_NONE || g->nodes[mul].op != IR_OP_Mul || ir_uses_single(g, uses, g->nodes[mul].output) != add)
             continue;
         const ir_node *m = &g->nodes[mul];
         if (m->inputs[0] != x && m->inputs[1] != x) continue;
         ir_id gate = m->inputs[m->inputs[0] == x ? 1 : 0], conv = g->values[gate].producer;
         if (gate == x || conv == IR_NONE || !(ir_ops[g->nodes[conv].op].flags & IR_F_CONV) ||
-            g->nodes[conv].attrs.post.on || ir_single_user(g, gate) != mul ||
+            g->nodes[conv].attrs.post.on || ir_uses_single(g, uses, gate) != mul ||
             !same_shape(&g->values[m->output], &g->values[a->output]))
             continue;
         *mul_out = mul;
@@ -42,15 +42,18 @@ static ir_id gate_conv(const ir_graph *g, ir_id add, ir_id *mul_out) {
 }
 
 ocrs_status pass_fold_se_residual(ir_graph *g, ocrs_diag *diag) {
+    ir_uses uses;
+    if (!ir_uses_build(g, &uses)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fold_se_residual: out of memory", g->source);
     for (ir_id i = 0; i < g->nnodes; i++) {
         if (g->nodes[i].dead || g->nodes[i].op != IR_OP_Add) continue;
-        ir_id mul, conv = gate_conv(g, i, &mul);
+        ir_id mul, conv = gate_conv(g, &uses, i, &mul);
         if (conv == IR_NONE) continue;
         ir_attrs *ca = &g->nodes[conv].attrs;
         ca->post.on = ca->post.has_shift = true;
         ca->post.scale = 1.0f, ca->post.shift = 1.0f;
         pass_absorb_user(g, mul, i);
     }
+    ir_uses_free(&uses);
     ir_compact(g);
     return OCRS_OK;
 }

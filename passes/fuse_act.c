@@ -8,14 +8,17 @@
 #include "passes.h"
 
 ocrs_status pass_fuse_act(ir_graph *g, ocrs_diag *diag) {
+    ir_uses uses;
+    if (!ir_uses_build(g, &uses)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fuse_act: out of memory", g->source);
     for (ir_id i = 0; i < g->nnodes; i++) {
         ir_node *n = &g->nodes[i];
         if (n->dead || !(ir_ops[n->op].flags & IR_F_CONV) || n->attrs.act.kind != IR_ACT_NONE) continue;
-        ir_id user = ir_single_user(g, n->output);
+        ir_id user = ir_uses_single(g, &uses, n->output);
         if (user == IR_NONE || ir_unary_act(g->nodes[user].op) == IR_ACT_NONE) continue;
         n->attrs.act = g->nodes[user].attrs.act;
         pass_absorb_user(g, i, user);
     }
+    ir_uses_free(&uses);
     ir_compact(g);
     return OCRS_OK;
 }

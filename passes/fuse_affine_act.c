@@ -23,15 +23,17 @@ static bool scalar_operand(const ir_graph *g, ir_id user, ir_id y, ir_op op, flo
 }
 
 ocrs_status pass_fuse_affine_act(ir_graph *g, ocrs_diag *diag) {
+    ir_uses uses;
+    if (!ir_uses_build(g, &uses)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fuse_affine_act: out of memory", g->source);
     for (ir_id i = 0; i < g->nnodes; i++) {
         ir_node *n = &g->nodes[i];
         if (n->dead || !(ir_ops[n->op].flags & IR_F_CONV) || n->attrs.post.on) continue;
-        ir_id user = ir_single_user(g, n->output);
+        ir_id user = ir_uses_single(g, &uses, n->output);
         float c;
         if (scalar_operand(g, user, n->output, IR_OP_Mul, &c)) {
             n->attrs.post.on = true, n->attrs.post.scale = c;
             pass_absorb_user(g, i, user);
-            user = ir_single_user(g, n->output);
+            user = ir_uses_single(g, &uses, n->output);
             if (!scalar_operand(g, user, n->output, IR_OP_Add, &c)) continue;
         } else if (scalar_operand(g, user, n->output, IR_OP_Add, &c)) {
             n->attrs.post.on = true, n->attrs.post.scale = 1.0f;
@@ -41,6 +43,7 @@ ocrs_status pass_fuse_affine_act(ir_graph *g, ocrs_diag *diag) {
         n->attrs.post.has_shift = true, n->attrs.post.shift = c;
         pass_absorb_user(g, i, user);
     }
+    ir_uses_free(&uses);
     ir_compact(g);
     return OCRS_OK;
 }

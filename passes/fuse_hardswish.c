@@ -43,14 +43,14 @@ static ir_id divided_by_six(const ir_graph *g, ir_id d) {
 
 /* x when value v is clip(x + 3, 0, 6) and the sum is read only by the Clip;
  * the Clip and Add nodes go to *clip and *add. Else IR_NONE. */
-static ir_id relu6_of_x_plus_3(const ir_graph *g, ir_id v, ir_id *clip, ir_id *add) {
+static ir_id relu6_of_x_plus_3(const ir_graph *g, const ir_uses *uses, ir_id v, ir_id *clip, ir_id *add) {
     *clip = g->values[v].producer;
     if (*clip == IR_NONE) return IR_NONE;
     const ir_node *c = &g->nodes[*clip];
     if (c->op != IR_OP_Clip || c->attrs.act.kind != IR_ACT_CLIP || c->attrs.act.a != 0.0f || c->attrs.act.b != 6.0f)
         return IR_NONE;
     *add = g->values[c->inputs[0]].producer;
-    if (*add == IR_NONE || g->nodes[*add].op != IR_OP_Add || ir_single_user(g, c->inputs[0]) != *clip)
+    if (*add == IR_NONE || g->nodes[*add].op != IR_OP_Add || ir_uses_single(g, uses, c->inputs[0]) != *clip)
         return IR_NONE;
     return operand_besides(g, &g->nodes[*add], 3.0, 0.0);
 }
@@ -74,10 +74,10 @@ static const ir_act hardswish = {IR_ACT_HARDSWISH, 0, 0};
 static const ir_act hardsigmoid_sixth = {IR_ACT_HARDSIGMOID, 1.0f / 6.0f, 0.5f};
 
 /* Tries every pattern ending at node d. */
-static void match(ir_graph *g, ir_id d) {
+static void match(ir_graph *g, const ir_uses *uses, ir_id d) {
     ir_id v = divided_by_six(g, d), clip, add, x;
-    if (v != IR_NONE && ir_single_user(g, v) == d) {
-        if ((x = relu6_of_x_plus_3(g, v, &clip, &add)) != IR_NONE) {
+    if (v != IR_NONE && ir_uses_single(g, uses, v) == d) {
+        if ((x = relu6_of_x_plus_3(g, uses, v, &clip, &add)) != IR_NONE) {
             rewrite(g, d, IR_OP_HardSigmoid, hardsigmoid_sixth, x, (ir_id[]){clip, add}, 2);
             return;
         }
@@ -86,7 +86,7 @@ static void match(ir_graph *g, ir_id d) {
         for (int side = 0; side < 2; side++) {
             ir_id c = g->nodes[mul].inputs[side];
             x = g->nodes[mul].inputs[1 - side];
-            if (ir_single_user(g, c) == mul && relu6_of_x_plus_3(g, c, &clip, &add) == x) {
+            if (ir_uses_single(g, uses, c) == mul && relu6_of_x_plus_3(g, uses, c, &clip, &add) == x) {
                 rewrite(g, d, IR_OP_HardSwish, hardswish, x, (ir_id[]){mul, clip, add}, 3);
                 return;
             }
@@ -98,7 +98,7 @@ static void match(ir_graph *g, ir_id d) {
         ir_id h = g->nodes[d].inputs[side], hs = g->values[h].producer;
         x = g->nodes[d].inputs[1 - side];
         if (hs != IR_NONE && is_hardsigmoid_sixth(&g->nodes[hs]) && g->nodes[hs].inputs[0] == x &&
-            ir_single_user(g, h) == d) {
+            ir_uses_single(g, uses, h) == d) {
             rewrite(g, d, IR_OP_HardSwish, hardswish, x, &hs, 1);
             return;
         }
@@ -106,8 +106,15 @@ static void match(ir_graph *g, ir_id d) {
 }
 
 ocrs_status pass_fuse_hardswish(ir_graph *g, ocrs_diag *diag) {
+    /* A rewrite moves the reads of the pattern's input x from the dying Add
+     * (and Mul) to the rewritten node: a stale entry names a dead node or
+     * counts one reader too many, so a later match can only miss, never
+     * wrongly find, a single reader. */
+    ir_uses uses;
+    if (!ir_uses_build(g, &uses)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: fuse_hardswish: out of memory", g->source);
     for (ir_id i = 0; i < g->nnodes; i++)
-        if (!g->nodes[i].dead) match(g, i);
+        if (!g->nodes[i].dead) match(g, &uses, i);
+    ir_uses_free(&uses);
     ir_compact(g);
     return OCRS_OK;
 }

@@ -91,8 +91,11 @@ void ocrs_channel_groups_free(ocrs_channel_groups *cg);
 uint32_t ocrs_chan_class_of(const ocrs_channel_groups *cg, ir_id v, int64_t c);
 /* Prints every group: channels, whether prunable, producer and consumer layers, values. */
 void ocrs_channel_groups_dump(const ir_graph *g, const ocrs_channel_groups *cg, FILE *out);
-/* Group i's producer and consumer layers and values, one indented line each. */
-void ocrs_channel_group_dump(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t i, FILE *out);
+/* Group i's producer and consumer layers and values, one indented line each.
+ * seen: from ocrs_channel_group_seen(g), reused for every group dumped. */
+void ocrs_channel_group_dump(const ir_graph *g, const ocrs_channel_groups *cg, uint32_t i, uint32_t *seen, FILE *out);
+/* Scratch for ocrs_channel_group_dump (free it); NULL when out of memory. */
+uint32_t *ocrs_channel_group_seen(const ir_graph *g);
 
 /* The elements of a weight slice, for an array with the weight's dims:
  * offset o * step + base + j for o < outer, j < inner. */

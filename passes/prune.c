@@ -86,20 +86,37 @@ static double node_params(const ir_graph *g, const ir_node *n) {
     return p;
 }
 
-/* Marks in on[] the distinct nodes of a group's producers (or consumers). */
-static void group_nodes(const ocrs_channel_groups *cg, uint32_t gi, bool producers, bool *on) {
+/* The distinct producer and consumer nodes of group gi into list (room for
+ * every node); returns their count. stamp (per node, zeroed once) marks the
+ * nodes listed with gi + 1, so calls for successive groups need no clearing. */
+static uint32_t group_nodes(const ocrs_channel_groups *cg, uint32_t gi, uint32_t *stamp, ir_id *list) {
     const ocrs_chan_group *gr = &cg->groups[gi];
+    uint32_t n = 0;
     for (uint32_t j = 0; j < gr->nclasses; j++) {
         const ocrs_chan_class *k = &cg->classes[cg->group_classes[gr->first_class + j]];
-        const ocrs_chan_ref *r = producers ? cg->producers + k->first_producer : cg->consumers + k->first_consumer;
-        for (uint32_t i = 0; i < (producers ? k->nproducers : k->nconsumers); i++) on[r[i].node] = true;
+        const ocrs_chan_ref *refs[2] = {cg->producers + k->first_producer, cg->consumers + k->first_consumer};
+        uint32_t counts[2] = {k->nproducers, k->nconsumers};
+        for (int side = 0; side < 2; side++)
+            for (uint32_t i = 0; i < counts[side]; i++) {
+                ir_id node = refs[side][i].node;
+                if (stamp[node] == gi + 1) continue;
+                stamp[node] = gi + 1;
+                list[n++] = node;
+            }
     }
+    return n;
 }
 
 void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, int64_t height,
                      int64_t width, FILE *out) {
-    bool *on = calloc(g->nnodes + 1, 1);
-    if (!on) return;
+    uint32_t *stamp = calloc(g->nnodes + 1, sizeof *stamp), *seen = ocrs_channel_group_seen(g);
+    ir_id *list = malloc(sizeof *list * (g->nnodes + 1));
+    if (!stamp || !seen || !list) {
+        free(stamp);
+        free(seen);
+        free(list);
+        return;
+    }
     double flops = ocrs_graph_flops(g, height, width), params = 0;
     for (ir_id v = 0; v < g->nvalues; v++)
         if (ir_is_weight(&g->values[v]) && g->values[v].dtype == IR_F32) params += (double)ir_numel_static(&g->values[v]);
@@ -108,21 +125,20 @@ void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const boo
     fprintf(out, "(FLOPs and params: of the group's producer and consumer layers, so a layer counts in the\n"
                  " group of its input channels and in that of its output channels)\n");
     for (uint32_t i = 0; i < cg->ngroups; i++) {
-        memset(on, 0, g->nnodes + 1);
-        group_nodes(cg, i, true, on);
-        group_nodes(cg, i, false, on);
+        uint32_t nlist = group_nodes(cg, i, stamp, list);
         double f = 0, p = 0;
-        for (ir_id n = 0; n < g->nnodes; n++) {
-            if (!on[n]) continue;
-            f += node_flops(g, &g->nodes[n], height, width);
-            p += node_params(g, &g->nodes[n]);
+        for (uint32_t k = 0; k < nlist; k++) {
+            f += node_flops(g, &g->nodes[list[k]], height, width);
+            p += node_params(g, &g->nodes[list[k]]);
         }
         const ocrs_chan_group *gr = &cg->groups[i];
-        fprintf(out, "group %u: %u channels, FLOPs %.1f%%, params %.1f%%%s\n", i, gr->nclasses, 100 * f / flops,
-                100 * p / params, !gr->prunable ? " (not prunable)" : skip && skip[i] ? " (skipped: near the input)" : "");
-        ocrs_channel_group_dump(g, cg, i, out);
+        fprintf(out, "group %u: %u channels, FLOPs %.1f%%, params %.1f%%%s\n", i, gr->nclasses,
+                flops > 0 ? 100 * f / flops : 0, params > 0 ? 100 * p / params : 0, !gr->prunable ? " (not prunable)" : skip && skip[i] ? " (skipped: near the input)" : "");
+        ocrs_channel_group_dump(g, cg, i, seen, out);
     }
-    free(on);
+    free(stamp);
+    free(seen);
+    free(list);
 }
 
 /* ---- scores ------------------------------------------------------------------ */
@@ -446,10 +462,12 @@ static double kept_share(const ir_graph *g, const ocrs_channel_groups *cg, const
  * depthwise (one input channel per output channel, already counted). */
 static ocrs_status group_report(const ir_graph *g, const ocrs_channel_groups *cg, const bool *kept,
                                 const ocrs_prune_opts *o, ocrs_diag *diag) {
-    bool *on = calloc(g->nnodes + 1, 1);
+    uint32_t *stamp = calloc(g->nnodes + 1, sizeof *stamp);
+    ir_id *list = malloc(sizeof *list * (g->nnodes + 1));
     double *share = malloc(sizeof *share * (g->nnodes + 1));
-    if (!on || !share) {
-        free(on);
+    if (!stamp || !list || !share) {
+        free(stamp);
+        free(list);
         free(share);
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "prune: out of memory");
     }
@@ -464,11 +482,9 @@ static ocrs_status group_report(const ir_graph *g, const ocrs_channel_groups *cg
         ocrs_prune_group_report *r = &o->report[gi];
         *r = (ocrs_prune_group_report){.channels = cg->groups[gi].nclasses};
         for (uint32_t j = 0; j < cg->groups[gi].nclasses; j++) r->kept += kept[cg->group_classes[cg->groups[gi].first_class + j]];
-        memset(on, 0, g->nnodes + 1);
-        group_nodes(cg, gi, true, on);
-        group_nodes(cg, gi, false, on);
-        for (ir_id i = 0; i < g->nnodes; i++) {
-            if (!on[i]) continue;
+        uint32_t nlist = group_nodes(cg, gi, stamp, list);
+        for (uint32_t k = 0; k < nlist; k++) {
+            ir_id i = list[k];
             double f = node_flops(g, &g->nodes[i], 640, 640), p = node_params(g, &g->nodes[i]);
             r->flops[0] += f;
             r->flops[1] += f * share[i];
@@ -476,7 +492,8 @@ static ocrs_status group_report(const ir_graph *g, const ocrs_channel_groups *cg
             r->params[1] += p * share[i];
         }
     }
-    free(on);
+    free(stamp);
+    free(list);
     free(share);
     return OCRS_OK;
 }
