@@ -826,14 +826,31 @@ done:
     return st;
 }
 
+/* protobuf-c allocates through malloc here, and records a failure, so that
+ * running out of memory while decoding is reported as such rather than as a
+ * malformed model. */
+static void *pb_alloc(void *failed, size_t size) {
+    void *p = malloc(size);
+    if (!p) *(bool *)failed = true;
+    return p;
+}
+
+static void pb_free(void *failed, void *p) {
+    (void)failed;
+    free(p);
+}
+
 ocrs_status ocrs_import_onnx(const char *path, ir_graph **graph_out, ocrs_diag *diag) {
     *graph_out = NULL;
     uint8_t *buf;
     size_t size;
     ocrs_status st = read_file(path, "model", &buf, &size, 0, -1, diag);
     if (st) return st;
-    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, buf);
+    bool failed = false;
+    ProtobufCAllocator pb = {pb_alloc, pb_free, &failed};
+    Onnx__ModelProto *m = onnx__model_proto__unpack(&pb, size, buf);
     free(buf);
+    if (!m && failed) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory decoding the model", path);
     if (!m)
         return ocrs_fail(diag, OCRS_ERR_PARSE, "%s: not a valid ONNX model (protobuf decoding failed: truncated or not ONNX)",
                          path);
@@ -858,7 +875,7 @@ ocrs_status ocrs_import_onnx(const char *path, ir_graph **graph_out, ocrs_diag *
         im.g->opset = im.opset;
         st = import_graph(&im, m->graph);
     }
-    onnx__model_proto__free_unpacked(m, NULL);
+    onnx__model_proto__free_unpacked(m, &pb);
     free(im.dir);
     if (st) {
         ir_graph_free(im.g);
