@@ -1,5 +1,4 @@
 /* ocrslimc: the command-line compiler. Import -> canonical passes -> codegen. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,7 +27,9 @@ static void usage(FILE *out) {
             "  -o, --output FILE     output path (lib<name>.so, lib<name>.a, or the file\n"
             "                        --emit names)\n"
             "      --name NAME       symbol prefix of the generated API (default: from\n"
-            "                        the output file, libdet.so -> det)\n"
+            "                        the output file, libdet.so -> det); refused when a\n"
+            "                        symbol would be the C library's or NAME.h a system\n"
+            "                        header\n"
             "      --emit KIND       lib (shared library), staticlib (lib<name>.a, only the\n"
             "                        API symbols global; the default for an output ending\n"
             "                        in .a, lib otherwise), ir (the IR after the canonical\n"
@@ -99,29 +100,12 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* lib<name>.so -> name; NULL when the result is not a C identifier. */
+/* lib<name>.so -> name (malloc'ed; ocrs_check_name judges it). */
 static char *name_from_output(const char *out) {
     const char *base = strrchr(out, '/');
     base = base ? base + 1 : out;
     if (strncmp(base, "lib", 3) == 0 && base[3]) base += 3;
-    char *name = strdup(base);
-    if (!name) return NULL;
-    char *dot = strchr(name, '.');
-    if (dot) *dot = 0;
-    bool ok = name[0] && !isdigit((unsigned char)name[0]);
-    for (char *p = name; *p; p++) ok &= isalnum((unsigned char)*p) || *p == '_';
-    if (!ok) {
-        free(name);
-        return NULL;
-    }
-    return name;
-}
-
-static bool is_identifier(const char *s) {
-    if (!s[0] || isdigit((unsigned char)s[0])) return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_') return false;
-    return true;
+    return strndup(base, strcspn(base, "."));
 }
 
 /* Writes the IR dump, or the ONNX model, through a temporary file renamed
@@ -183,6 +167,7 @@ int main(int argc, char **argv) {
     };
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
     const char *depfile = NULL, *config = NULL;
+    char *derived = NULL; /* the name taken from the output file */
     ocrs_pipeline_opts popts = {.dump_to = stderr};
     int verbose = 0, c;
     if (argc >= 2 && strcmp(argv[1], "info") == 0) return prune_cli_info(argc, argv);
@@ -334,14 +319,15 @@ int main(int argc, char **argv) {
         fputc('\n', stderr);
         goto usage_error;
     }
-    char *derived = NULL;
     if (kind >= 0) {
-        if (name && !is_identifier(name)) {
-            fprintf(stderr, "ocrslimc: --name '%s' is not a C identifier\n", name);
+        ocrs_diag why;
+        if (!name && !(name = derived = name_from_output(output))) {
+            fprintf(stderr, "ocrslimc: out of memory\n");
             goto usage_error;
         }
-        if (!name && !(name = derived = name_from_output(output))) {
-            fprintf(stderr, "ocrslimc: cannot derive a C identifier from '%s'; give --name\n", output);
+        if (ocrs_check_name(name, &why)) {
+            if (derived) fprintf(stderr, "ocrslimc: -o %s: %s; give --name\n", output, why.msg);
+            else fprintf(stderr, "ocrslimc: --name %s\n", why.msg);
             goto usage_error;
         }
     }
@@ -388,5 +374,6 @@ int main(int argc, char **argv) {
 usage_error:
     ocrs_config_free(&cfg);
     free(sens_out);
+    free(derived);
     return 2;
 }
