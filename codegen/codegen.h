@@ -48,6 +48,11 @@ extern const char *const ocrs_symbol_suffixes[];
  * ocrs_codegen checks it; a driver may check it before doing any work. */
 ocrs_status ocrs_check_name(const char *name, ocrs_diag *diag);
 
+/* Whether LLVM knows opts->triple and opts->cpu (OCRS_ERR_USAGE naming
+ * them if not): what ocrs_codegen checks first, for a driver to check
+ * before doing any work. */
+ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
+
 /* The runtime folder ocrs_codegen compiles into every library (malloc'ed in
  * *dir_out): $OCRS_RUNTIME_DIR, else <executable>/../share/ocrslim/runtime
  * (the install layout), else the source tree. */

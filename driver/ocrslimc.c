@@ -331,9 +331,16 @@ int main(int argc, char **argv) {
             goto usage_error;
         }
     }
+    ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output, .triple = target,
+                            .cpu = cpu, .cc = cc, .runtime_defines = (const char *const *)cfg.defines,
+                            .verbose = verbose};
+    ocrs_diag diag = {{0}};
+    if (kind >= 0 && ocrs_check_target(&co, &diag)) {
+        fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+        goto usage_error;
+    }
     popts.verbose = verbose;
 
-    ocrs_diag diag = {{0}};
     double t0 = now_ms();
     ir_graph *g = NULL;
     ocrs_status st = ocrs_import_onnx(model, &g, &diag);
@@ -351,9 +358,6 @@ int main(int argc, char **argv) {
         rc = write_graph(g, output, emit_onnx);
     } else {
         double t2 = now_ms();
-        ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output,
-                                .triple = target, .cpu = cpu, .cc = cc,
-                                .runtime_defines = (const char *const *)cfg.defines, .verbose = verbose};
         st = ocrs_codegen(g, &co, &diag);
         if (st) {
             fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
