@@ -3,8 +3,10 @@
  * statistics are those of the activations the compiled detector sees. */
 #include "prune_cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +26,80 @@ void prune_cli_defaults(prune_cli *p) {
                      .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
+#define NUM(flag, key, count, lo, hi, lo_open, hi_open, field) \
+    {flag, key, count, lo, hi, lo_open, hi_open, offsetof(prune_cli, field)}
+const prune_num prune_nums[PRUNE_NUMS] = {
+    NUM("prune-ratio", "ratio", false, 0, 1, false, true, ratio),
+    NUM(NULL, "ratios", false, 0, 1, true, true, ratios),
+    NUM("prune-max-loss", "max_loss", false, 0, 1, false, false, max_loss),
+    NUM("prune-flops-target", "flops_target", false, 0, 1, false, true, flops_target),
+    NUM("prune-joint-loss", "joint_loss", false, 0, 1, false, true, joint_loss),
+    NUM("prune-joint-rounds", "joint_rounds", true, 1, 64, false, false, joint_rounds),
+    NUM("joint-side", "joint_side", true, 32, 4096, false, false, joint_side),
+    NUM("jobs", "jobs", true, 1, 256, false, false, jobs),
+    NUM("sens-side", "sens_side", true, 32, 4096, false, false, sens_side),
+    NUM("prune-skip", "skip_nearest", true, 0, 1 << 20, false, false, skip),
+    NUM("prune-vector", "vector", true, 1, 256, false, false, vector_width),
+    NUM("calib-side", "calib.side", true, 32, 4096, false, false, calib_side),
+    NUM("calib-images", "calib.images", true, 1, 1 << 20, false, false, calib_images),
+    NUM("lsq-samples", NULL, true, 1, 100000, false, false, lsq_samples),
+};
+#undef NUM
+
+const prune_num *prune_num_find(const char *flag, const char *key) {
+    for (int i = 0; i < PRUNE_NUMS; i++) {
+        const prune_num *n = &prune_nums[i];
+        if ((flag && n->flag && strcmp(flag, n->flag) == 0) || (key && n->key && strcmp(key, n->key) == 0)) return n;
+    }
+    return NULL;
+}
+
+void prune_num_range(const prune_num *n, char *buf, size_t size) {
+    snprintf(buf, size, "%s in %c%.10g, %.10g%c", n->count ? "an integer" : "a number", n->lo_open ? '(' : '[',
+             n->lo, n->hi, n->hi_open ? ')' : ']');
+}
+
+bool strict_real(const char *text, double *v) {
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    return end != text && !*end && !isspace((unsigned char)text[0]) && !errno && isfinite(*v);
+}
+
+bool strict_count(const char *text, long *v) {
+    char *end;
+    errno = 0;
+    *v = strtol(text, &end, 10);
+    return end != text && !*end && !isspace((unsigned char)text[0]) && !errno;
+}
+
+bool prune_num_parse(const prune_num *n, const char *text, double *v) {
+    long c = 0;
+    bool ok = n->count ? strict_count(text, &c) : strict_real(text, v);
+    if (n->count) *v = (double)c;
+    return ok && (n->lo_open ? *v > n->lo : *v >= n->lo) && (n->hi_open ? *v < n->hi : *v <= n->hi);
+}
+
+bool prune_num_set(const prune_num *n, const char *text, prune_cli *p) {
+    double v;
+    if (!prune_num_parse(n, text, &v)) return false;
+    char *field = (char *)p + n->off;
+    if (n->count) *(int *)field = (int)v;
+    else *(double *)field = v;
+    return true;
+}
+
 int prune_cli_info(int argc, char **argv) {
+    const prune_num *nskip = prune_num_find("prune-skip", NULL);
+    double skip_nearest = 4;
     if (argc < 3 || argc > 4) {
         fprintf(stderr, "usage: ocrslimc info MODEL.onnx [NSKIP]\n");
+        return 2;
+    }
+    if (argc == 4 && !prune_num_parse(nskip, argv[3], &skip_nearest)) {
+        char range[64];
+        prune_num_range(nskip, range, sizeof range);
+        fprintf(stderr, "ocrslimc: info: NSKIP takes %s, not '%s'\n", range, argv[3]);
         return 2;
     }
     ocrs_diag diag = {{0}};
@@ -36,7 +109,7 @@ int prune_cli_info(int argc, char **argv) {
     ocrs_status st = ocrs_import_onnx(argv[2], &g, &diag);
     if (!st) st = ocrs_canonicalize(g, NULL, &diag);
     if (!st) st = ocrs_channel_groups_build(g, &cg, &diag);
-    if (!st && !(skip = ocrs_prune_skip_nearest(g, cg, argc == 4 ? atoi(argv[3]) : 4)))
+    if (!st && !(skip = ocrs_prune_skip_nearest(g, cg, (int)skip_nearest)))
         st = ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) ocrs_prune_info(g, cg, skip, 640, 640, stdout);
     else fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);

@@ -34,7 +34,7 @@ typedef struct {
     const char *calib;      /* label file of calibration images, or NULL (no recovery) */
     const char *calib_root; /* image paths are relative to it (default: the label file's folder) */
     int calib_side;         /* limit_side_len (max) of the calibration inputs */
-    int calib_images;       /* at most this many (0: all) */
+    int calib_images;       /* at most this many (0: unset, all) */
     bool bias_compensation, least_squares;
     double ridge;
     int lsq_samples;        /* least squares: input patches sampled per calibration image */
@@ -42,6 +42,32 @@ typedef struct {
 } prune_cli;
 
 void prune_cli_defaults(prune_cli *p);
+
+/* The numeric settings: one row each, read from the command line (--flag)
+ * and from the config (Prune.key) with the same syntax and range. */
+typedef struct {
+    const char *flag;      /* ocrslimc option without "--", or NULL */
+    const char *key;       /* config key under Prune ("calib.side"), or NULL */
+    bool count;            /* an int field, else a double */
+    double lo, hi;         /* the range, each end closed unless *_open */
+    bool lo_open, hi_open;
+    size_t off;            /* offsetof(prune_cli, field) */
+} prune_num;
+enum { PRUNE_NUMS = 14 };
+extern const prune_num prune_nums[PRUNE_NUMS];
+/* The row of flag, else of key; NULL if none. */
+const prune_num *prune_num_find(const char *flag, const char *key);
+/* "an integer in [32, 4096]", "a number in [0, 1)": for messages. */
+void prune_num_range(const prune_num *n, char *buf, size_t size);
+/* text as n's value, strictly (the whole text, a number in n's range);
+ * false if not. */
+bool prune_num_parse(const prune_num *n, const char *text, double *v);
+/* prune_num_parse into p's field. */
+bool prune_num_set(const prune_num *n, const char *text, prune_cli *p);
+/* The whole text as a finite number, or as a decimal integer, no leading
+ * space; false if not. */
+bool strict_real(const char *text, double *v);
+bool strict_count(const char *text, long *v);
 /* Calls each for the lines of p->calib (at most p->calib_images) with the
  * image's path, "labelfile:line", the path as the label file gives it and
  * the label list. */

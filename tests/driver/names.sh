@@ -3,9 +3,9 @@
 # the C library's symbols or a header that shadows a system header; the
 # list of symbols the check uses is every symbol a built library defines.
 #
-#   names.sh OCRSLIMC MKMODEL PRINT_SYMBOL_SUFFIXES WORKDIR
+#   names.sh OCRSLIMC MKMODEL PRINT_TABLE WORKDIR
 set -eu
-ocrslimc=$1 mkmodel=$2 suffixes=$3 work=$4
+ocrslimc=$1 mkmodel=$2 print_table=$3 work=$4
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
@@ -47,6 +47,6 @@ refused "" "it is not a C identifier"
 # defines with its prefix (exported, hidden and internal).
 "$ocrslimc" m.onnx -o libzq.so
 nm libzq.so | sed -n 's/^[0-9a-f]* [A-Za-z] zq\(_.*\)$/\1/p' | sort -u >built.txt
-"$suffixes" | sort >listed.txt
+"$print_table" symbols | sort >listed.txt
 diff listed.txt built.txt || fail "codegen's symbol list differs from the library's symbols (< list, > library)"
 echo "names ok"
