@@ -131,10 +131,15 @@ ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *ar
     }
     static char line[1 << 20];
     ocrs_status st = OCRS_OK;
-    for (int lineno = 1, n = 0; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images);
-         lineno++) {
+    int n = 0;
+    for (int lineno = 1; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images); lineno++) {
+        if (strspn(line, " \t\r\n") == strlen(line)) continue;
         char *tab = strchr(line, '\t');
-        if (!tab) continue;
+        if (!tab) {
+            st = ocrs_fail(diag, OCRS_ERR_USAGE, "%.4000s:%d: no tab between the image path and its labels", p->calib,
+                           lineno);
+            break;
+        }
         *tab = 0;
         char path[8192], where[4200];
         if (snprintf(path, sizeof path, "%s/%.4000s", dir, line) >= (int)sizeof path) continue;
@@ -143,6 +148,10 @@ ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *ar
         st = each(arg, path, where, line, tab + 1, diag);
     }
     fclose(f);
+    /* Statistics of no images would prune blind. */
+    if (!st && !n)
+        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s: no calibration images (no line of an image path, a tab and labels)",
+                       p->calib);
     return st;
 }
 
