@@ -48,6 +48,10 @@ extern const char *const ocrs_symbol_suffixes[];
  * ocrs_codegen checks it; a driver may check it before doing any work. */
 ocrs_status ocrs_check_name(const char *name, ocrs_diag *diag);
 
+/* The path of the header ocrs_codegen writes for a library (malloc'ed;
+ * NULL when out of memory): opts->header, or <name>.h beside the library. */
+char *ocrs_header_path(const ocrs_codegen_opts *opts);
+
 /* Whether LLVM knows opts->triple and opts->cpu (OCRS_ERR_USAGE naming
  * them if not): what ocrs_codegen checks first, for a driver to check
  * before doing any work. */

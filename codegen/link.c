@@ -291,8 +291,7 @@ static ocrs_status emit_object(cg_module *m, cg_target tm, const char *path, LLV
     return st;
 }
 
-/* <name>.h: opts->header, or beside the library. */
-static char *header_path(const ocrs_codegen_opts *opts) {
+char *ocrs_header_path(const ocrs_codegen_opts *opts) {
     if (opts->header) return strdup(opts->header);
     char hname[96];
     snprintf(hname, sizeof hname, "%s.h", opts->name);
@@ -442,7 +441,7 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
         st = link_shared(cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
     if (!st && opts->verbose) fprintf(stderr, "codegen: runtime compiled and linked (%.0f ms)\n", now_ms() - t0);
     if (!st) {
-        header = header_path(opts);
+        header = ocrs_header_path(opts);
         h_tmp = header ? temp_beside(header) : NULL;
         if (!h_tmp) st = io_error(diag, "create a file beside", header ? header : "the header");
     }

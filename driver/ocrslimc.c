@@ -13,6 +13,7 @@
 #include "depfile.h"
 #include "frontend.h"
 #include "outfile.h"
+#include "paths.h"
 #include "pipeline.h"
 #include "config.h"
 #include "prune_cli.h"
@@ -93,7 +94,8 @@ static void usage(FILE *out) {
             "\n\n`ocrslimc info MODEL.onnx [NSKIP]` prints the channel groups.\n"
             "\nexit status: 0 on success, 1 on a model or tool error, 2 on a usage error.\n"
             "Outputs are written to a temporary file and renamed, so a failed run never\n"
-            "leaves a partial library behind.\n");
+            "leaves a partial library behind; an output that would replace an input or\n"
+            "another output is a usage error.\n");
 }
 
 static double now_ms(void) {
@@ -161,6 +163,37 @@ static bool group_arg(const char *arg, prune_cli *p) {
     p->group_ratios[p->ngroup_ratios].group = (int)gi;
     p->group_ratios[p->ngroup_ratios++].ratio = r;
     return true;
+}
+
+/* Whether no output replaces an input or another output, else false after
+ * a message naming both. lib: the library's options when ocrs_codegen
+ * writes the output (and a header with it). */
+static bool files_distinct(const ir_graph *g, const char *model, const char *config, const prune_cli *p,
+                           const char *output, const ocrs_codegen_opts *lib, const char *depfile) {
+    driver_file *f = malloc(sizeof *f * (8 + PRUNE_OUTS + g->ndata_files));
+    char *header = lib && (lib->emit == OCRS_EMIT_LIB || lib->emit == OCRS_EMIT_STATICLIB) ? ocrs_header_path(lib) : NULL;
+    char sens[PRUNE_OUTS][4200];
+    ocrs_diag diag = {{0}};
+    ocrs_status st = f ? OCRS_OK : ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
+    int n = 0;
+    if (f) {
+        f[n++] = (driver_file){"the model", model, false};
+        for (uint32_t i = 0; i < g->ndata_files; i++) f[n++] = (driver_file){"the model's external data", g->data_files[i], false};
+        if (config) f[n++] = (driver_file){"the config", config, false};
+        if (p->calib) f[n++] = (driver_file){"the calibration label file", p->calib, false};
+        if (output) f[n++] = (driver_file){"the output (-o)", output, true};
+        if (header) f[n++] = (driver_file){"the header", header, true};
+        if (depfile) f[n++] = (driver_file){"the depfile", depfile, true};
+        for (int k = 0; k < PRUNE_OUTS; k++) {
+            const char *role;
+            if (prune_cli_output(p, (prune_out)k, sens[k], sizeof sens[k], &role)) f[n++] = (driver_file){role, sens[k], true};
+        }
+        st = paths_distinct(f, n, &diag);
+    }
+    if (st) fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+    free(f);
+    free(header);
+    return !st;
 }
 
 int main(int argc, char **argv) {
@@ -332,6 +365,12 @@ int main(int argc, char **argv) {
     double t0 = now_ms();
     ir_graph *g = NULL;
     ocrs_status st = ocrs_import_onnx(model, &g, &diag);
+    const char *written = emit_ir && (!output || strcmp(output, "-") == 0) ? NULL : output; /* NULL: stdout */
+    /* After the import, which names the external data files. */
+    if (!st && !files_distinct(g, model, config, &prune, written, kind >= 0 ? &co : NULL, depfile)) {
+        ir_graph_free(g);
+        goto usage_error;
+    }
     if (!st && verbose) fprintf(stderr, "ocrslimc: imported %s: %u nodes (%.0f ms)\n", model, g->nnodes, now_ms() - t0);
     double t1 = now_ms();
     if (!st) st = ocrs_canonicalize(g, &popts, &diag);

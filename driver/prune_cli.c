@@ -89,6 +89,22 @@ bool prune_num_set(const prune_num *n, const char *text, prune_cli *p) {
     return true;
 }
 
+/* Whether the ratios come from a sensitivity analysis. */
+static bool is_sensitive(const prune_cli *p) { return p->max_loss > 0 || p->flops_target > 0; }
+
+bool prune_cli_output(const prune_cli *p, prune_out out, char *path, size_t size, const char **role) {
+    static const struct {
+        const char *suffix, *role;
+    } outs[PRUNE_OUTS] = {
+        [PRUNE_OUT_TABLE] = {".yml", "the sensitivity table"},
+        [PRUNE_OUT_CURVES] = {".svg", "the sensitivity curves"},
+        [PRUNE_OUT_JOINT] = {".joint.yml", "the joint refinement's cache"},
+    };
+    snprintf(path, size, "%s%s", p->sens_out, outs[out].suffix);
+    if (role) *role = outs[out].role;
+    return is_sensitive(p) && (out != PRUNE_OUT_JOINT || p->joint_loss > 0);
+}
+
 int prune_cli_info(int argc, char **argv) {
     const prune_num *nskip = prune_num_find("prune-skip", NULL);
     double skip_nearest = 4;
@@ -384,7 +400,7 @@ static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *
                                   const ocrs_calib *calib, const sens_table *t, double *ratio, ocrs_diag *diag) {
     char key[65], cache[4200];
     joint_key(p, t, key);
-    snprintf(cache, sizeof cache, "%s.joint.yml", p->sens_out);
+    prune_cli_output(p, PRUNE_OUT_JOINT, cache, sizeof cache, NULL);
     bool *kept = calloc(cg->ngroups + 1, 1);
     if (!kept) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     ocrs_status st;
@@ -429,7 +445,7 @@ static void print_report(const ocrs_channel_groups *cg, const bool *skip, const 
 
 /* Pruning by one ratio or by ratios chosen from the sensitivity table. */
 static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
-    bool sensitive = p->max_loss > 0 || p->flops_target > 0;
+    bool sensitive = is_sensitive(p);
     if (!(p->ratio > 0) && !sensitive && !p->ngroup_ratios) return OCRS_OK;
     if (p->criterion == OCRS_PRUNE_RECON && !p->calib)
         return ocrs_fail(diag, OCRS_ERR_USAGE, "the recon criterion needs calibration images (--calib LABELS)");

@@ -27,7 +27,7 @@ typedef struct {
     int joint_rounds;       /* measurements of the whole model in that refinement, at most */
     int joint_side;         /* limit_side_len of its runs (960, the library's default) */
     const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
-    const char *sens_out;   /* the table is cached in <sens_out>.yml, drawn in <sens_out>.svg */
+    const char *sens_out;   /* prefix of the sensitivity files (prune_cli_output) */
     int jobs;               /* sensitivity worker processes */
     int sens_side;          /* limit_side_len of the sensitivity runs (480) */
     int vector_width;
@@ -68,6 +68,10 @@ bool prune_num_set(const prune_num *n, const char *text, prune_cli *p);
  * space; false if not. */
 bool strict_real(const char *text, double *v);
 bool strict_count(const char *text, long *v);
+/* The files pruning as p says writes, beside p->sens_out. */
+typedef enum { PRUNE_OUT_TABLE, PRUNE_OUT_CURVES, PRUNE_OUT_JOINT, PRUNE_OUTS } prune_out;
+/* Whether p writes out (path and role in messages into the buffers). */
+bool prune_cli_output(const prune_cli *p, prune_out out, char *path, size_t size, const char **role);
 /* Calls each for the lines of p->calib (at most p->calib_images) with the
  * image's path, "labelfile:line", the path as the label file gives it and
  * the label list. */

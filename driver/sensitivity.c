@@ -419,8 +419,8 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     double t0 = now_s();
     ocrs_status st = cache_key(p, skip, cg->ngroups, t, t->key, diag);
     if (st) return st;
-    snprintf(cache, sizeof cache, "%s.yml", p->sens_out);
-    snprintf(svg, sizeof svg, "%s.svg", p->sens_out);
+    prune_cli_output(p, PRUNE_OUT_TABLE, cache, sizeof cache, NULL);
+    prune_cli_output(p, PRUNE_OUT_CURVES, svg, sizeof svg, NULL);
     if (cache_read(cache, t->key, t)) {
         fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache, now_s() - t0);
         return OCRS_OK;
