@@ -247,6 +247,25 @@ static ocrs_status make_defines(ocrs_config *c, unsigned set, ocrs_diag *diag) {
     return OCRS_OK;
 }
 
+static ocrs_status invalid_yaml(const yaml_parser_t *parser, const char *path, ocrs_diag *diag) {
+    return ocrs_fail(diag, OCRS_ERR_USAGE, "%s:%zu:%zu: invalid YAML: %s%s%s", path, parser->problem_mark.line + 1,
+                     parser->problem_mark.column + 1, parser->problem ? parser->problem : "error",
+                     parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* After the first document: the end of the stream. A second document
+ * (after ---) would be ignored, and with it what the user meant to set. */
+static ocrs_status single_document(yaml_parser_t *parser, const char *path, ocrs_diag *diag) {
+    yaml_document_t next;
+    if (!yaml_parser_load(parser, &next)) return invalid_yaml(parser, path, diag);
+    ocrs_status st = OCRS_OK;
+    if (yaml_document_get_root_node(&next))
+        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s:%zu: a second YAML document starts here; a config is one document",
+                       path, next.start_mark.line + 1);
+    yaml_document_delete(&next);
+    return st;
+}
+
 ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) {
     *c = (ocrs_config){0};
     prune_cli_defaults(&c->prune);
@@ -267,13 +286,12 @@ ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) 
     yaml_parser_set_input_file(&parser, f);
     ocrs_status st = OCRS_OK;
     if (!yaml_parser_load(&parser, &doc)) {
-        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s:%zu:%zu: invalid YAML: %s%s%s", path, parser.problem_mark.line + 1,
-                       parser.problem_mark.column + 1, parser.problem ? parser.problem : "error",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+        st = invalid_yaml(&parser, path, diag);
     } else {
+        st = single_document(&parser, path, diag);
         reader r = {.path = path, .dir = dir, .doc = &doc, .c = c, .diag = diag};
         yaml_node_t *root = yaml_document_get_root_node(&doc);
-        if (root) st = each_pair(&r, root, "the config", top_pair); /* an empty file sets nothing */
+        if (!st && root) st = each_pair(&r, root, "the config", top_pair); /* an empty file sets nothing */
         if (!st) st = make_defines(c, r.det_set, diag);
         yaml_document_delete(&doc);
     }
