@@ -183,7 +183,7 @@ static ocrs_status load_one(void *arg, const char *path, const char *where, cons
     char err[512];
     if (image_load(path, &image_default_limits, &img, err, sizeof err))
         return ocrs_fail(diag, OCRS_ERR_IO, "%s: %s", where, err);
-    return r->each(r->arg, rel, &img, labels, diag); /* owns img */
+    return r->each(r->arg, where, rel, &img, labels, diag); /* owns img */
 }
 
 ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
@@ -199,8 +199,9 @@ typedef struct {
 } calib_run;
 
 /* Adds one image to the statistics. */
-static ocrs_status calibrate_one(void *arg, const char *rel, image *img, const char *labels, ocrs_diag *diag) {
-    (void)labels;
+static ocrs_status calibrate_one(void *arg, const char *where, const char *rel, image *img, const char *labels,
+                                 ocrs_diag *diag) {
+    (void)where, (void)labels;
     calib_run *r = arg;
     ocrs_det_opts o;
     ocrs_det_opts_default(&o);

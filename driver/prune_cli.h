@@ -79,8 +79,8 @@ typedef ocrs_status (*prune_cli_path_fn)(void *arg, const char *path, const char
                                          const char *labels, ocrs_diag *diag);
 ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *arg, ocrs_diag *diag);
 /* prune_cli_paths with each image loaded; each owns img. */
-typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *rel, image *img, const char *labels,
-                                          ocrs_diag *diag);
+typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *where, const char *rel, image *img,
+                                          const char *labels, ocrs_diag *diag);
 ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag);
 /* `ocrslimc info MODEL.onnx`: prints the channel groups; exit status. */
 int prune_cli_info(int argc, char **argv);

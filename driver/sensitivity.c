@@ -35,7 +35,9 @@ typedef struct {
     int n, cap;
 } samples;
 
-static ocrs_status add_sample(void *arg, const char *rel, image *img, const char *labels, ocrs_diag *diag) {
+static ocrs_status add_sample(void *arg, const char *where, const char *rel, image *img, const char *labels,
+                              ocrs_diag *diag) {
+    (void)rel;
     samples *ss = arg;
     if (ss->n == ss->cap) {
         ss->cap = ss->cap ? 2 * ss->cap : 32;
@@ -49,9 +51,10 @@ static ocrs_status add_sample(void *arg, const char *rel, image *img, const char
     sample *s = &ss->s[ss->n];
     *s = (sample){.img = *img};
     int cap = 0;
-    s->ngt = eval_parse_regions(labels, &s->gt, &cap);
+    char why[128];
+    s->ngt = eval_parse_regions(labels, &s->gt, &cap, why, sizeof why);
     ss->n++;
-    if (s->ngt < 0) return ocrs_fail(diag, OCRS_ERR_USAGE, "%s: %s: malformed labels", "sensitivity", rel);
+    if (s->ngt < 0) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity: %s: %s", where, why);
     return OCRS_OK;
 }
 
