@@ -170,15 +170,18 @@ static bool group_arg(const char *arg, prune_cli *p) {
  * writes the output (and a header with it). */
 static bool files_distinct(const ir_graph *g, const char *model, const char *config, const prune_cli *p,
                            const char *output, const ocrs_codegen_opts *lib, const char *depfile) {
-    driver_file *f = malloc(sizeof *f * (8 + PRUNE_OUTS + g->ndata_files));
-    char *header = lib && (lib->emit == OCRS_EMIT_LIB || lib->emit == OCRS_EMIT_STATICLIB) ? ocrs_header_path(lib) : NULL;
+    enum { NAMED = 6 }; /* model, config, label file, output, header, depfile */
+    driver_file *f = malloc(sizeof *f * (NAMED + PRUNE_OUTS + g->ndata_files));
+    bool library = lib && (lib->emit == OCRS_EMIT_LIB || lib->emit == OCRS_EMIT_STATICLIB);
+    char *header = library ? ocrs_header_path(lib) : NULL;
     char sens[PRUNE_OUTS][4200];
     ocrs_diag diag = {{0}};
     ocrs_status st = f ? OCRS_OK : ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
     int n = 0;
     if (f) {
         f[n++] = (driver_file){"the model", model, false};
-        for (uint32_t i = 0; i < g->ndata_files; i++) f[n++] = (driver_file){"the model's external data", g->data_files[i], false};
+        for (uint32_t i = 0; i < g->ndata_files; i++)
+            f[n++] = (driver_file){"the model's external data", g->data_files[i], false};
         if (config) f[n++] = (driver_file){"the config", config, false};
         if (p->calib) f[n++] = (driver_file){"the calibration label file", p->calib, false};
         if (output) f[n++] = (driver_file){"the output (-o)", output, true};
@@ -186,7 +189,8 @@ static bool files_distinct(const ir_graph *g, const char *model, const char *con
         if (depfile) f[n++] = (driver_file){"the depfile", depfile, true};
         for (int k = 0; k < PRUNE_OUTS; k++) {
             const char *role;
-            if (prune_cli_output(p, (prune_out)k, sens[k], sizeof sens[k], &role)) f[n++] = (driver_file){role, sens[k], true};
+            if (prune_cli_output(p, (prune_out)k, sens[k], sizeof sens[k], &role))
+                f[n++] = (driver_file){role, sens[k], true};
         }
         st = paths_distinct(f, n, &diag);
     }
@@ -219,7 +223,8 @@ int main(int argc, char **argv) {
     int nopts = NNAMED;
     memcpy(longopts, named, sizeof named);
     for (int i = 0; i < PRUNE_NUMS; i++)
-        if (prune_nums[i].flag) longopts[nopts++] = (struct option){prune_nums[i].flag, required_argument, 0, O_NUMBER + i};
+        if (prune_nums[i].flag)
+            longopts[nopts++] = (struct option){prune_nums[i].flag, required_argument, 0, O_NUMBER + i};
     longopts[nopts] = (struct option){0, 0, 0, 0};
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
     const char *depfile = NULL, *config = NULL;

@@ -145,7 +145,8 @@ int main(int argc, char **argv) {
         char *path = image_path(dirs, lines[i]);
         image img;
         if (ngt < 0 || !path) {
-            fprintf(stderr, "%seval: %s:%d: %s\n", bar ? "\n" : "", label_path, line_no[i], ngt < 0 ? why : "out of memory");
+            fprintf(stderr, "%seval: %s:%d: %s\n", bar ? "\n" : "", label_path, line_no[i],
+                    ngt < 0 ? why : "out of memory");
             failed = 1;
         } else if (image_load(path, &image_default_limits, &img, err, sizeof err)) {
             fprintf(stderr, "%seval: %s\n", bar ? "\n" : "", err);

@@ -22,7 +22,8 @@ refused() {
 # A region of N points on a circle, as PaddleOCR writes curved text.
 region() {
   awk -v n="$1" 'BEGIN { printf "[{\"transcription\": \"t\", \"points\": ["
-    for (i = 0; i < n; i++) printf "%s[%.2f, %.2f]", i ? ", " : "", 80 + 30 * cos(6.2832 * i / n), 48 + 30 * sin(6.2832 * i / n)
+    for (i = 0; i < n; i++)
+      printf "%s[%.2f, %.2f]", i ? ", " : "", 80 + 30 * cos(6.2832 * i / n), 48 + 30 * sin(6.2832 * i / n)
     printf "]}]" }'
 }
 : >empty.txt

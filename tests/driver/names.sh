@@ -25,7 +25,8 @@ refused() {
   [ -z "$(ls out)" ] || fail "$name: wrote $(ls out)"
 }
 mkdir out
-refused pthread_mutex "'pthread_mutex' cannot name a library: its library would define pthread_mutex_destroy, which libc.so.6 already defines"
+refused pthread_mutex \
+  "'pthread_mutex' cannot name a library: its library would define pthread_mutex_destroy, which libc.so.6 already defines"
 refused pthread "would define pthread_create, which libc.so.6"
 refused sem "would define sem_destroy, which libc.so.6"
 refused timer "would define timer_create, which libc.so.6"

@@ -75,8 +75,11 @@ rows=0
 "$print_table" numbers >table.txt
 while read -r flag key count lo hi lo_open hi_open; do
   rows=$((rows + 1))
-  if [ "$count" = 1 ]; then below=$((lo - 1)) above=$((hi + 1)) inside=$lo.5
-  else below=$(awk "BEGIN { print $lo - 0.25 }") above=$(awk "BEGIN { print $hi + 0.25 }") inside=$(awk "BEGIN { print ($lo + $hi) / 2 }")
+  if [ "$count" = 1 ]; then
+    below=$((lo - 1)) above=$((hi + 1)) inside=$lo.5
+  else
+    below=$(awk "BEGIN { print $lo - 0.25 }") above=$(awk "BEGIN { print $hi + 0.25 }")
+    inside=$(awk "BEGIN { print ($lo + $hi) / 2 }")
   fi
   if [ "$lo_open" = 1 ]; then expect "$flag" "$key" "$lo" refused; else expect "$flag" "$key" "$lo" taken; fi
   if [ "$hi_open" = 1 ]; then expect "$flag" "$key" "$hi" refused; else expect "$flag" "$key" "$hi" taken; fi
