@@ -339,6 +339,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ocrslimc: no output file (-o); try --help\n");
         goto usage_error;
     }
+    /* Writing to "" would fail only after all the work. */
+    if ((output && !output[0]) || (depfile && !depfile[0])) {
+        fprintf(stderr, "ocrslimc: %s takes a file name, not ''\n", output && !output[0] ? "-o" : "--depfile");
+        goto usage_error;
+    }
     if (popts.dump_after && !ocrs_is_pass_name(popts.dump_after)) {
         fprintf(stderr, "ocrslimc: --dump-after: unknown pass '%s'; passes are: ", popts.dump_after);
         ocrs_list_passes(stderr);

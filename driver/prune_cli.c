@@ -163,6 +163,8 @@ ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *ar
         n++;
         st = each(arg, path, where, line, tab + 1, diag);
     }
+    if (!st && ferror(f))
+        st = ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file: %s", p->calib, strerror(errno));
     fclose(f);
     /* Statistics of no images would prune blind. */
     if (!st && !n)
