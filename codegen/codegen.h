@@ -36,6 +36,27 @@ typedef struct {
  * no output file is created or replaced. */
 ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag);
 
+/* Every symbol a library named <name> defines is <name> followed by one of
+ * these (NULL-terminated). */
+extern const char *const ocrs_symbol_suffixes[];
+
+/* Whether name may name a library (OCRS_ERR_USAGE and why if not): a C
+ * identifier of at most 64 characters not beginning with an underscore
+ * (reserved at file scope), none of whose symbols the C library, libm or
+ * libpthread defines, and whose header <name>.h is neither a standard C or
+ * POSIX header nor one installed in the system include folders.
+ * ocrs_codegen checks it; a driver may check it before doing any work. */
+ocrs_status ocrs_check_name(const char *name, ocrs_diag *diag);
+
+/* The path of the header ocrs_codegen writes for a library (malloc'ed;
+ * NULL when out of memory): opts->header, or <name>.h beside the library. */
+char *ocrs_header_path(const ocrs_codegen_opts *opts);
+
+/* Whether LLVM knows opts->triple and opts->cpu (OCRS_ERR_USAGE naming
+ * them if not): what ocrs_codegen checks first, for a driver to check
+ * before doing any work. */
+ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
+
 /* The runtime folder ocrs_codegen compiles into every library (malloc'ed in
  * *dir_out): $OCRS_RUNTIME_DIR, else <executable>/../share/ocrslim/runtime
  * (the install layout), else the source tree. */

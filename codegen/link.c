@@ -37,6 +37,38 @@ static double now_ms(void) {
 
 /* ---- target and optimisation --------------------------------------------------- */
 
+/* LLVM's C API cannot list a target's CPUs, and an unknown CPU only draws
+ * a warning on stderr when the target machine is made ("'x' is not a
+ * recognized processor for this target (ignoring processor)") before LLVM
+ * aborts in code generation ("64-bit code requested on a subtarget that
+ * doesn't support it"). So stderr goes to a temporary file around the call
+ * (this runs before any thread is started), the warning is looked for, and
+ * whatever else LLVM printed is passed on. */
+static LLVMTargetMachineRef create_machine(LLVMTargetRef target, const char *triple, const char *cpu,
+                                           const char *features, bool *cpu_unknown) {
+    *cpu_unknown = false;
+    fflush(stderr);
+    FILE *log = tmpfile();
+    int saved = log ? dup(2) : -1;
+    bool caught = saved >= 0 && dup2(fileno(log), 2) >= 0;
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelAggressive,
+                                                      LLVMRelocPIC, LLVMCodeModelDefault);
+    if (caught) {
+        dup2(saved, 2);
+        off_t n = lseek(fileno(log), 0, SEEK_END);
+        char *said = n > 0 ? malloc((size_t)n + 1) : NULL;
+        if (said && pread(fileno(log), said, (size_t)n, 0) == n) {
+            said[n] = 0;
+            *cpu_unknown = strstr(said, "is not a recognized processor for this target") != NULL;
+            if (!*cpu_unknown) fwrite(said, 1, (size_t)n, stderr);
+        }
+        free(said);
+    }
+    if (saved >= 0) close(saved);
+    if (log) fclose(log);
+    return tm;
+}
+
 ocrs_status cg_target_create(const ocrs_codegen_opts *opts, cg_target *tm_out, ocrs_diag *diag) {
     LLVMInitializeAllTargetInfos();
     LLVMInitializeAllTargets();
@@ -52,17 +84,31 @@ ocrs_status cg_target_create(const ocrs_codegen_opts *opts, cg_target *tm_out, o
         return st;
     }
     /* The host's CPU and features only when compiling for the host. */
-    bool host = !opts->triple && !opts->cpu;
+    bool host = !opts->triple && !opts->cpu, cpu_unknown;
     char *cpu = host ? LLVMGetHostCPUName() : NULL;
     char *features = host ? LLVMGetHostCPUFeatures() : NULL;
-    *tm_out = LLVMCreateTargetMachine(target, triple, host ? cpu : opts->cpu ? opts->cpu : "generic",
-                                      host ? features : "", LLVMCodeGenLevelAggressive, LLVMRelocPIC,
-                                      LLVMCodeModelDefault);
-    if (cpu) LLVMDisposeMessage(cpu);
-    if (features) LLVMDisposeMessage(features);
+    const char *cpu_name = host ? cpu : opts->cpu ? opts->cpu : "generic";
+    *tm_out = create_machine(target, triple, cpu_name, host ? features : "", &cpu_unknown);
     ocrs_status st = OCRS_OK;
     if (!*tm_out) st = ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: LLVM has no target machine for '%s'", triple);
+    else if (cpu_unknown) {
+        st = ocrs_fail(diag, OCRS_ERR_USAGE,
+                       "code generation: CPU '%s' is not one LLVM knows for target '%s' (llc -mtriple=%s "
+                       "-mcpu=help lists them)",
+                       cpu_name, triple, triple);
+        LLVMDisposeTargetMachine(*tm_out);
+        *tm_out = NULL;
+    }
+    if (cpu) LLVMDisposeMessage(cpu);
+    if (features) LLVMDisposeMessage(features);
     LLVMDisposeMessage(triple);
+    return st;
+}
+
+ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag) {
+    cg_target tm = NULL;
+    ocrs_status st = cg_target_create(opts, &tm, diag);
+    if (tm) LLVMDisposeTargetMachine(tm);
     return st;
 }
 
@@ -245,8 +291,7 @@ static ocrs_status emit_object(cg_module *m, cg_target tm, const char *path, LLV
     return st;
 }
 
-/* <name>.h: opts->header, or beside the library. */
-static char *header_path(const ocrs_codegen_opts *opts) {
+char *ocrs_header_path(const ocrs_codegen_opts *opts) {
     if (opts->header) return strdup(opts->header);
     char hname[96];
     snprintf(hname, sizeof hname, "%s.h", opts->name);
@@ -396,7 +441,7 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
         st = link_shared(cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
     if (!st && opts->verbose) fprintf(stderr, "codegen: runtime compiled and linked (%.0f ms)\n", now_ms() - t0);
     if (!st) {
-        header = header_path(opts);
+        header = ocrs_header_path(opts);
         h_tmp = header ? temp_beside(header) : NULL;
         if (!h_tmp) st = io_error(diag, "create a file beside", header ? header : "the header");
     }

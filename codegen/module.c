@@ -3,7 +3,6 @@
  * table the runtime reads), then hands it to link.c.
  * Needs: a graph that passes ir_verify (shapes inferred).
  * Changes: nothing in the graph. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,13 +40,6 @@ static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static bool is_identifier(const char *s) {
-    if (!s || !s[0] || isdigit((unsigned char)s[0]) || strlen(s) > 64) return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_') return false;
-    return true;
 }
 
 static ocrs_status nomem(const emitter *e, ocrs_diag *diag) {
@@ -365,9 +357,8 @@ static void target_attrs(emitter *e, cg_target tm) {
 ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     if (!opts || !opts->output || !opts->output[0])
         return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: no output path");
-    if (!is_identifier(opts->name))
-        return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: name '%s' is not a C identifier of at most 64 chars",
-                         opts->name ? opts->name : "(null)");
+    ocrs_diag why;
+    if (ocrs_check_name(opts->name, &why)) return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: %s", why.msg);
     ocrs_status st = ir_verify(g, diag);
     if (!st) st = ir_verify_constant_params(g, diag);
     if (st) return st;

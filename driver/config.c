@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,22 +31,17 @@ static const char *scalar(const yaml_node_t *n) {
 
 static ocrs_status get_number(reader *r, const yaml_node_t *n, const char *key, double *out) {
     const char *s = scalar(n);
-    char *end;
-    errno = 0;
-    double v = s ? strtod(s, &end) : 0;
-    if (!s || !*s || *end || errno || !isfinite(v)) return at(r, n, "%s: expected a number, not %s", key, s ? s : "a collection");
-    *out = v;
+    if (!s || !strict_real(s, out)) return at(r, n, "%s: expected a number, not %s", key, s ? s : "a collection");
     return OCRS_OK;
 }
 
 static ocrs_status get_int(reader *r, const yaml_node_t *n, const char *key, int lo, int hi, int *out) {
-    double v = 0; /* set unless get_number fails; GCC cannot see that */
-    ocrs_status st = get_number(r, n, key, &v);
-    if (st) return st;
-    if (v != floor(v) || v < lo || v > hi) {
-        char range[64];
-        snprintf(range, sizeof range, "an integer in [%d, %d]", lo, hi);
-        return at(r, n, "%s: expected %s", key, range);
+    const char *s = scalar(n);
+    long v;
+    if (!s || !strict_count(s, &v) || v < lo || v > hi) {
+        char what[192];
+        snprintf(what, sizeof what, "%s: expected an integer in [%d, %d]", key, lo, hi);
+        return at(r, n, "%s, not %s", what, s ? s : "a collection");
     }
     *out = (int)v;
     return OCRS_OK;
@@ -108,19 +102,26 @@ static ocrs_status unknown(reader *r, const char *section, const char *key, yaml
     return at(r, k, "%s: unknown key %s", section, key);
 }
 
+/* A Prune number (its prune_nums row n, so the command line reads it
+ * alike) into *out, or into its field when out is NULL. */
+static ocrs_status get_prune_num(reader *r, yaml_node_t *v, const prune_num *n, double *out) {
+    const char *s = scalar(v);
+    if (s && (out ? prune_num_parse(n, s, out) : prune_num_set(n, s, &r->c->prune))) return OCRS_OK;
+    char range[64], what[128];
+    prune_num_range(n, range, sizeof range);
+    snprintf(what, sizeof what, "Prune.%s: expected %s", n->key, range);
+    return at(r, v, "%s, not %s", what, s ? s : "a collection");
+}
+
 static ocrs_status calib_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
     prune_cli *p = &r->c->prune;
     if (strcmp(key, "label_file") == 0) return get_string(r, v, "Prune.calib.label_file", true, &p->calib);
     if (strcmp(key, "root") == 0) return get_string(r, v, "Prune.calib.root", true, &p->calib_root);
-    if (strcmp(key, "side") == 0) return get_int(r, v, "Prune.calib.side", 32, 4096, &p->calib_side);
-    if (strcmp(key, "images") == 0) return get_int(r, v, "Prune.calib.images", 0, 1 << 20, &p->calib_images);
+    char full[64];
+    snprintf(full, sizeof full, "calib.%s", key);
+    const prune_num *n = prune_num_find(NULL, full);
+    if (n) return get_prune_num(r, v, n, NULL);
     return unknown(r, "Prune.calib", key, k);
-}
-
-static ocrs_status get_ratio(reader *r, yaml_node_t *v, const char *key, double lo, double *out) {
-    ocrs_status st = get_number(r, v, key, out);
-    if (!st && !(*out >= lo && *out < 1)) return at(r, v, "%s: expected a number in %s, 1)", key, lo > 0 ? "(0" : "[0");
-    return st;
 }
 
 static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
@@ -138,22 +139,10 @@ static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
         r->c->recovery = recoveries[st ? 0 : i];
         return st;
     }
-    if (strcmp(key, "ratio") == 0) return get_ratio(r, v, "Prune.ratio", 0, &p->ratio);
-    if (strcmp(key, "max_loss") == 0) {
-        ocrs_status st = get_number(r, v, "Prune.max_loss", &p->max_loss);
-        if (!st && !(p->max_loss >= 0 && p->max_loss <= 1)) return at(r, v, "Prune.max_loss: expected a number in [0, 1]", "", "");
-        return st;
-    }
-    if (strcmp(key, "flops_target") == 0) return get_ratio(r, v, "Prune.flops_target", 0, &p->flops_target);
-    if (strcmp(key, "joint_loss") == 0) return get_ratio(r, v, "Prune.joint_loss", 0, &p->joint_loss);
-    if (strcmp(key, "joint_side") == 0) return get_int(r, v, "Prune.joint_side", 32, 4096, &p->joint_side);
-    if (strcmp(key, "joint_rounds") == 0) return get_int(r, v, "Prune.joint_rounds", 1, 64, &p->joint_rounds);
-    if (strcmp(key, "skip_nearest") == 0) return get_int(r, v, "Prune.skip_nearest", 0, 1 << 20, &p->skip);
-    if (strcmp(key, "jobs") == 0) return get_int(r, v, "Prune.jobs", 1, 256, &p->jobs);
-    if (strcmp(key, "sens_side") == 0) return get_int(r, v, "Prune.sens_side", 32, 4096, &p->sens_side);
-    if (strcmp(key, "vector") == 0) return get_int(r, v, "Prune.vector", 1, 256, &p->vector_width);
     if (strcmp(key, "calib") == 0) return each_pair(r, v, "Prune.calib", calib_pair);
     bool ratios = strcmp(key, "ratios") == 0;
+    const prune_num *num = prune_num_find(NULL, key);
+    if (num && !ratios) return get_prune_num(r, v, num, NULL);
     if (ratios || strcmp(key, "skip") == 0) {
         const char *what = ratios ? "Prune.ratios" : "Prune.skip";
         if (v->type != YAML_SEQUENCE_NODE) return at(r, v, "%s: expected a list", what, "");
@@ -161,7 +150,7 @@ static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
         if (n > (ratios ? OCRS_PRUNE_MAX_RATIOS : OCRS_PRUNE_MAX_NAMES)) return at(r, v, "%s: too many entries", what, "");
         for (int i = 0; i < n; i++) {
             yaml_node_t *e = yaml_document_get_node(r->doc, v->data.sequence.items.start[i]);
-            ocrs_status st = ratios ? get_ratio(r, e, what, 1e-9, &p->ratios[i])
+            ocrs_status st = ratios ? get_prune_num(r, e, num, &p->ratios[i])
                                     : get_string(r, e, what, false, &p->skip_names[i]);
             if (st) return st;
         }
@@ -258,6 +247,25 @@ static ocrs_status make_defines(ocrs_config *c, unsigned set, ocrs_diag *diag) {
     return OCRS_OK;
 }
 
+static ocrs_status invalid_yaml(const yaml_parser_t *parser, const char *path, ocrs_diag *diag) {
+    return ocrs_fail(diag, OCRS_ERR_USAGE, "%s:%zu:%zu: invalid YAML: %s%s%s", path, parser->problem_mark.line + 1,
+                     parser->problem_mark.column + 1, parser->problem ? parser->problem : "error",
+                     parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* After the first document: the end of the stream. A second document
+ * (after ---) would be ignored, and with it what the user meant to set. */
+static ocrs_status single_document(yaml_parser_t *parser, const char *path, ocrs_diag *diag) {
+    yaml_document_t next;
+    if (!yaml_parser_load(parser, &next)) return invalid_yaml(parser, path, diag);
+    ocrs_status st = OCRS_OK;
+    if (yaml_document_get_root_node(&next))
+        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s:%zu: a second YAML document starts here; a config is one document",
+                       path, next.start_mark.line + 1);
+    yaml_document_delete(&next);
+    return st;
+}
+
 ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) {
     *c = (ocrs_config){0};
     prune_cli_defaults(&c->prune);
@@ -278,13 +286,12 @@ ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) 
     yaml_parser_set_input_file(&parser, f);
     ocrs_status st = OCRS_OK;
     if (!yaml_parser_load(&parser, &doc)) {
-        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s:%zu:%zu: invalid YAML: %s%s%s", path, parser.problem_mark.line + 1,
-                       parser.problem_mark.column + 1, parser.problem ? parser.problem : "error",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+        st = invalid_yaml(&parser, path, diag);
     } else {
+        st = single_document(&parser, path, diag);
         reader r = {.path = path, .dir = dir, .doc = &doc, .c = c, .diag = diag};
         yaml_node_t *root = yaml_document_get_root_node(&doc);
-        if (root) st = each_pair(&r, root, "the config", top_pair); /* an empty file sets nothing */
+        if (!st && root) st = each_pair(&r, root, "the config", top_pair); /* an empty file sets nothing */
         if (!st) st = make_defines(c, r.det_set, diag);
         yaml_document_delete(&doc);
     }

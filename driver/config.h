@@ -27,8 +27,9 @@
  *
  * PreProcess and PostProcess set the generated library's default detect
  * options (runtime/db_pre.c). Paths are relative to the config's folder.
- * Unknown keys, duplicate keys, wrong types and out-of-range values are
- * errors naming the file, line and column. */
+ * Numbers take the ranges of the matching options (prune_nums). Unknown
+ * keys, duplicate keys, wrong types, out-of-range values and a second YAML
+ * document are errors naming the file and line (and column). */
 #ifndef OCRS_DRIVER_CONFIG_H
 #define OCRS_DRIVER_CONFIG_H
 

@@ -1,7 +1,8 @@
 /* ocrslimc: the command-line compiler. Import -> canonical passes -> codegen. */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "depfile.h"
 #include "frontend.h"
 #include "outfile.h"
+#include "paths.h"
 #include "pipeline.h"
 #include "config.h"
 #include "prune_cli.h"
@@ -28,7 +30,9 @@ static void usage(FILE *out) {
             "  -o, --output FILE     output path (lib<name>.so, lib<name>.a, or the file\n"
             "                        --emit names)\n"
             "      --name NAME       symbol prefix of the generated API (default: from\n"
-            "                        the output file, libdet.so -> det)\n"
+            "                        the output file, libdet.so -> det); refused when a\n"
+            "                        symbol would be the C library's or NAME.h a system\n"
+            "                        header\n"
             "      --emit KIND       lib (shared library), staticlib (lib<name>.a, only the\n"
             "                        API symbols global; the default for an output ending\n"
             "                        in .a, lib otherwise), ir (the IR after the canonical\n"
@@ -90,7 +94,8 @@ static void usage(FILE *out) {
             "\n\n`ocrslimc info MODEL.onnx [NSKIP]` prints the channel groups.\n"
             "\nexit status: 0 on success, 1 on a model or tool error, 2 on a usage error.\n"
             "Outputs are written to a temporary file and renamed, so a failed run never\n"
-            "leaves a partial library behind.\n");
+            "leaves a partial library behind; an output that would replace an input or\n"
+            "another output is a usage error.\n");
 }
 
 static double now_ms(void) {
@@ -99,29 +104,12 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* lib<name>.so -> name; NULL when the result is not a C identifier. */
+/* lib<name>.so -> name (malloc'ed; ocrs_check_name judges it). */
 static char *name_from_output(const char *out) {
     const char *base = strrchr(out, '/');
     base = base ? base + 1 : out;
     if (strncmp(base, "lib", 3) == 0 && base[3]) base += 3;
-    char *name = strdup(base);
-    if (!name) return NULL;
-    char *dot = strchr(name, '.');
-    if (dot) *dot = 0;
-    bool ok = name[0] && !isdigit((unsigned char)name[0]);
-    for (char *p = name; *p; p++) ok &= isalnum((unsigned char)*p) || *p == '_';
-    if (!ok) {
-        free(name);
-        return NULL;
-    }
-    return name;
-}
-
-static bool is_identifier(const char *s) {
-    if (!s[0] || isdigit((unsigned char)s[0])) return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_') return false;
-    return true;
+    return strndup(base, strcspn(base, "."));
 }
 
 /* Writes the IR dump, or the ONNX model, through a temporary file renamed
@@ -144,23 +132,79 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
     return 1;
 }
 
-/* A count option's value in [lo, hi], or false after a message naming the option. */
-static bool count_arg(const char *opt, const char *arg, int lo, int hi, int *out) {
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (end == arg || *end || v < lo || v > hi) {
-        fprintf(stderr, "ocrslimc: --%s takes a count in [%d, %d], not '%s'\n", opt, lo, hi, arg);
+/* A numeric option (prune_nums) into its field, or false after a message
+ * naming the option and its range. */
+static bool number_arg(const prune_num *n, const char *arg, prune_cli *p) {
+    if (prune_num_set(n, arg, p)) return true;
+    char range[64];
+    prune_num_range(n, range, sizeof range);
+    fprintf(stderr, "ocrslimc: --%s takes %s, not '%s'\n", n->flag, range, arg);
+    return false;
+}
+
+/* --prune-group GROUP=RATIO, RATIO in --prune-ratio's range. */
+static bool group_arg(const char *arg, prune_cli *p) {
+    if (p->ngroup_ratios == OCRS_PRUNE_MAX_NAMES) {
+        fprintf(stderr, "ocrslimc: --prune-group: at most %d of them\n", OCRS_PRUNE_MAX_NAMES);
         return false;
     }
-    *out = (int)v;
+    const prune_num *rn = prune_num_find("prune-ratio", NULL);
+    const char *eq = strchr(arg, '=');
+    char group[32], range[64];
+    long gi = -1;
+    double r;
+    bool ok = eq && eq - arg < (ptrdiff_t)sizeof group;
+    if (ok) snprintf(group, sizeof group, "%.*s", (int)(eq - arg), arg);
+    if (!ok || !strict_count(group, &gi) || gi < 0 || gi > INT_MAX || !prune_num_parse(rn, eq + 1, &r)) {
+        prune_num_range(rn, range, sizeof range);
+        fprintf(stderr, "ocrslimc: --prune-group takes GROUP=RATIO, a group number and %s, not '%s'\n", range, arg);
+        return false;
+    }
+    p->group_ratios[p->ngroup_ratios].group = (int)gi;
+    p->group_ratios[p->ngroup_ratios++].ratio = r;
     return true;
 }
 
+/* Whether no output replaces an input or another output, else false after
+ * a message naming both. lib: the library's options when ocrs_codegen
+ * writes the output (and a header with it). */
+static bool files_distinct(const ir_graph *g, const char *model, const char *config, const prune_cli *p,
+                           const char *output, const ocrs_codegen_opts *lib, const char *depfile) {
+    enum { NAMED = 6 }; /* model, config, label file, output, header, depfile */
+    driver_file *f = malloc(sizeof *f * (NAMED + PRUNE_OUTS + g->ndata_files));
+    bool library = lib && (lib->emit == OCRS_EMIT_LIB || lib->emit == OCRS_EMIT_STATICLIB);
+    char *header = library ? ocrs_header_path(lib) : NULL;
+    char sens[PRUNE_OUTS][4200];
+    ocrs_diag diag = {{0}};
+    ocrs_status st = f ? OCRS_OK : ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
+    int n = 0;
+    if (f) {
+        f[n++] = (driver_file){"the model", model, false};
+        for (uint32_t i = 0; i < g->ndata_files; i++)
+            f[n++] = (driver_file){"the model's external data", g->data_files[i], false};
+        if (config) f[n++] = (driver_file){"the config", config, false};
+        if (p->calib) f[n++] = (driver_file){"the calibration label file", p->calib, false};
+        if (output) f[n++] = (driver_file){"the output (-o)", output, true};
+        if (header) f[n++] = (driver_file){"the header", header, true};
+        if (depfile) f[n++] = (driver_file){"the depfile", depfile, true};
+        for (int k = 0; k < PRUNE_OUTS; k++) {
+            const char *role;
+            if (prune_cli_output(p, (prune_out)k, sens[k], sizeof sens[k], &role))
+                f[n++] = (driver_file){role, sens[k], true};
+        }
+        st = paths_distinct(f, n, &diag);
+    }
+    if (st) fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+    free(f);
+    free(header);
+    return !st;
+}
+
 int main(int argc, char **argv) {
+    /* O_NUMBER + i: the numeric option of prune_nums[i]. */
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
-           O_PRUNE_RATIO, O_PRUNE_GROUP, O_LSQ_SAMPLES, O_PRUNE_CRIT, O_PRUNE_SKIP, O_PRUNE_VECTOR, O_CALIB, O_CALIB_ROOT, O_CALIB_SIDE,
-           O_CALIB_IMAGES, O_RECOVERY, O_DEAD_RELU, O_MAX_LOSS, O_FLOPS_TARGET, O_JOINT_LOSS, O_JOINT_ROUNDS, O_JOINT_SIDE, O_JOBS, O_SENS_SIDE };
-    static const struct option longopts[] = {
+           O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_NUMBER };
+    static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
         {"cpu", required_argument, 0, O_CPU},      {"cc", required_argument, 0, O_CC},
@@ -168,21 +212,23 @@ int main(int argc, char **argv) {
         {"dump-after", required_argument, 0, O_DUMP_AFTER},
         {"verify-each", no_argument, 0, O_VERIFY_EACH},
         {"verbose", no_argument, 0, 'v'},          {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, O_VERSION},    {"prune-ratio", required_argument, 0, O_PRUNE_RATIO},
-        {"prune-group", required_argument, 0, O_PRUNE_GROUP}, {"lsq-samples", required_argument, 0, O_LSQ_SAMPLES},
-        {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"prune-skip", required_argument, 0, O_PRUNE_SKIP},
-        {"prune-vector", required_argument, 0, O_PRUNE_VECTOR}, {"calib", required_argument, 0, O_CALIB},
-        {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"calib-side", required_argument, 0, O_CALIB_SIDE},
-        {"calib-images", required_argument, 0, O_CALIB_IMAGES}, {"recovery", required_argument, 0, O_RECOVERY},
+        {"version", no_argument, 0, O_VERSION},
+        {"prune-group", required_argument, 0, O_PRUNE_GROUP},
+        {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"calib", required_argument, 0, O_CALIB},
+        {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"recovery", required_argument, 0, O_RECOVERY},
         {"dead-relu", no_argument, 0, O_DEAD_RELU},
-        {"prune-max-loss", required_argument, 0, O_MAX_LOSS}, {"prune-flops-target", required_argument, 0, O_FLOPS_TARGET},
-        {"prune-joint-loss", required_argument, 0, O_JOINT_LOSS}, {"prune-joint-rounds", required_argument, 0, O_JOINT_ROUNDS},
-        {"joint-side", required_argument, 0, O_JOINT_SIDE},
-        {"jobs", required_argument, 0, O_JOBS}, {"sens-side", required_argument, 0, O_SENS_SIDE},
-        {0, 0, 0, 0},
     };
+    enum { NNAMED = sizeof named / sizeof named[0] };
+    struct option longopts[NNAMED + PRUNE_NUMS + 1];
+    int nopts = NNAMED;
+    memcpy(longopts, named, sizeof named);
+    for (int i = 0; i < PRUNE_NUMS; i++)
+        if (prune_nums[i].flag)
+            longopts[nopts++] = (struct option){prune_nums[i].flag, required_argument, 0, O_NUMBER + i};
+    longopts[nopts] = (struct option){0, 0, 0, 0};
     const char *output = NULL, *name = NULL, *emit = NULL, *target = NULL, *cpu = NULL, *cc = NULL;
     const char *depfile = NULL, *config = NULL;
+    char *derived = NULL; /* the name taken from the output file */
     ocrs_pipeline_opts popts = {.dump_to = stderr};
     int verbose = 0, c;
     if (argc >= 2 && strcmp(argv[1], "info") == 0) return prune_cli_info(argc, argv);
@@ -217,22 +263,9 @@ int main(int argc, char **argv) {
         case O_CONFIG: config = optarg; break;
         case O_DUMP_AFTER: popts.dump_after = optarg; break;
         case O_VERIFY_EACH: popts.verify_each = true; break;
-        case O_PRUNE_RATIO: prune.ratio = atof(optarg); break;
-        case O_LSQ_SAMPLES:
-            if (!count_arg("lsq-samples", optarg, 1, 100000, &prune.lsq_samples)) goto usage_error;
+        case O_PRUNE_GROUP:
+            if (!group_arg(optarg, &prune)) goto usage_error;
             break;
-        case O_PRUNE_GROUP: {
-            int gi, end = 0;
-            double r;
-            if (sscanf(optarg, "%d=%lf%n", &gi, &r, &end) != 2 || optarg[end] || !(r >= 0 && r < 1) ||
-                prune.ngroup_ratios == OCRS_PRUNE_MAX_NAMES) {
-                fprintf(stderr, "ocrslimc: --prune-group takes GROUP=RATIO with RATIO in [0, 1), not '%s'\n", optarg);
-                goto usage_error;
-            }
-            prune.group_ratios[prune.ngroup_ratios].group = gi;
-            prune.group_ratios[prune.ngroup_ratios++].ratio = r;
-            break;
-        }
         case O_PRUNE_CRIT:
             for (int i = 0;; i++) {
                 if (!ocrs_prune_criteria[i]) {
@@ -245,46 +278,24 @@ int main(int argc, char **argv) {
                 }
             }
             break;
-        case O_PRUNE_SKIP: prune.skip = atoi(optarg); break;
-        case O_PRUNE_VECTOR: prune.vector_width = atoi(optarg); break;
         case O_CALIB: prune.calib = optarg; break;
         case O_CALIB_ROOT: prune.calib_root = optarg; break;
-        case O_CALIB_SIDE: prune.calib_side = atoi(optarg); break;
-        case O_CALIB_IMAGES: prune.calib_images = atoi(optarg); break;
         case O_RECOVERY: recovery = optarg; break;
         case O_DEAD_RELU: prune.dead_relu = true; break;
-        case O_MAX_LOSS: prune.max_loss = atof(optarg); break;
-        case O_FLOPS_TARGET: prune.flops_target = atof(optarg); break;
-        case O_JOINT_LOSS:
-            if (!(sscanf(optarg, "%lf", &prune.joint_loss) == 1 && prune.joint_loss >= 0 && prune.joint_loss < 1)) {
-                fprintf(stderr, "ocrslimc: --prune-joint-loss takes a loss in [0, 1), not '%s'\n", optarg);
-                goto usage_error;
-            }
-            break;
-        case O_JOINT_ROUNDS:
-            if (!count_arg("prune-joint-rounds", optarg, 1, 64, &prune.joint_rounds)) goto usage_error;
-            break;
-        case O_JOBS:
-            if (!count_arg("jobs", optarg, 1, 256, &prune.jobs)) goto usage_error;
-            break;
-        case O_SENS_SIDE:
-            if (!count_arg("sens-side", optarg, 32, 4096, &prune.sens_side)) goto usage_error;
-            break;
-        case O_JOINT_SIDE:
-            if (!count_arg("joint-side", optarg, 32, 4096, &prune.joint_side)) goto usage_error;
-            break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;
-        default: usage(stderr); goto usage_error;
+        default:
+            if (c >= O_NUMBER && c < O_NUMBER + PRUNE_NUMS) {
+                if (!number_arg(&prune_nums[c - O_NUMBER], optarg, &prune)) goto usage_error;
+                break;
+            }
+            usage(stderr);
+            goto usage_error;
         }
     }
     if (recovery && strcmp(recovery, "none") && strcmp(recovery, "bias") && strcmp(recovery, "lsq")) {
         fprintf(stderr, "ocrslimc: --recovery takes none, bias or lsq, not '%s'\n", recovery);
-        goto usage_error;
-    }
-    if (!(prune.ratio >= 0 && prune.ratio < 1)) {
-        fprintf(stderr, "ocrslimc: --prune-ratio must be in [0, 1)\n");
         goto usage_error;
     }
     if (prune.joint_loss > 0 && !(prune.max_loss > 0 || prune.flops_target > 0)) {
@@ -328,29 +339,48 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ocrslimc: no output file (-o); try --help\n");
         goto usage_error;
     }
+    /* Writing to "" would fail only after all the work. */
+    if ((output && !output[0]) || (depfile && !depfile[0])) {
+        fprintf(stderr, "ocrslimc: %s takes a file name, not ''\n", output && !output[0] ? "-o" : "--depfile");
+        goto usage_error;
+    }
     if (popts.dump_after && !ocrs_is_pass_name(popts.dump_after)) {
         fprintf(stderr, "ocrslimc: --dump-after: unknown pass '%s'; passes are: ", popts.dump_after);
         ocrs_list_passes(stderr);
         fputc('\n', stderr);
         goto usage_error;
     }
-    char *derived = NULL;
     if (kind >= 0) {
-        if (name && !is_identifier(name)) {
-            fprintf(stderr, "ocrslimc: --name '%s' is not a C identifier\n", name);
+        ocrs_diag why;
+        if (!name && !(name = derived = name_from_output(output))) {
+            fprintf(stderr, "ocrslimc: out of memory\n");
             goto usage_error;
         }
-        if (!name && !(name = derived = name_from_output(output))) {
-            fprintf(stderr, "ocrslimc: cannot derive a C identifier from '%s'; give --name\n", output);
+        if (ocrs_check_name(name, &why)) {
+            if (derived) fprintf(stderr, "ocrslimc: -o %s: %s; give --name\n", output, why.msg);
+            else fprintf(stderr, "ocrslimc: --name %s\n", why.msg);
             goto usage_error;
         }
     }
+    ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output, .triple = target,
+                            .cpu = cpu, .cc = cc, .runtime_defines = (const char *const *)cfg.defines,
+                            .verbose = verbose};
+    ocrs_diag diag = {{0}};
+    if (kind >= 0 && ocrs_check_target(&co, &diag)) {
+        fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
+        goto usage_error;
+    }
     popts.verbose = verbose;
 
-    ocrs_diag diag = {{0}};
     double t0 = now_ms();
     ir_graph *g = NULL;
     ocrs_status st = ocrs_import_onnx(model, &g, &diag);
+    const char *written = emit_ir && (!output || strcmp(output, "-") == 0) ? NULL : output; /* NULL: stdout */
+    /* After the import, which names the external data files. */
+    if (!st && !files_distinct(g, model, config, &prune, written, kind >= 0 ? &co : NULL, depfile)) {
+        ir_graph_free(g);
+        goto usage_error;
+    }
     if (!st && verbose) fprintf(stderr, "ocrslimc: imported %s: %u nodes (%.0f ms)\n", model, g->nnodes, now_ms() - t0);
     double t1 = now_ms();
     if (!st) st = ocrs_canonicalize(g, &popts, &diag);
@@ -365,9 +395,6 @@ int main(int argc, char **argv) {
         rc = write_graph(g, output, emit_onnx);
     } else {
         double t2 = now_ms();
-        ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output,
-                                .triple = target, .cpu = cpu, .cc = cc,
-                                .runtime_defines = (const char *const *)cfg.defines, .verbose = verbose};
         st = ocrs_codegen(g, &co, &diag);
         if (st) {
             fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
@@ -388,5 +415,6 @@ int main(int argc, char **argv) {
 usage_error:
     ocrs_config_free(&cfg);
     free(sens_out);
+    free(derived);
     return 2;
 }

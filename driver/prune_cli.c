@@ -3,8 +3,10 @@
  * statistics are those of the activations the compiled detector sees. */
 #include "prune_cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +26,96 @@ void prune_cli_defaults(prune_cli *p) {
                      .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
 }
 
+#define NUM(flag, key, count, lo, hi, lo_open, hi_open, field) \
+    {flag, key, count, lo, hi, lo_open, hi_open, offsetof(prune_cli, field)}
+const prune_num prune_nums[PRUNE_NUMS] = {
+    NUM("prune-ratio", "ratio", false, 0, 1, false, true, ratio),
+    NUM(NULL, "ratios", false, 0, 1, true, true, ratios),
+    NUM("prune-max-loss", "max_loss", false, 0, 1, false, false, max_loss),
+    NUM("prune-flops-target", "flops_target", false, 0, 1, false, true, flops_target),
+    NUM("prune-joint-loss", "joint_loss", false, 0, 1, false, true, joint_loss),
+    NUM("prune-joint-rounds", "joint_rounds", true, 1, 64, false, false, joint_rounds),
+    NUM("joint-side", "joint_side", true, 32, 4096, false, false, joint_side),
+    NUM("jobs", "jobs", true, 1, 256, false, false, jobs),
+    NUM("sens-side", "sens_side", true, 32, 4096, false, false, sens_side),
+    NUM("prune-skip", "skip_nearest", true, 0, 1 << 20, false, false, skip),
+    NUM("prune-vector", "vector", true, 1, 256, false, false, vector_width),
+    NUM("calib-side", "calib.side", true, 32, 4096, false, false, calib_side),
+    NUM("calib-images", "calib.images", true, 1, 1 << 20, false, false, calib_images),
+    NUM("lsq-samples", NULL, true, 1, 100000, false, false, lsq_samples),
+};
+#undef NUM
+
+const prune_num *prune_num_find(const char *flag, const char *key) {
+    for (int i = 0; i < PRUNE_NUMS; i++) {
+        const prune_num *n = &prune_nums[i];
+        if ((flag && n->flag && strcmp(flag, n->flag) == 0) || (key && n->key && strcmp(key, n->key) == 0)) return n;
+    }
+    return NULL;
+}
+
+void prune_num_range(const prune_num *n, char *buf, size_t size) {
+    snprintf(buf, size, "%s in %c%.10g, %.10g%c", n->count ? "an integer" : "a number", n->lo_open ? '(' : '[',
+             n->lo, n->hi, n->hi_open ? ')' : ']');
+}
+
+bool strict_real(const char *text, double *v) {
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    return end != text && !*end && !isspace((unsigned char)text[0]) && !errno && isfinite(*v);
+}
+
+bool strict_count(const char *text, long *v) {
+    char *end;
+    errno = 0;
+    *v = strtol(text, &end, 10);
+    return end != text && !*end && !isspace((unsigned char)text[0]) && !errno;
+}
+
+bool prune_num_parse(const prune_num *n, const char *text, double *v) {
+    long c = 0;
+    bool ok = n->count ? strict_count(text, &c) : strict_real(text, v);
+    if (n->count) *v = (double)c;
+    return ok && (n->lo_open ? *v > n->lo : *v >= n->lo) && (n->hi_open ? *v < n->hi : *v <= n->hi);
+}
+
+bool prune_num_set(const prune_num *n, const char *text, prune_cli *p) {
+    double v;
+    if (!prune_num_parse(n, text, &v)) return false;
+    char *field = (char *)p + n->off;
+    if (n->count) *(int *)field = (int)v;
+    else *(double *)field = v;
+    return true;
+}
+
+/* Whether the ratios come from a sensitivity analysis. */
+static bool is_sensitive(const prune_cli *p) { return p->max_loss > 0 || p->flops_target > 0; }
+
+bool prune_cli_output(const prune_cli *p, prune_out out, char *path, size_t size, const char **role) {
+    static const struct {
+        const char *suffix, *role;
+    } outs[PRUNE_OUTS] = {
+        [PRUNE_OUT_TABLE] = {".yml", "the sensitivity table"},
+        [PRUNE_OUT_CURVES] = {".svg", "the sensitivity curves"},
+        [PRUNE_OUT_JOINT] = {".joint.yml", "the joint refinement's cache"},
+    };
+    snprintf(path, size, "%s%s", p->sens_out, outs[out].suffix);
+    if (role) *role = outs[out].role;
+    return is_sensitive(p) && (out != PRUNE_OUT_JOINT || p->joint_loss > 0);
+}
+
 int prune_cli_info(int argc, char **argv) {
+    const prune_num *nskip = prune_num_find("prune-skip", NULL);
+    double skip_nearest = 4;
     if (argc < 3 || argc > 4) {
         fprintf(stderr, "usage: ocrslimc info MODEL.onnx [NSKIP]\n");
+        return 2;
+    }
+    if (argc == 4 && !prune_num_parse(nskip, argv[3], &skip_nearest)) {
+        char range[64];
+        prune_num_range(nskip, range, sizeof range);
+        fprintf(stderr, "ocrslimc: info: NSKIP takes %s, not '%s'\n", range, argv[3]);
         return 2;
     }
     ocrs_diag diag = {{0}};
@@ -36,7 +125,7 @@ int prune_cli_info(int argc, char **argv) {
     ocrs_status st = ocrs_import_onnx(argv[2], &g, &diag);
     if (!st) st = ocrs_canonicalize(g, NULL, &diag);
     if (!st) st = ocrs_channel_groups_build(g, &cg, &diag);
-    if (!st && !(skip = ocrs_prune_skip_nearest(g, cg, argc == 4 ? atoi(argv[3]) : 4)))
+    if (!st && !(skip = ocrs_prune_skip_nearest(g, cg, (int)skip_nearest)))
         st = ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) ocrs_prune_info(g, cg, skip, 640, 640, stdout);
     else fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
@@ -58,10 +147,15 @@ ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *ar
     }
     static char line[1 << 20];
     ocrs_status st = OCRS_OK;
-    for (int lineno = 1, n = 0; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images);
-         lineno++) {
+    int n = 0;
+    for (int lineno = 1; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images); lineno++) {
+        if (strspn(line, " \t\r\n") == strlen(line)) continue;
         char *tab = strchr(line, '\t');
-        if (!tab) continue;
+        if (!tab) {
+            st = ocrs_fail(diag, OCRS_ERR_USAGE, "%.4000s:%d: no tab between the image path and its labels", p->calib,
+                           lineno);
+            break;
+        }
         *tab = 0;
         char path[8192], where[4200];
         if (snprintf(path, sizeof path, "%s/%.4000s", dir, line) >= (int)sizeof path) continue;
@@ -69,7 +163,13 @@ ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *ar
         n++;
         st = each(arg, path, where, line, tab + 1, diag);
     }
+    if (!st && ferror(f))
+        st = ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file: %s", p->calib, strerror(errno));
     fclose(f);
+    /* Statistics of no images would prune blind. */
+    if (!st && !n)
+        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s: no calibration images (no line of an image path, a tab and labels)",
+                       p->calib);
     return st;
 }
 
@@ -85,7 +185,7 @@ static ocrs_status load_one(void *arg, const char *path, const char *where, cons
     char err[512];
     if (image_load(path, &image_default_limits, &img, err, sizeof err))
         return ocrs_fail(diag, OCRS_ERR_IO, "%s: %s", where, err);
-    return r->each(r->arg, rel, &img, labels, diag); /* owns img */
+    return r->each(r->arg, where, rel, &img, labels, diag); /* owns img */
 }
 
 ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
@@ -101,8 +201,9 @@ typedef struct {
 } calib_run;
 
 /* Adds one image to the statistics. */
-static ocrs_status calibrate_one(void *arg, const char *rel, image *img, const char *labels, ocrs_diag *diag) {
-    (void)labels;
+static ocrs_status calibrate_one(void *arg, const char *where, const char *rel, image *img, const char *labels,
+                                 ocrs_diag *diag) {
+    (void)where, (void)labels;
     calib_run *r = arg;
     ocrs_det_opts o;
     ocrs_det_opts_default(&o);
@@ -302,7 +403,7 @@ static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *
                                   const ocrs_calib *calib, const sens_table *t, double *ratio, ocrs_diag *diag) {
     char key[65], cache[4200];
     joint_key(p, t, key);
-    snprintf(cache, sizeof cache, "%s.joint.yml", p->sens_out);
+    prune_cli_output(p, PRUNE_OUT_JOINT, cache, sizeof cache, NULL);
     bool *kept = calloc(cg->ngroups + 1, 1);
     if (!kept) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     ocrs_status st;
@@ -347,7 +448,7 @@ static void print_report(const ocrs_channel_groups *cg, const bool *skip, const 
 
 /* Pruning by one ratio or by ratios chosen from the sensitivity table. */
 static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
-    bool sensitive = p->max_loss > 0 || p->flops_target > 0;
+    bool sensitive = is_sensitive(p);
     if (!(p->ratio > 0) && !sensitive && !p->ngroup_ratios) return OCRS_OK;
     if (p->criterion == OCRS_PRUNE_RECON && !p->calib)
         return ocrs_fail(diag, OCRS_ERR_USAGE, "the recon criterion needs calibration images (--calib LABELS)");

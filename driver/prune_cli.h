@@ -27,14 +27,14 @@ typedef struct {
     int joint_rounds;       /* measurements of the whole model in that refinement, at most */
     int joint_side;         /* limit_side_len of its runs (960, the library's default) */
     const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
-    const char *sens_out;   /* the table is cached in <sens_out>.yml, drawn in <sens_out>.svg */
+    const char *sens_out;   /* prefix of the sensitivity files (prune_cli_output) */
     int jobs;               /* sensitivity worker processes */
     int sens_side;          /* limit_side_len of the sensitivity runs (480) */
     int vector_width;
     const char *calib;      /* label file of calibration images, or NULL (no recovery) */
     const char *calib_root; /* image paths are relative to it (default: the label file's folder) */
     int calib_side;         /* limit_side_len (max) of the calibration inputs */
-    int calib_images;       /* at most this many (0: all) */
+    int calib_images;       /* at most this many (0: unset, all) */
     bool bias_compensation, least_squares;
     double ridge;
     int lsq_samples;        /* least squares: input patches sampled per calibration image */
@@ -42,6 +42,36 @@ typedef struct {
 } prune_cli;
 
 void prune_cli_defaults(prune_cli *p);
+
+/* The numeric settings: one row each, read from the command line (--flag)
+ * and from the config (Prune.key) with the same syntax and range. */
+typedef struct {
+    const char *flag;      /* ocrslimc option without "--", or NULL */
+    const char *key;       /* config key under Prune ("calib.side"), or NULL */
+    bool count;            /* an int field, else a double */
+    double lo, hi;         /* the range, each end closed unless *_open */
+    bool lo_open, hi_open;
+    size_t off;            /* offsetof(prune_cli, field) */
+} prune_num;
+enum { PRUNE_NUMS = 14 };
+extern const prune_num prune_nums[PRUNE_NUMS];
+/* The row of flag, else of key; NULL if none. */
+const prune_num *prune_num_find(const char *flag, const char *key);
+/* "an integer in [32, 4096]", "a number in [0, 1)": for messages. */
+void prune_num_range(const prune_num *n, char *buf, size_t size);
+/* text as n's value, strictly (the whole text, a number in n's range);
+ * false if not. */
+bool prune_num_parse(const prune_num *n, const char *text, double *v);
+/* prune_num_parse into p's field. */
+bool prune_num_set(const prune_num *n, const char *text, prune_cli *p);
+/* The whole text as a finite number, or as a decimal integer, no leading
+ * space; false if not. */
+bool strict_real(const char *text, double *v);
+bool strict_count(const char *text, long *v);
+/* The files pruning as p says writes, beside p->sens_out. */
+typedef enum { PRUNE_OUT_TABLE, PRUNE_OUT_CURVES, PRUNE_OUT_JOINT, PRUNE_OUTS } prune_out;
+/* Whether p writes out (path and role in messages into the buffers). */
+bool prune_cli_output(const prune_cli *p, prune_out out, char *path, size_t size, const char **role);
 /* Calls each for the lines of p->calib (at most p->calib_images) with the
  * image's path, "labelfile:line", the path as the label file gives it and
  * the label list. */
@@ -49,8 +79,8 @@ typedef ocrs_status (*prune_cli_path_fn)(void *arg, const char *path, const char
                                          const char *labels, ocrs_diag *diag);
 ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *arg, ocrs_diag *diag);
 /* prune_cli_paths with each image loaded; each owns img. */
-typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *rel, image *img, const char *labels,
-                                          ocrs_diag *diag);
+typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *where, const char *rel, image *img,
+                                          const char *labels, ocrs_diag *diag);
 ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag);
 /* `ocrslimc info MODEL.onnx`: prints the channel groups; exit status. */
 int prune_cli_info(int argc, char **argv);

@@ -35,7 +35,9 @@ typedef struct {
     int n, cap;
 } samples;
 
-static ocrs_status add_sample(void *arg, const char *rel, image *img, const char *labels, ocrs_diag *diag) {
+static ocrs_status add_sample(void *arg, const char *where, const char *rel, image *img, const char *labels,
+                              ocrs_diag *diag) {
+    (void)rel;
     samples *ss = arg;
     if (ss->n == ss->cap) {
         ss->cap = ss->cap ? 2 * ss->cap : 32;
@@ -49,9 +51,10 @@ static ocrs_status add_sample(void *arg, const char *rel, image *img, const char
     sample *s = &ss->s[ss->n];
     *s = (sample){.img = *img};
     int cap = 0;
-    s->ngt = eval_parse_regions(labels, &s->gt, &cap);
+    char why[128];
+    s->ngt = eval_parse_regions(labels, &s->gt, &cap, why, sizeof why);
     ss->n++;
-    if (s->ngt < 0) return ocrs_fail(diag, OCRS_ERR_USAGE, "%s: %s: malformed labels", "sensitivity", rel);
+    if (s->ngt < 0) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity: %s: %s", where, why);
     return OCRS_OK;
 }
 
@@ -419,8 +422,8 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     double t0 = now_s();
     ocrs_status st = cache_key(p, skip, cg->ngroups, t, t->key, diag);
     if (st) return st;
-    snprintf(cache, sizeof cache, "%s.yml", p->sens_out);
-    snprintf(svg, sizeof svg, "%s.svg", p->sens_out);
+    prune_cli_output(p, PRUNE_OUT_TABLE, cache, sizeof cache, NULL);
+    prune_cli_output(p, PRUNE_OUT_CURVES, svg, sizeof svg, NULL);
     if (cache_read(cache, t->key, t)) {
         fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache, now_s() - t0);
         return OCRS_OK;

@@ -9,8 +9,9 @@
  * ...]}, ...]`; a path is looked up relative to --root, by default the label
  * file's folder, then that folder's parent. --dump writes our boxes in the
  * same format (transcription "") for comparisons. A progress bar is drawn
- * when stderr is a terminal. Exit status 1 when an image cannot be read or
- * hmean is below --min-hmean. */
+ * when stderr is a terminal. Exit status 1 when the label file lists no
+ * image, a line cannot be parsed (a region of more than EVAL_MAX_POINTS
+ * points included), an image cannot be read or hmean is below --min-hmean. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,22 +83,30 @@ int main(int argc, char **argv) {
     }
     /* Lines first, so the progress bar knows the total. */
     char **lines = NULL;
+    int *line_no = NULL; /* in the file: blank lines are skipped */
     int nlines = 0, cap_lines = 0;
     char *line = NULL;
     size_t line_cap = 0;
     ssize_t len;
-    while ((len = getline(&line, &line_cap, lf)) > 0) {
+    for (int no = 1; (len = getline(&line, &line_cap, lf)) > 0; no++) {
         if (strspn(line, " \t\r\n") == (size_t)len) continue;
         if (nlines == cap_lines) {
             cap_lines = cap_lines ? 2 * cap_lines : 256;
             char **l = realloc(lines, sizeof *l * (size_t)cap_lines);
-            if (!l) return 1;
-            lines = l;
+            int *n = realloc(line_no, sizeof *n * (size_t)cap_lines);
+            if (l) lines = l;
+            if (n) line_no = n;
+            if (!l || !n) return 1;
         }
+        line_no[nlines] = no;
         lines[nlines++] = strdup(line);
     }
     free(line);
     fclose(lf);
+    if (!nlines) { /* hmean 0 of nothing would look like a result */
+        fprintf(stderr, "eval: %s: no images (no line of an image path, a tab and labels)\n", label_path);
+        return 1;
+    }
 
     char label_dir[4096], parent[4100];
     snprintf(label_dir, sizeof label_dir, "%s", label_path);
@@ -126,17 +135,18 @@ int main(int argc, char **argv) {
     for (int i = 0; i < nlines; i++) {
         char *tab = strchr(lines[i], '\t');
         if (!tab) {
-            fprintf(stderr, "%seval: %s:%d: no tab between path and labels\n", bar ? "\n" : "", label_path, i + 1);
+            fprintf(stderr, "%seval: %s:%d: no tab between path and labels\n", bar ? "\n" : "", label_path, line_no[i]);
             failed = 1;
             continue;
         }
         *tab = 0;
-        int ngt = eval_parse_regions(tab + 1, &gt, &cap_gt);
+        char why[128];
+        int ngt = eval_parse_regions(tab + 1, &gt, &cap_gt, why, sizeof why);
         char *path = image_path(dirs, lines[i]);
         image img;
         if (ngt < 0 || !path) {
-            fprintf(stderr, "%seval: %s:%d: %s\n", bar ? "\n" : "", label_path, i + 1,
-                    ngt < 0 ? "malformed labels" : "out of memory");
+            fprintf(stderr, "%seval: %s:%d: %s\n", bar ? "\n" : "", label_path, line_no[i],
+                    ngt < 0 ? why : "out of memory");
             failed = 1;
         } else if (image_load(path, &image_default_limits, &img, err, sizeof err)) {
             fprintf(stderr, "%seval: %s\n", bar ? "\n" : "", err);
@@ -185,6 +195,7 @@ int main(int argc, char **argv) {
     detlib_close(&d);
     for (int i = 0; i < nlines; i++) free(lines[i]);
     free(lines);
+    free(line_no);
     free(gt);
     free(det);
     return failed;

@@ -5,6 +5,7 @@
 #include "evaluate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,7 @@ void eval_scores(const eval_counts *c, double *precision, double *recall, double
 typedef struct {
     const char *p;
     bool bad;
+    int long_region; /* 1 + the index of a region with too many points, or 0 */
 } json;
 
 static void ws(json *j) {
@@ -190,7 +192,7 @@ static void skip_value(json *j, int depth) {
     }
 }
 
-static void points(json *j, eval_poly *p) {
+static void points(json *j, eval_poly *p, int region) {
     p->n = 0;
     if (!eat(j, '[')) {
         j->bad = true;
@@ -206,22 +208,38 @@ static void points(json *j, eval_poly *p) {
         if (!eat(j, ',')) j->bad = true;
         double y = number(j);
         if (!eat(j, ']')) j->bad = true;
-        if (p->n < EVAL_MAX_POINTS) p->xy[2 * p->n] = x, p->xy[2 * p->n + 1] = y, p->n++;
+        if (p->n == EVAL_MAX_POINTS) { /* never dropped silently: the region would change shape */
+            j->long_region = region + 1;
+            j->bad = true;
+            return;
+        }
+        p->xy[2 * p->n] = x, p->xy[2 * p->n + 1] = y, p->n++;
     } while (!j->bad && eat(j, ','));
     if (!eat(j, ']')) j->bad = true;
 }
 
-int eval_parse_regions(const char *text, eval_poly **out, int *cap) {
-    json j = {text, false};
+static int malformed(const json *j, char *why, size_t whylen) {
+    if (j->long_region)
+        snprintf(why, whylen, "region %d has more than %d points (the most eval supports)", j->long_region,
+                 EVAL_MAX_POINTS);
+    else snprintf(why, whylen, "malformed labels");
+    return -1;
+}
+
+int eval_parse_regions(const char *text, eval_poly **out, int *cap, char *why, size_t whylen) {
+    json j = {text, false, 0};
     int n = 0;
-    if (!eat(&j, '[')) return -1;
+    if (!eat(&j, '[')) return malformed(&j, why, whylen);
     if (eat(&j, ']')) return 0;
     do {
-        if (!eat(&j, '{')) return -1;
+        if (!eat(&j, '{')) return malformed(&j, why, whylen);
         if (n == *cap) {
             *cap = *cap ? 2 * *cap : 64;
             eval_poly *p = realloc(*out, sizeof *p * (size_t)*cap);
-            if (!p) return -1;
+            if (!p) {
+                snprintf(why, whylen, "out of memory");
+                return -1;
+            }
             *out = p;
         }
         eval_poly *r = &(*out)[n++];
@@ -231,9 +249,9 @@ int eval_parse_regions(const char *text, eval_poly **out, int *cap) {
             do {
                 char key[32], text_val[16];
                 string(&j, key, sizeof key);
-                if (!eat(&j, ':')) return -1;
+                if (!eat(&j, ':')) return malformed(&j, why, whylen);
                 if (!strcmp(key, "points")) {
-                    points(&j, r);
+                    points(&j, r, n - 1);
                 } else if (!strcmp(key, "transcription")) {
                     ws(&j);
                     const char *start = j.p;
@@ -246,8 +264,8 @@ int eval_parse_regions(const char *text, eval_poly **out, int *cap) {
                     skip_value(&j, 0);
                 }
             } while (!j.bad && eat(&j, ','));
-            if (!eat(&j, '}')) return -1;
+            if (j.bad || !eat(&j, '}')) return malformed(&j, why, whylen);
         }
     } while (!j.bad && eat(&j, ','));
-    return j.bad || !eat(&j, ']') ? -1 : n;
+    return j.bad || !eat(&j, ']') ? malformed(&j, why, whylen) : n;
 }

@@ -6,6 +6,7 @@
 #define OCRS_EXAMPLES_EVALUATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum { EVAL_MAX_POINTS = 64 };
 
@@ -38,8 +39,9 @@ void eval_image(const eval_poly *gt, int ngt, const eval_poly *det, int ndet, ev
 void eval_scores(const eval_counts *c, double *precision, double *recall, double *hmean);
 
 /* Parses a PaddleOCR label list `[{"transcription": ..., "points": [[x, y],
- * ...]}, ...]` into *out (grown, *cap entries); the count, or -1 when it is
- * malformed or memory runs out. */
-int eval_parse_regions(const char *text, eval_poly **out, int *cap);
+ * ...]}, ...]` into *out (grown, *cap entries); the count, or -1 with why
+ * ("malformed labels", a region of more than EVAL_MAX_POINTS points, out
+ * of memory) in why. */
+int eval_parse_regions(const char *text, eval_poly **out, int *cap, char *why, size_t whylen);
 
 #endif

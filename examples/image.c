@@ -119,8 +119,14 @@ typedef struct {
 } jpeg_err;
 
 static void jpeg_on_error(j_common_ptr cinfo) { longjmp(((jpeg_err *)cinfo->err)->jump, 1); }
-/* Corrupt-data warnings (a truncated file, say) are decoded through, as cv2 does. */
-static void jpeg_on_message(j_common_ptr cinfo) { (void)cinfo; }
+/* libjpeg reports corrupt data (a truncated file: "Premature end of JPEG
+ * file"; bad Huffman codes, extraneous bytes) as warnings (level -1) and
+ * decodes on, filling what is missing with grey: text would be looked for
+ * in half an image without a word. Such warnings are errors here, as a
+ * truncated PNG is; trace messages (level >= 0) are dropped. */
+static void jpeg_on_message(j_common_ptr cinfo, int level) {
+    if (level < 0) cinfo->err->error_exit(cinfo);
+}
 
 static int load_jpeg(const char *path, const uint8_t *data, size_t size, const image_limits *lim, image *img,
                      char *err, size_t errlen) {
@@ -128,7 +134,7 @@ static int load_jpeg(const char *path, const uint8_t *data, size_t size, const i
     jpeg_err jerr;
     cinfo.err = jpeg_std_error(&jerr.base);
     jerr.base.error_exit = jpeg_on_error;
-    jerr.base.output_message = jpeg_on_message;
+    jerr.base.emit_message = jpeg_on_message;
     uint8_t *volatile pixels = NULL;
     uint8_t *volatile row = NULL;
     if (setjmp(jerr.jump)) {

@@ -24,7 +24,8 @@ typedef struct {
 extern const image_limits image_default_limits;
 
 /* Loads a PNG or JPEG (by its first bytes). Returns 0, or -1 with a
- * message naming the file in err. */
+ * message naming the file in err; a truncated or corrupt file is an error
+ * (libjpeg's corrupt-data warnings included). */
 int image_load(const char *path, const image_limits *lim, image *img, char *err, size_t errlen);
 /* Writes img as an 8-bit RGB PNG; 0 or -1 with a message. */
 int image_write_png(const char *path, const image *img, char *err, size_t errlen);

@@ -94,6 +94,14 @@ expect_error postname "postname.yml:2:9: PostProcess.name: only DBPostProcess is
 PostProcess:
   name: EASTPostProcess
 YML
+expect_error multi_doc "multi_doc.yml:4: a second YAML document starts here; a config is one document" <<'YML'
+# the second document would be ignored
+PostProcess:
+  thresh: 0.3
+---
+PostProcess:
+  thresh: 0.5
+YML
 status=0
 "$ocrslimc" "$model" -o libmissing.so --config missing.yml 2>missing.err || status=$?
 [ $status -eq 2 ] && grep -qF "missing.yml: cannot read the config" missing.err || fail "missing config: status $status"
