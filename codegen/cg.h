@@ -2,15 +2,16 @@
  * one node, a loop builder and small IR-building helpers.
  *
  * Each live node becomes one internal, noinline LLVM function
- *   void node(ptr in0, ..., ptr out, i64 height, i64 width, i64 tid, i64 nthreads)
+ *   void node(ptr in0, ..., ptr out, ptr units, i64 tid, i64 nthreads)
  * which every thread of the pool calls; each computes its static share of
- * the outputs (cg_for_shared), so results do not depend on the thread count.
- * over dense NCHW float buffers. Absent optional inputs get no parameter.
- * Channel counts, kernels, strides and pads are constants; extents that
- * depend on height or width are computed from the two i64 parameters. Nodes
- * with equal op, attributes and shapes share one function (weights arrive as
- * pointers), which keeps compile time proportional to distinct layers. All
- * pointers are noalias: an output never shares memory with a live buffer. */
+ * the outputs (cg_for_shared), so results do not depend on the thread count,
+ * over dense row-major float buffers. Absent optional inputs get no
+ * parameter. Channel counts, kernels, strides and pads are constants;
+ * extents that depend on symbols are computed from units (i64[nsyms]: each
+ * symbol in units of its alignment, ir/dim.h). Nodes with equal op,
+ * attributes and shapes share one function (weights arrive as pointers),
+ * which keeps compile time proportional to distinct layers. All pointers
+ * are noalias: an output never shares memory with a live buffer. */
 #ifndef OCRS_CG_H
 #define OCRS_CG_H
 
@@ -43,7 +44,7 @@ typedef struct {
     LLVMValueRef fn;
     LLVMValueRef *in; /* node->ninputs pointers, NULL for an absent input */
     LLVMValueRef out;
-    LLVMValueRef height, width; /* i64 */
+    LLVMValueRef units[IR_MAX_SYMS]; /* i64, loaded at entry */
     LLVMValueRef tid, nthreads; /* i64: this thread's index and the thread count */
 } cg_fn;
 
@@ -80,7 +81,7 @@ LLVMValueRef cg_max(cg_fn *f, LLVMValueRef a, LLVMValueRef b);
 /* Floor and ceiling division by a positive constant, for any sign of a. */
 LLVMValueRef cg_floordiv(cg_fn *f, LLVMValueRef a, int64_t d);
 LLVMValueRef cg_ceildiv(cg_fn *f, LLVMValueRef a, int64_t d);
-/* Extent of an affine dim for this call's height and width. */
+/* An extent for this call's symbols. */
 LLVMValueRef cg_dim(cg_fn *f, ir_dim d);
 /* Product of dims [from, to) of a value. */
 LLVMValueRef cg_extent(cg_fn *f, const ir_value *v, int from, int to);
@@ -125,9 +126,13 @@ typedef struct {
     uint32_t nbufs, nslots;
     int32_t *buf_of_value;  /* per value: buffer index, -1 for weights and unused values */
     ir_id *value_of_buf;    /* per buffer */
-    int32_t *slot_of_buf;   /* per buffer: slot, -1 for input and output */
-    bool *needed;           /* per node: contributes to graph output 0 */
+    int32_t *slot_of_buf;   /* per buffer: slot, -1 for the caller's inputs and outputs */
+    bool *needed;           /* per node: contributes to a graph output */
 } cg_plan;
+
+/* Whether g is a DB text detector: the image API, 3 input channels, and an
+ * output [*, C, H, W] of the input's H and W (core/ plus det/ runtime). */
+bool cg_is_detector(const ir_graph *g);
 
 ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag);
 void cg_plan_free(cg_plan *p);

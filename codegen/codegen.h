@@ -2,9 +2,10 @@
  * with a C header, or into LLVM IR, assembly or an object file.
  *
  * The generated library holds the compute code (weights embedded as
- * constants, channel counts, kernels and strides baked in; H and W are
- * run-time values) plus every .c file of runtime/, compiled for that model:
- * <name>_create, _destroy, _forward, _strerror and _workspace_size.
+ * constants, channel counts, kernels and strides baked in; the symbols are
+ * run-time values) plus the runtime/ parts it needs, compiled for that
+ * model: <name>_create, _destroy, _run, _shapes, _strerror (and _forward,
+ * _workspace_size for a model of one image input; _detect for a detector).
  * Everything else is hidden, so several models compiled with different
  * names link into one program. */
 #ifndef OCRS_CODEGEN_H
@@ -31,7 +32,7 @@ typedef struct {
     int verbose;        /* progress and timings on stderr */
 } ocrs_codegen_opts;
 
-/* Compiles graph output 0 of g (nodes it does not need are skipped). g must
+/* Compiles g (nodes no output needs are skipped). g must
  * pass ir_verify(); it is not modified. Outputs appear atomically: on failure
  * no output file is created or replaced. */
 ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag);
@@ -56,6 +57,11 @@ char *ocrs_header_path(const ocrs_codegen_opts *opts);
  * them if not): what ocrs_codegen checks first, for a driver to check
  * before doing any work. */
 ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
+
+/* The parts of the runtime folder a library of g is built with, in
+ * parts[0..n) (returns n): core/ always, det/ for a DB text detector. */
+enum { OCRS_MAX_RUNTIME_PARTS = 4 };
+int ocrs_runtime_parts(const ir_graph *g, const char **parts);
 
 /* The runtime folder ocrs_codegen compiles into every library (malloc'ed in
  * *dir_out): $OCRS_RUNTIME_DIR, else <executable>/../share/ocrslim/runtime

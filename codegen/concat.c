@@ -6,11 +6,11 @@ void emit_concat(cg_fn *f) {
     const ir_value *y = cg_out_value(f);
     int64_t axis = f->node->attrs.axis < 0 ? f->node->attrs.axis + y->rank : f->node->attrs.axis;
     LLVMValueRef outer = cg_extent(f, y, 0, (int)axis), inner = cg_extent(f, y, (int)axis + 1, y->rank);
-    LLVMValueRef yblock = cg_muli(f, inner, y->dims[axis].q);
-    int64_t off = 0; /* along the axis */
+    LLVMValueRef yblock = cg_mul(f, inner, cg_dim(f, y->dims[axis]));
+    LLVMValueRef off = cg_i64(f, 0); /* along the axis */
     for (uint32_t k = 0; k < f->node->ninputs; k++) {
-        int64_t n = cg_in_value(f, k)->dims[axis].q;
-        LLVMValueRef block = cg_muli(f, inner, n), yoff = cg_muli(f, inner, off);
+        LLVMValueRef n = cg_dim(f, cg_in_value(f, k)->dims[axis]);
+        LLVMValueRef block = cg_mul(f, inner, n), yoff = cg_mul(f, inner, off);
         cg_loop lo, li;
         LLVMValueRef o = cg_for(f, &lo, cg_i64(f, 0), outer, "outer");
         LLVMValueRef ybase = cg_add(f, cg_mul(f, o, yblock), yoff), xbase = cg_mul(f, o, block);
@@ -18,6 +18,6 @@ void emit_concat(cg_fn *f) {
         cg_store(f, cg_load(f, f->in[k], cg_add(f, xbase, i)), f->out, cg_add(f, ybase, i));
         cg_end(f, &li);
         cg_end(f, &lo);
-        off += n;
+        off = cg_add(f, off, n);
     }
 }

@@ -209,8 +209,12 @@ static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value 
     t->ow = cg_dim(f, y->dims[3]);
 }
 
-/* Extent of an affine dim at the reference input size, for choosing tiles. */
-static int64_t ref_extent(ir_dim d) { return d.sym == IR_SYM_NONE ? d.q : d.p * (640 / IR_ALIGN) + d.q; }
+/* An extent at the symbols' typical values, for choosing tiles. */
+static int64_t ref_extent(const cg_fn *f, ir_dim d) {
+    int64_t units[IR_MAX_SYMS];
+    ir_ref_units(f->g, units);
+    return ir_dim_eval(d, units);
+}
 
 static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
@@ -247,7 +251,7 @@ void emit_conv(cg_fn *f) {
     t.cpg = t.cin / t.group;
     t.mpg = t.cout / t.group;
     bool flat = is_flat(a);
-    choose_tile(&t, td, t.mpg, ref_extent(y->dims[3]) * (flat ? ref_extent(y->dims[2]) : 1), 1);
+    choose_tile(&t, td, t.mpg, ref_extent(f, y->dims[3]) * (flat ? ref_extent(f, y->dims[2]) : 1), 1);
     tconv_extents(f, &t, x, y, flat);
     int64_t span = t.nv * t.vw; /* output pixels per tile */
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.ow, span - 1), cg_i64(f, span), "");
@@ -364,7 +368,7 @@ void emit_conv_transpose_scatter(cg_fn *f) {
     OCRS_ASSERT(cg_conv_transpose_is_scatter(f->node));
     tconv t = {.vw = td->vector_floats, .cin = x->dims[1].q, .cout = y->dims[1].q, .group = 1, .kh = a->kernel[0],
                .kw = a->kernel[1], .sh = 1, .sw = 1, .dh = 1, .dw = 1};
-    choose_tile(&t, td, t.cout, ref_extent(x->dims[3]), t.kw);
+    choose_tile(&t, td, t.cout, ref_extent(f, x->dims[3]), t.kw);
     tconv_extents(f, &t, x, y, false);
     int64_t span = t.nv * t.vw; /* input pixels per tile */
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.iw, span - 1), cg_i64(f, span), "");

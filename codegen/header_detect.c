@@ -1,6 +1,6 @@
 /* The text-detection part of the generated <name>.h: the box type, the
- * options of PaddleOCR's DB pipeline and <name>_detect (runtime/detect.c).
- * The struct layouts are runtime/ocrs_detect.h's ocrs_box and ocrs_det_opts. */
+ * options of PaddleOCR's DB pipeline and <name>_detect (runtime/det/detect.c).
+ * The struct layouts are runtime/det/ocrs_detect.h's ocrs_box and ocrs_det_opts. */
 #include "cg.h"
 
 void cg_write_header_detect(FILE *f, const char *name, const char *up) {

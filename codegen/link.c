@@ -240,7 +240,7 @@ static char *installed_runtime_dir(void) {
     return join(exe, "../share/ocrslim/runtime");
 }
 
-/* The folder holding runtime/api.c: $OCRS_RUNTIME_DIR when set, else the
+/* The folder holding runtime/core/api.c: $OCRS_RUNTIME_DIR when set, else the
  * install layout around this executable, else the source tree this compiler
  * was built from. Returns a malloc'ed path. */
 ocrs_status ocrs_runtime_dir(char **dir_out, ocrs_diag *diag) {
@@ -252,7 +252,7 @@ ocrs_status ocrs_runtime_dir(char **dir_out, ocrs_diag *diag) {
                                installed ? installed : "<prefix>/share/ocrslim/runtime", OCRS_RUNTIME_SOURCE_DIR);
     for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
         if (!cands[i]) continue;
-        char *api = join(cands[i], "api.c");
+        char *api = join(cands[i], "core/api.c");
         bool ok = api && access(api, R_OK) == 0;
         free(api);
         if (ok) {
@@ -261,7 +261,7 @@ ocrs_status ocrs_runtime_dir(char **dir_out, ocrs_diag *diag) {
             break;
         }
         if (i == 0) {
-            st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: OCRS_RUNTIME_DIR='%s' holds no api.c", env);
+            st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: OCRS_RUNTIME_DIR='%s' holds no core/api.c", env);
             break;
         }
     }
@@ -307,44 +307,62 @@ enum { MAX_RUNTIME_SOURCES = 32, MAX_RUNTIME_DEFINES = 16 };
 
 /* Compiles every .c of the runtime folder for this model into the scratch
  * folder; objs gets their paths. */
-static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, const ocrs_codegen_opts *opts,
-                                   char **objs, int *nobjs, ocrs_diag *diag) {
+int ocrs_runtime_parts(const ir_graph *g, const char **parts) {
+    int n = 0;
+    parts[n++] = "core";
+    if (cg_is_detector(g)) parts[n++] = "det";
+    return n;
+}
+
+/* Compiles every .c of the runtime parts g needs (core, and det for a
+ * detector) for this model into the scratch folder; objs gets their paths. */
+static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, const ir_graph *g,
+                                   const ocrs_codegen_opts *opts, char **objs, int *nobjs, ocrs_diag *diag) {
     char *rtdir = NULL;
     ocrs_status st = ocrs_runtime_dir(&rtdir, diag);
     if (st) return st;
-    struct dirent **srcs = NULL;
-    int nsrc = scandir(rtdir, &srcs, is_c_source, alphasort);
-    if (nsrc < 1) st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: no runtime sources in '%s'", rtdir);
-    if (nsrc > MAX_RUNTIME_SOURCES)
-        st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: too many runtime sources in '%s'", rtdir);
-    char prefix[96], incl[4200], defines[MAX_RUNTIME_DEFINES][128];
+    char prefix[96], incl[OCRS_MAX_RUNTIME_PARTS][4200], defines[MAX_RUNTIME_DEFINES][128];
     snprintf(prefix, sizeof prefix, "-DOCRS_PREFIX=%s", opts->name);
-    for (int d = 0; opts->runtime_defines && opts->runtime_defines[d]; d++) {
-        if (d == MAX_RUNTIME_DEFINES ||
-            snprintf(defines[d], sizeof defines[d], "-D%s", opts->runtime_defines[d]) >= (int)sizeof defines[d]) {
+    int ndefines = 0, n, h, w;
+    for (; opts->runtime_defines && opts->runtime_defines[ndefines]; ndefines++) {
+        if (ndefines == MAX_RUNTIME_DEFINES - 1 ||
+            snprintf(defines[ndefines], sizeof defines[ndefines], "-D%s", opts->runtime_defines[ndefines]) >=
+                (int)sizeof defines[ndefines]) {
             st = ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: too many or too long runtime definitions");
             break;
         }
     }
-    snprintf(incl, sizeof incl, "-I%s", rtdir);
+    if (ir_image_syms(g, &n, &h, &w)) snprintf(defines[ndefines++], sizeof defines[0], "-DOCRS_IMAGE_API");
+    const char *parts[OCRS_MAX_RUNTIME_PARTS];
+    int nparts = ocrs_runtime_parts(g, parts);
+    for (int k = 0; k < nparts; k++) snprintf(incl[k], sizeof incl[k], "-I%s/%s", rtdir, parts[k]);
     *nobjs = 0;
-    for (int i = 0; !st && i < nsrc; i++) {
-        char oname[32];
-        snprintf(oname, sizeof oname, "runtime-%d.o", i);
-        char *src = join(rtdir, srcs[i]->d_name), *o = scratch_file(s, oname);
-        /* Hidden by default: only what api.c marks OCRS_API is exported. */
-        char *argv[MAX_RUNTIME_DEFINES + 16] = {(char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix,
-                                                incl, "-c", src, "-o", o};
-        int argc = 11;
-        for (int d = 0; opts->runtime_defines && opts->runtime_defines[d] && d < MAX_RUNTIME_DEFINES; d++)
-            argv[argc++] = defines[d];
-        if (!src || !o) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
-        else st = run_tool(argv, "compiling the runtime", log, opts->verbose, diag);
-        free(src);
-        objs[(*nobjs)++] = o;
+    for (int k = 0; !st && k < nparts; k++) {
+        char *dir = join(rtdir, parts[k]);
+        struct dirent **srcs = NULL;
+        int nsrc = dir ? scandir(dir, &srcs, is_c_source, alphasort) : -1;
+        if (nsrc < 1) st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: no runtime sources in '%s'", dir ? dir : rtdir);
+        if (*nobjs + nsrc > MAX_RUNTIME_SOURCES)
+            st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: too many runtime sources in '%s'", rtdir);
+        for (int i = 0; !st && i < nsrc; i++) {
+            char oname[32];
+            snprintf(oname, sizeof oname, "runtime-%d.o", *nobjs);
+            char *src = join(dir, srcs[i]->d_name), *o = scratch_file(s, oname);
+            /* Hidden by default: only what the runtime marks OCRS_API is exported. */
+            char *argv[MAX_RUNTIME_DEFINES + OCRS_MAX_RUNTIME_PARTS + 16] = {
+                (char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix, "-c", src, "-o", o};
+            int argc = 10;
+            for (int j = 0; j < nparts; j++) argv[argc++] = incl[j];
+            for (int d = 0; d < ndefines; d++) argv[argc++] = defines[d];
+            if (!src || !o) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+            else st = run_tool(argv, "compiling the runtime", log, opts->verbose, diag);
+            free(src);
+            objs[(*nobjs)++] = o;
+        }
+        for (int i = 0; i < nsrc; i++) free(srcs[i]);
+        free(srcs);
+        free(dir);
     }
-    for (int i = 0; i < nsrc; i++) free(srcs[i]);
-    free(srcs);
     free(rtdir);
     return st;
 }
@@ -430,7 +448,7 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
     if (!log || !obj) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
     if (!st) st = emit_object(m, tm, obj, LLVMObjectFile, diag);
     double t0 = now_ms();
-    if (!st) st = compile_runtime(&s, cc, log, opts, objs, &nobjs, diag);
+    if (!st) st = compile_runtime(&s, cc, log, g, opts, objs, &nobjs, diag);
     if (!st) {
         lib_tmp = temp_beside(opts->output);
         if (!lib_tmp) st = io_error(diag, "create a file beside", opts->output);

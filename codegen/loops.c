@@ -60,12 +60,18 @@ LLVMValueRef cg_floordiv(cg_fn *f, LLVMValueRef a, int64_t d) {
 
 LLVMValueRef cg_ceildiv(cg_fn *f, LLVMValueRef a, int64_t d) { return cg_floordiv(f, cg_addi(f, a, d - 1), d); }
 
+/* The same polynomial as ocrs_dim_eval (runtime/core/ocrs_dims.h), as
+ * instructions: every product of units is positive and bounded (the shape
+ * rules checked every extent at the symbols' largest values). */
 LLVMValueRef cg_dim(cg_fn *f, ir_dim d) {
-    if (d.sym == IR_SYM_NONE || d.p == 0) return cg_i64(f, d.q);
-    LLVMValueRef s = d.sym == IR_SYM_H ? f->height : f->width;
-    s = LLVMBuildLShr(f->b, s, cg_i64(f, 5), "");
-    _Static_assert(IR_ALIGN == 32, "the shift above divides by IR_ALIGN");
-    return cg_addi(f, cg_muli(f, s, d.p), d.q);
+    LLVMValueRef v = cg_i64(f, d.q);
+    for (int t = 0; t < d.nterms; t++) {
+        LLVMValueRef p = cg_i64(f, d.t[t].coef);
+        for (int s = 0; s < IR_MAX_SYMS; s++)
+            for (int e = ir_mono_exp(d.t[t].mono, s); e; e--) p = cg_mul(f, p, f->units[s]);
+        v = d.q || t ? cg_add(f, v, p) : p;
+    }
+    return v;
 }
 
 LLVMValueRef cg_extent(cg_fn *f, const ir_value *v, int from, int to) {

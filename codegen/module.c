@@ -10,11 +10,10 @@
 
 #include <llvm-c/TargetMachine.h>
 
-#include "../runtime/ocrs_model.h"
+#include "../runtime/core/ocrs_model.h"
 #include "cg.h"
 
-_Static_assert(OCRS_ALIGN == IR_ALIGN, "runtime and IR agree on the size granule");
-_Static_assert(OCRS_MAX_EXTENT == IR_MAX_SIZE, "runtime and IR agree on the largest input");
+_Static_assert(OCRS_MAX_RANK == IR_MAX_RANK, "runtime and IR agree on the largest rank");
 
 typedef struct {
     char *key;
@@ -96,8 +95,11 @@ static LLVMValueRef weight_ptr(emitter *e, ir_id v) {
 
 static void print_dims(FILE *f, const ir_value *v) {
     fprintf(f, "|r%d", v->rank);
-    for (int i = 0; i < v->rank; i++)
-        fprintf(f, ",%lld*%d+%lld", (long long)v->dims[i].p, (int)v->dims[i].sym, (long long)v->dims[i].q);
+    for (int i = 0; i < v->rank; i++) {
+        int64_t w[OCRS_DIM_WORDS];
+        ir_dim_encode(v->dims[i], w);
+        for (int k = 0; k < OCRS_DIM_WORDS; k++) fprintf(f, "%c%lld", k ? ':' : ',', (long long)w[k]);
+    }
 }
 
 /* Everything the emitted code depends on: op, attributes, shapes. Weights
@@ -177,8 +179,8 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
             return OCRS_OK;
         }
     cg_module *m = &e->m;
-    /* inputs, output, then height, width, tid, nthreads */
-    LLVMTypeRef *params = malloc(sizeof *params * (n->ninputs + 5));
+    /* inputs, output, then units, tid, nthreads */
+    LLVMTypeRef *params = malloc(sizeof *params * (n->ninputs + 4));
     LLVMValueRef *in = malloc(sizeof *in * (n->ninputs + 1));
     if (!params || !in) {
         free(params);
@@ -190,7 +192,9 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     for (uint32_t j = 0; j < n->ninputs; j++)
         if (n->inputs[j] != IR_NONE) params[np++] = m->ptr;
     params[np++] = m->ptr;
-    for (int k = 0; k < 4; k++) params[np++] = m->i64; /* height, width, tid, nthreads */
+    params[np++] = m->ptr;
+    params[np++] = m->i64;
+    params[np++] = m->i64;
     char fname[64];
     snprintf(fname, sizeof fname, "%s.%u", ir_ops[n->op].name, e->nfns);
     LLVMValueRef fn = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, np, 0));
@@ -200,17 +204,22 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     /* Kept out of line so that shared layers stay shared and the optimiser
      * works on small functions. */
     add_attr(m, fn, LLVMAttributeFunctionIndex, "noinline");
-    for (unsigned p = 0; p + 4 < np; p++) add_attr(m, fn, p + 1, "noalias");
+    for (unsigned p = 0; p + 3 < np; p++) add_attr(m, fn, p + 1, "noalias");
 
     cg_fn f = {.m = m, .b = m->b, .g = e->g, .node = n, .fn = fn, .in = in};
     unsigned p = 0;
     for (uint32_t j = 0; j < n->ninputs; j++) in[j] = n->inputs[j] == IR_NONE ? NULL : LLVMGetParam(fn, p++);
     f.out = LLVMGetParam(fn, p++);
-    f.height = LLVMGetParam(fn, p++);
-    f.width = LLVMGetParam(fn, p++);
+    LLVMValueRef units = LLVMGetParam(fn, p++);
     f.tid = LLVMGetParam(fn, p++);
     f.nthreads = LLVMGetParam(fn, p);
     LLVMPositionBuilderAtEnd(m->b, LLVMAppendBasicBlockInContext(m->ctx, fn, "entry"));
+    /* Every symbol's units, loaded once; the optimiser drops unused ones. */
+    for (int s = 0; s < e->g->nsyms; s++) {
+        LLVMValueRef idx = LLVMConstInt(m->i64, (unsigned long long)s, 0);
+        f.units[s] = LLVMBuildLoad2(m->b, m->i64, LLVMBuildInBoundsGEP2(m->b, m->i64, units, &idx, 1, ""),
+                                    e->g->syms[s].name);
+    }
     emit_body(&f);
     LLVMBuildRetVoid(m->b);
     free(in);
@@ -228,24 +237,24 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
 
 /* ---- entry point and buffer table ------------------------------------------------- */
 
-/* void <name>__run(ptr bufs, i64 height, i64 width, i64 tid, i64 nthreads,
- * ptr pool): every needed node in order, each on the buffers the plan gave
- * it, with <name>__barrier(pool) after each so the next layer reads
- * complete inputs. Every thread of the pool runs it. */
+/* void <name>__run(ptr bufs, ptr units, i64 tid, i64 nthreads, ptr pool):
+ * every needed node in order, each on the buffers the plan gave it, with
+ * <name>__barrier(pool) after each so the next layer reads complete inputs.
+ * Every thread of the pool runs it. */
 static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
     cg_module *m = &e->m;
     const ir_graph *g = e->g;
-    LLVMTypeRef params[6] = {m->ptr, m->i64, m->i64, m->i64, m->i64, m->ptr};
+    LLVMTypeRef params[5] = {m->ptr, m->ptr, m->i64, m->i64, m->ptr};
     char fname[96];
     snprintf(fname, sizeof fname, "%s__run", e->name);
-    LLVMValueRef run = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, 6, 0));
+    LLVMValueRef run = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, 5, 0));
     LLVMSetVisibility(run, LLVMHiddenVisibility);
     add_function_attrs(e, run);
     snprintf(fname, sizeof fname, "%s__barrier", e->name);
     LLVMTypeRef barrier_type = LLVMFunctionType(m->vd, &m->ptr, 1, 0);
     LLVMValueRef barrier = LLVMAddFunction(m->mod, fname, barrier_type);
     LLVMSetVisibility(barrier, LLVMHiddenVisibility);
-    LLVMValueRef pool = LLVMGetParam(run, 5);
+    LLVMValueRef pool = LLVMGetParam(run, 4);
     LLVMValueRef *bufs = malloc(sizeof(LLVMValueRef) * e->plan->nbufs);
     if (!bufs) return nomem(e, diag);
     /* Layer functions are created between the calls; build the calls with a
@@ -264,7 +273,7 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
         LLVMValueRef fn = NULL;
         st = layer_function(e, i, &fn, diag);
         if (st) break;
-        LLVMValueRef *args = malloc(sizeof *args * (n->ninputs + 5));
+        LLVMValueRef *args = malloc(sizeof *args * (n->ninputs + 4));
         if (!args) {
             st = nomem(e, diag);
             break;
@@ -276,7 +285,7 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
             args[na++] = ir_is_weight(&g->values[v]) ? weight_ptr(e, v) : bufs[e->plan->buf_of_value[v]];
         }
         args[na++] = bufs[e->plan->buf_of_value[n->output]];
-        for (unsigned k = 1; k <= 4; k++) args[na++] = LLVMGetParam(run, k);
+        for (unsigned k = 1; k <= 3; k++) args[na++] = LLVMGetParam(run, k);
         LLVMBuildCall2(b, LLVMGlobalGetValueType(fn), fn, args, na, "");
         free(args);
         LLVMBuildCall2(b, barrier_type, barrier, &pool, 1, "");
@@ -287,31 +296,55 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
     return st;
 }
 
-/* const int64_t <name>__model[]: the layout runtime/ocrs_model.h defines. */
+bool cg_is_detector(const ir_graph *g) {
+    int n, h, w;
+    if (!ir_image_syms(g, &n, &h, &w)) return false;
+    const ir_value *x = &g->values[g->inputs[0]], *y = &g->values[g->outputs[0]];
+    return x->dims[1].q == 3 && y->rank == 4 && ir_dim_static(y->dims[1]) && ir_dim_equal(y->dims[2], x->dims[2]) &&
+           ir_dim_equal(y->dims[3], x->dims[3]);
+}
+
+/* const int64_t <name>__model[]: the layout runtime/core/ocrs_model.h
+ * defines. */
 static ocrs_status emit_model_table(emitter *e, ocrs_diag *diag) {
     const cg_plan *p = e->plan;
-    size_t n = OCRS_MODEL_HEADER + (size_t)p->nbufs * OCRS_MODEL_BUF;
+    const ir_graph *g = e->g;
+    size_t nio = g->ninputs + g->noutputs;
+    size_t n = OCRS_MODEL_HEADER + (size_t)g->nsyms * OCRS_SYM_WORDS + nio + (size_t)p->nbufs * OCRS_BUF_WORDS;
     LLVMValueRef *vals = malloc(sizeof(LLVMValueRef) * n);
-    if (!vals) return nomem(e, diag);
     int64_t *t = calloc(n, sizeof(int64_t));
-    if (!t) {
+    if (!vals || !t) {
         free(vals);
+        free(t);
         return nomem(e, diag);
     }
     t[OCRS_MODEL_VERSION_AT] = OCRS_MODEL_VERSION;
+    t[OCRS_MODEL_NSYMS] = g->nsyms;
+    t[OCRS_MODEL_NINPUTS] = g->ninputs;
+    t[OCRS_MODEL_NOUTPUTS] = g->noutputs;
     t[OCRS_MODEL_NBUFS] = p->nbufs;
     t[OCRS_MODEL_NSLOTS] = p->nslots;
+    int in, ih, iw;
+    bool image = ir_image_syms(g, &in, &ih, &iw);
+    t[OCRS_MODEL_IMAGE_N] = image ? in : -1;
+    t[OCRS_MODEL_IMAGE_H] = image ? ih : -1;
+    t[OCRS_MODEL_IMAGE_W] = image ? iw : -1;
+    for (int s = 0; s < g->nsyms; s++) {
+        int64_t *r = &t[OCRS_MODEL_HEADER + (size_t)s * OCRS_SYM_WORDS];
+        r[OCRS_SYM_ALIGN] = g->syms[s].align;
+        r[OCRS_SYM_MIN] = g->syms[s].min;
+        r[OCRS_SYM_MAX] = g->syms[s].max;
+    }
+    int64_t *io = &t[OCRS_MODEL_HEADER + (size_t)g->nsyms * OCRS_SYM_WORDS];
+    for (uint32_t i = 0; i < g->ninputs; i++) io[i] = p->buf_of_value[g->inputs[i]];
+    for (uint32_t i = 0; i < g->noutputs; i++) io[g->ninputs + i] = p->buf_of_value[g->outputs[i]];
     for (uint32_t b = 0; b < p->nbufs; b++) {
-        const ir_value *v = &e->g->values[p->value_of_buf[b]];
-        int64_t *r = &t[OCRS_MODEL_HEADER + (size_t)b * OCRS_MODEL_BUF];
+        const ir_value *v = &g->values[p->value_of_buf[b]];
+        int64_t *r = io + nio + (size_t)b * OCRS_BUF_WORDS;
         r[OCRS_BUF_SLOT] = p->slot_of_buf[b];
+        r[OCRS_BUF_ELEM] = sizeof(float);
         r[OCRS_BUF_RANK] = v->rank;
-        for (int i = 0; i < 4; i++) {
-            ir_dim d = i < v->rank ? v->dims[i] : ir_dim_const(1);
-            r[OCRS_BUF_DIMS + 3 * i] = d.sym == IR_SYM_NONE ? 0 : d.p;
-            r[OCRS_BUF_DIMS + 3 * i + 1] = d.q;
-            r[OCRS_BUF_DIMS + 3 * i + 2] = d.sym == IR_SYM_H ? 1 : d.sym == IR_SYM_W ? 2 : 0;
-        }
+        for (int i = 0; i < v->rank; i++) ir_dim_encode(v->dims[i], &r[OCRS_BUF_DIMS + i * OCRS_DIM_WORDS]);
     }
     for (size_t i = 0; i < n; i++) vals[i] = LLVMConstInt(e->m.i64, (unsigned long long)t[i], 1);
     LLVMValueRef init = LLVMConstArray2(e->m.i64, vals, n);

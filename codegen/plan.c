@@ -1,17 +1,18 @@
 /* Buffer plan: which nodes run, which values get activation buffers, and
  * which buffers may share workspace memory.
  * Needs: a verified graph in topological order.
- * Produces: buffer 0 = graph input, buffer 1 = graph output 0 (both the
- * caller's memory), one buffer per other value a needed node computes, and
- * a workspace slot per buffer such that buffers live at the same time never
- * share a slot. A node's output never shares a slot with its inputs. */
+ * Produces: buffers 0 .. ninputs-1 = the graph inputs and the next noutputs
+ * = the graph outputs (all the caller's memory), one buffer per other value
+ * a needed node computes, and a workspace slot per such buffer so that
+ * buffers live at the same time never share a slot. A node's output never
+ * shares a slot with its inputs. */
 #include <stdlib.h>
 
 #include "cg.h"
 
-/* Slot choice uses sizes at a typical input; any choice is correct because
- * the runtime sizes each slot for its largest buffer at the actual H, W. */
-enum { REF_EXTENT = 640 };
+/* Slot choice uses sizes at the symbols' typical values; any choice is
+ * correct because the runtime sizes each slot for its largest buffer at the
+ * actual values. */
 
 /* The smallest free slot that fits, else the largest (it grows least). */
 static bool better_slot(int64_t cand, int64_t cur, int64_t need) {
@@ -23,7 +24,7 @@ static bool better_slot(int64_t cand, int64_t cur, int64_t need) {
 static void mark_needed(const ir_graph *g, cg_plan *p) {
     bool *live = calloc(g->nvalues, 1);
     OCRS_ASSERT(live || !g->nvalues);
-    live[g->outputs[0]] = true;
+    for (uint32_t i = 0; i < g->noutputs; i++) live[g->outputs[i]] = true;
     for (uint32_t i = g->nnodes; i-- > 0;) {
         const ir_node *n = &g->nodes[i];
         if (n->dead || !live[n->output]) continue;
@@ -38,8 +39,8 @@ ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag) {
     *p = (cg_plan){0};
     uint32_t nv = g->nvalues, nn = g->nnodes;
     p->buf_of_value = malloc(sizeof(int32_t) * (nv + 1));
-    p->value_of_buf = malloc(sizeof(ir_id) * (nv + 2));
-    p->slot_of_buf = malloc(sizeof(int32_t) * (nv + 2));
+    p->value_of_buf = malloc(sizeof(ir_id) * (nv + 1));
+    p->slot_of_buf = malloc(sizeof(int32_t) * (nv + 1));
     p->needed = calloc(nn + 1, 1);
     uint32_t *last_use = calloc(nv + 1, sizeof(uint32_t));
     int64_t *slot_ref = calloc(nv + 1, sizeof(int64_t)); /* per slot: largest member at the reference size */
@@ -53,13 +54,15 @@ ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag) {
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory planning buffers", g->source);
     }
     mark_needed(g, p);
+    int64_t units[IR_MAX_SYMS];
+    ir_ref_units(g, units);
     for (uint32_t v = 0; v < nv; v++) p->buf_of_value[v] = -1;
-    p->value_of_buf[0] = g->inputs[0];
-    p->value_of_buf[1] = g->outputs[0];
-    p->slot_of_buf[0] = p->slot_of_buf[1] = -1;
-    p->buf_of_value[g->inputs[0]] = 0;
-    p->buf_of_value[g->outputs[0]] = 1;
-    p->nbufs = 2;
+    for (uint32_t i = 0; i < g->ninputs + g->noutputs; i++) {
+        ir_id v = i < g->ninputs ? g->inputs[i] : g->outputs[i - g->ninputs];
+        p->value_of_buf[p->nbufs] = v;
+        p->slot_of_buf[p->nbufs] = -1;
+        p->buf_of_value[v] = (int32_t)p->nbufs++;
+    }
     for (uint32_t i = 0; i < nn; i++) {
         if (!p->needed[i]) continue;
         const ir_node *n = &g->nodes[i];
@@ -69,9 +72,9 @@ ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag) {
     for (uint32_t i = 0; i < nn; i++) {
         if (!p->needed[i]) continue;
         const ir_node *n = &g->nodes[i];
-        if (n->output != g->outputs[0]) {
+        if (p->buf_of_value[n->output] < 0) {
             uint32_t b = p->nbufs++;
-            int64_t need = ir_numel(&g->values[n->output], REF_EXTENT, REF_EXTENT);
+            int64_t need = ir_numel(&g->values[n->output], units);
             int32_t best = -1;
             for (uint32_t s = 0; s < p->nslots; s++)
                 if (slot_free[s] && (best < 0 || better_slot(slot_ref[s], slot_ref[best], need))) best = (int32_t)s;

@@ -233,7 +233,7 @@ static ocrs_status top_pair(reader *r, const char *key, yaml_node_t *k, yaml_nod
     return at(r, k, "unknown section %s (expected Prune, PreProcess or PostProcess)", key, "");
 }
 
-/* The -D definitions of the detect options the config set (runtime/db_pre.c
+/* The -D definitions of the detect options the config set (runtime/det/db_pre.c
  * reads OCRS_DET_DEFAULT_*). */
 static ocrs_status make_defines(ocrs_config *c, unsigned set, ocrs_diag *diag) {
     for (int i = 0; i < NDET_FIELDS; i++) {

@@ -26,7 +26,7 @@
  *     unclip_ratio: 1.5
  *
  * PreProcess and PostProcess set the generated library's default detect
- * options (runtime/db_pre.c). Paths are relative to the config's folder.
+ * options (runtime/det/db_pre.c). Paths are relative to the config's folder.
  * Numbers take the ranges of the matching options (prune_nums). Unknown
  * keys, duplicate keys, wrong types, out-of-range values and a second YAML
  * document are errors naming the file and line (and column). */

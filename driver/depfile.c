@@ -40,22 +40,29 @@ static bool put_real(FILE *f, const char *p) {
 
 static int is_runtime_file(const struct dirent *d) { return d->d_name[0] != '.'; }
 
-static ocrs_status put_runtime(FILE *f, ocrs_diag *diag) {
+/* Every file of the runtime parts a library of g is built with. */
+static ocrs_status put_runtime(FILE *f, const ir_graph *g, ocrs_diag *diag) {
     char *dir = NULL;
     ocrs_status st = ocrs_runtime_dir(&dir, diag);
     if (st) return st;
     char *real = realpath(dir, NULL);
-    struct dirent **ents = NULL;
-    int n = real ? scandir(real, &ents, is_runtime_file, alphasort) : -1;
-    if (n < 0) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot list runtime folder '%s'", dir);
-    for (int i = 0; i < n; i++) {
-        fputs(" \\\n  ", f);
-        put_path(f, real);
-        fputc('/', f);
-        put_path(f, ents[i]->d_name);
-        free(ents[i]);
+    const char *parts[OCRS_MAX_RUNTIME_PARTS];
+    int nparts = ocrs_runtime_parts(g, parts);
+    for (int k = 0; !st && k < nparts; k++) {
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", real ? real : dir, parts[k]);
+        struct dirent **ents = NULL;
+        int n = real ? scandir(sub, &ents, is_runtime_file, alphasort) : -1;
+        if (n < 0) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot list runtime folder '%s'", sub);
+        for (int i = 0; i < n; i++) {
+            fputs(" \\\n  ", f);
+            put_path(f, sub);
+            fputc('/', f);
+            put_path(f, ents[i]->d_name);
+            free(ents[i]);
+        }
+        free(ents);
     }
-    free(ents);
     free(real);
     free(dir);
     return st;
@@ -73,7 +80,7 @@ ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_gr
     if (!put_real(f, g->source)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", g->source);
     for (uint32_t i = 0; !st && i < g->ndata_files; i++) put_dep(f, g->data_files[i]);
     if (!st && config && !put_real(f, config)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", config);
-    if (!st) st = put_runtime(f, diag);
+    if (!st) st = put_runtime(f, g, diag);
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (!st && len > 0) {

@@ -40,6 +40,11 @@ static void usage(FILE *out) {
             "                        standard ONNX model), llvm (LLVM IR), asm, obj\n"
             "      --target TRIPLE   target triple, e.g. aarch64-linux-gnu (default: this\n"
             "                        machine)\n"
+            "      --dim NAME=VALUE  fix a dynamic dim of the inputs (a symbol, named as\n"
+            "      --dim NAME=MIN:MAX  `--emit=ir` shows, or by the model's dim_param), or\n"
+            "                        bound it; repeatable. Unset, a batch (axis 0) is in\n"
+            "                        [1, 256], other dims in [1, 4096], each a multiple\n"
+            "                        of what the model's strides need\n"
             "      --cpu NAME        target CPU (default: this machine's; generic with\n"
             "                        --target)\n"
             "      --cc PROGRAM      C compiler used to build the runtime and link (default:\n"
@@ -119,7 +124,7 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
         ir_dump(g, stdout);
         return 0;
     }
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_status st = OCRS_OK;
     outfile o;
     if (outfile_open(&o, path)) {
@@ -175,7 +180,7 @@ static bool files_distinct(const ir_graph *g, const char *model, const char *con
     bool library = lib && (lib->emit == OCRS_EMIT_LIB || lib->emit == OCRS_EMIT_STATICLIB);
     char *header = library ? ocrs_header_path(lib) : NULL;
     char sens[PRUNE_OUTS][4200];
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_status st = f ? OCRS_OK : ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
     int n = 0;
     if (f) {
@@ -200,10 +205,35 @@ static bool files_distinct(const ir_graph *g, const char *model, const char *con
     return !st;
 }
 
+/* --dim NAME=VALUE or NAME=MIN:MAX into import's settings (the name into
+ * names[import->ndims]), or false after a message. */
+static bool dim_arg(const char *arg, ocrs_import_opts *import, char (*names)[64]) {
+    const char *eq = strchr(arg, '='), *colon = eq ? strchr(eq, ':') : NULL;
+    long lo = 0, hi = 0;
+    char num[64];
+    bool ok = eq && eq > arg && eq - arg < 64 && import->ndims < 2 * IR_MAX_SYMS;
+    if (ok && colon) {
+        snprintf(num, sizeof num, "%.*s", (int)(colon - eq - 1), eq + 1);
+        ok = strict_count(num, &lo) && strict_count(colon + 1, &hi);
+    } else if (ok) {
+        ok = strict_count(eq + 1, &lo);
+        hi = lo;
+    }
+    if (!ok || lo < 1 || hi < lo || hi > IR_MAX_EXTENT) {
+        fprintf(stderr, "ocrslimc: --dim takes NAME=VALUE or NAME=MIN:MAX with 1 <= MIN <= MAX <= %lld, not '%s'\n",
+                (long long)IR_MAX_EXTENT, arg);
+        return false;
+    }
+    char *name = names[import->ndims];
+    snprintf(name, 64, "%.*s", (int)(eq - arg), arg);
+    ((ocrs_dim_setting *)import->dims)[import->ndims++] = (ocrs_dim_setting){name, lo, hi};
+    return true;
+}
+
 int main(int argc, char **argv) {
     /* O_NUMBER + i: the numeric option of prune_nums[i]. */
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
-           O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_NUMBER };
+           O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -216,7 +246,7 @@ int main(int argc, char **argv) {
         {"prune-group", required_argument, 0, O_PRUNE_GROUP},
         {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"recovery", required_argument, 0, O_RECOVERY},
-        {"dead-relu", no_argument, 0, O_DEAD_RELU},
+        {"dead-relu", no_argument, 0, O_DEAD_RELU}, {"dim", required_argument, 0, O_DIM},
     };
     enum { NNAMED = sizeof named / sizeof named[0] };
     struct option longopts[NNAMED + PRUNE_NUMS + 1];
@@ -239,7 +269,7 @@ int main(int argc, char **argv) {
     opterr = 1;
     optind = 0;
     ocrs_config cfg = {0};
-    ocrs_diag cdiag = {{0}};
+    ocrs_diag cdiag = {0};
     if (config && ocrs_config_load(config, &cfg, &cdiag)) {
         fprintf(stderr, "ocrslimc: error: %s\n", cdiag.msg);
         return 2;
@@ -249,6 +279,10 @@ int main(int argc, char **argv) {
         ocrs_det_opts_default(&cfg.det);
     }
     prune_cli prune = cfg.prune;
+    ocrs_dim_setting dims[2 * IR_MAX_SYMS];
+    char dim_names[2 * IR_MAX_SYMS][64];
+    ocrs_import_opts import = {dims, 0};
+    prune.import = &import;
     char *sens_out = NULL;
     const char *recovery = cfg.recovery;
     while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1) {
@@ -282,6 +316,9 @@ int main(int argc, char **argv) {
         case O_CALIB_ROOT: prune.calib_root = optarg; break;
         case O_RECOVERY: recovery = optarg; break;
         case O_DEAD_RELU: prune.dead_relu = true; break;
+        case O_DIM:
+            if (!dim_arg(optarg, &import, dim_names)) goto usage_error;
+            break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;
@@ -365,7 +402,7 @@ int main(int argc, char **argv) {
     ocrs_codegen_opts co = {.emit = (ocrs_emit_kind)kind, .name = name, .output = output, .triple = target,
                             .cpu = cpu, .cc = cc, .runtime_defines = (const char *const *)cfg.defines,
                             .verbose = verbose};
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     if (kind >= 0 && ocrs_check_target(&co, &diag)) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         goto usage_error;
@@ -374,7 +411,7 @@ int main(int argc, char **argv) {
 
     double t0 = now_ms();
     ir_graph *g = NULL;
-    ocrs_status st = ocrs_import_onnx(model, &g, &diag);
+    ocrs_status st = ocrs_import_onnx(model, &import, &g, &diag);
     const char *written = emit_ir && (!output || strcmp(output, "-") == 0) ? NULL : output; /* NULL: stdout */
     /* After the import, which names the external data files. */
     if (!st && !files_distinct(g, model, config, &prune, written, kind >= 0 ? &co : NULL, depfile)) {

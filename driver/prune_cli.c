@@ -1,5 +1,5 @@
 /* ocrslimc's pruning front end (see prune_cli.h). Calibration inputs go
- * through the library's own pre-processing (runtime/db_pre.c), so the
+ * through the library's own pre-processing (runtime/det/db_pre.c), so the
  * statistics are those of the activations the compiled detector sees. */
 #include "prune_cli.h"
 
@@ -118,16 +118,16 @@ int prune_cli_info(int argc, char **argv) {
         fprintf(stderr, "ocrslimc: info: NSKIP takes %s, not '%s'\n", range, argv[3]);
         return 2;
     }
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
     bool *skip = NULL;
-    ocrs_status st = ocrs_import_onnx(argv[2], &g, &diag);
+    ocrs_status st = ocrs_import_onnx(argv[2], NULL, &g, &diag);
     if (!st) st = ocrs_canonicalize(g, NULL, &diag);
     if (!st) st = ocrs_channel_groups_build(g, &cg, &diag);
     if (!st && !(skip = ocrs_prune_skip_nearest(g, cg, (int)skip_nearest)))
         st = ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
-    if (!st) ocrs_prune_info(g, cg, skip, 640, 640, stdout);
+    if (!st) ocrs_prune_info(g, cg, skip, stdout);
     else fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
     free(skip);
     ocrs_channel_groups_free(cg);
@@ -216,7 +216,10 @@ static ocrs_status calibrate_one(void *arg, const char *where, const char *rel, 
     if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
     else {
         ocrs_det_preprocess(img->rgb, img->width, img->height, 3 * img->width, w, h, in, scratch);
-        st = ocrs_calib_add(r->c, r->g, in, h, w, diag);
+        int64_t sizes[IR_MAX_SYMS];
+        ir_image_sizes(r->g, h, w, sizes);
+        const float *inputs[1] = {in};
+        st = ocrs_calib_add(r->c, r->g, inputs, sizes, diag);
     }
     r->n++;
     if (r->verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", r->n, rel, w, h);
@@ -244,17 +247,17 @@ static ocrs_status skip_named(const ir_graph *g, const ocrs_channel_groups *cg, 
     return OCRS_OK;
 }
 
-/* FLOPs at 640x640 of p->model pruned by ratio (no recovery), or -1. */
+/* FLOPs (at the typical sizes) of p->model pruned by ratio (no recovery), or -1. */
 static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *diag) {
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
-    ocrs_status st = ocrs_import_onnx(p->model, &g, diag);
+    ocrs_status st = ocrs_import_onnx(p->model, p->import, &g, diag);
     if (!st) st = ocrs_canonicalize(g, NULL, diag);
     if (!st) st = ocrs_channel_groups_build(g, &cg, diag);
     /* Which channels go does not change the count, so any criterion does. */
     ocrs_prune_opts o = {.ratio = ratio, .criterion = OCRS_PRUNE_L1, .vector_width = p->vector_width};
     if (!st) st = ocrs_prune(g, cg, &o, NULL, diag);
-    double f = st ? -1 : ocrs_graph_flops(g, 640, 640);
+    double f = st ? -1 : ocrs_graph_flops(g, NULL);
     ocrs_channel_groups_free(cg);
     ir_graph_free(g);
     return f;
@@ -265,7 +268,7 @@ static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *d
  * FLOPs. Groups without losses in t (skipped) keep ratio 0. */
 static ocrs_status choose_ratios(const ir_graph *g, const prune_cli *p, const sens_table *t, double *ratio,
                                  ocrs_diag *diag) {
-    double before = ocrs_graph_flops(g, 640, 640);
+    double before = ocrs_graph_flops(g, NULL);
     if (!(p->flops_target > 0)) {
         sens_select(t, p->max_loss, ratio);
         return OCRS_OK;
@@ -390,7 +393,7 @@ static bool joint_prunes(void *arg, uint32_t gi, double r) {
 
 static void joint_report(void *arg, int round, const double *ratio, double loss, uint32_t kept, double kept_loss) {
     joint_run *j = arg;
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     double f = pruned_flops(j->p, ratio, &diag);
     fprintf(stderr, "ocrslimc: joint round %d: %.1f%% fewer FLOPs, loss %+.4f (bound %+.4f)", round,
             100 * (1 - f / j->before), loss, j->p->joint_loss);
@@ -412,7 +415,7 @@ static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *
         st = choose_keeping(g, p, t, kept, ratio, diag);
     } else {
         memset(kept, 0, cg->ngroups);
-        joint_run j = {.g = g, .cg = cg, .p = p, .t = t, .before = ocrs_graph_flops(g, 640, 640)};
+        joint_run j = {.g = g, .cg = cg, .p = p, .t = t, .before = ocrs_graph_flops(g, NULL)};
         joint_problem jp = {.ngroups = cg->ngroups, .bound = p->joint_loss, .rounds = p->joint_rounds,
                             .losses = joint_losses, .choose = joint_choose, .prunes = joint_prunes,
                             .report = joint_report, .arg = &j};
@@ -427,9 +430,12 @@ static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *
 }
 
 /* Per group: channels, FLOPs, params, ratio, and the measured losses. */
-static void print_report(const ocrs_channel_groups *cg, const bool *skip, const double *ratio,
+static void print_report(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const double *ratio,
                          const ocrs_prune_group_report *rep, const sens_table *t) {
-    fprintf(stderr, "group  channels   GFLOPs 640x640    params         ratio");
+    char at[256];
+    ocrs_ref_sizes_text(g, at, sizeof at);
+    fprintf(stderr, "FLOPs at %s\n", at);
+    fprintf(stderr, "group  channels   GFLOPs            params         ratio");
     if (t->loss) {
         fprintf(stderr, "  loss (single group) at");
         for (int r = 0; r < t->nratios; r++) fprintf(stderr, " %g", t->ratios[r]);
@@ -456,7 +462,7 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
     ocrs_calib *calib = NULL;
     double *ratio = NULL;
     bool *skip = NULL;
-    double before = ocrs_graph_flops(g, 640, 640);
+    double before = ocrs_graph_flops(g, NULL);
     ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
         st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
@@ -484,11 +490,14 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
                          .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
                          .ridge = p->ridge, .report = rep};
     if (!st) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
-    if (!st && (verbose || sensitive)) print_report(cg, skip, ratio, rep, &t);
+    if (!st && (verbose || sensitive)) print_report(g, cg, skip, ratio, rep, &t);
     if (!st) st = ir_verify(g, diag);
-    if (!st && verbose)
-        fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at 640x640 (%.1f%% fewer)\n", before / 1e9,
-                ocrs_graph_flops(g, 640, 640) / 1e9, 100 * (1 - ocrs_graph_flops(g, 640, 640) / before));
+    if (!st && verbose) {
+        char at[256];
+        ocrs_ref_sizes_text(g, at, sizeof at);
+        fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at %s (%.1f%% fewer)\n", before / 1e9,
+                ocrs_graph_flops(g, NULL) / 1e9, at, 100 * (1 - ocrs_graph_flops(g, NULL) / before));
+    }
     sens_table_free(&t);
     ocrs_calib_free(calib);
     ocrs_channel_groups_free(cg);
@@ -502,7 +511,7 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
 static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
-    double before = ocrs_graph_flops(g, 640, 640);
+    double before = ocrs_graph_flops(g, NULL);
     uint32_t removed = 0;
     ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st) st = ocrs_calib_new(g, 0, &calib, diag);
@@ -510,17 +519,26 @@ static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbos
     if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
     if (!st) st = pass_dead_relu(g, cg, calib, verbose > 1 ? stderr : NULL, &removed, diag);
     if (!st) st = ir_verify(g, diag);
-    if (!st && verbose)
+    if (!st && verbose) {
+        char at[256];
+        ocrs_ref_sizes_text(g, at, sizeof at);
         fprintf(stderr,
                 "ocrslimc: dead-relu (approximate): %u channel classes zero on all %u calibration images removed; "
-                "%.3f -> %.3f GFLOPs at 640x640\n",
-                removed, calib->images, before / 1e9, ocrs_graph_flops(g, 640, 640) / 1e9);
+                "%.3f -> %.3f GFLOPs at %s\n",
+                removed, calib->images, before / 1e9, ocrs_graph_flops(g, NULL) / 1e9, at);
+    }
     ocrs_calib_free(calib);
     ocrs_channel_groups_free(cg);
     return st;
 }
 
 ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+    int n, h, w;
+    /* Calibration and sensitivity feed images through PaddleOCR's detector
+     * pre-processing. */
+    if (p->calib && !ir_image_syms(g, &n, &h, &w))
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "%s: calibration images need a model of one image input [N, C, H, W]",
+                         g->source);
     ocrs_status st = prune_groups(g, p, verbose, diag);
     if (!st && p->dead_relu) st = remove_dead_relus(g, p, verbose, diag);
     return st;

@@ -3,6 +3,7 @@
 #ifndef OCRS_DRIVER_PRUNE_CLI_H
 #define OCRS_DRIVER_PRUNE_CLI_H
 
+#include "frontend.h"
 #include "image.h"
 #include "passes.h"
 
@@ -27,6 +28,7 @@ typedef struct {
     int joint_rounds;       /* measurements of the whole model in that refinement, at most */
     int joint_side;         /* limit_side_len of its runs (960, the library's default) */
     const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
+    const ocrs_import_opts *import; /* how (the --dim settings), or NULL */
     const char *sens_out;   /* prefix of the sensitivity files (prune_cli_output) */
     int jobs;               /* sensitivity worker processes */
     int sens_side;          /* limit_side_len of the sensitivity runs (480) */

@@ -143,7 +143,7 @@ static ocrs_status measure(const sens_ctx *sc, const double *background, uint32_
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
     double *ratio = NULL;
-    ocrs_status st = ocrs_import_onnx(p->model, &g, diag);
+    ocrs_status st = ocrs_import_onnx(p->model, p->import, &g, diag);
     if (!st) st = ocrs_canonicalize(g, NULL, diag);
     if (!st) st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st && !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
@@ -294,7 +294,7 @@ static double now_s(void) {
 static _Noreturn void worker(int w, int n, int fd, const sens_ctx *sc, const double *background, const uint32_t *tg,
                              const double *tr, int ntasks) {
     for (int k = w; k < ntasks; k += n) {
-        ocrs_diag diag = {{0}};
+        ocrs_diag diag = {0};
         double loss;
         char line[128];
         int len;

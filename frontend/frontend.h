@@ -4,11 +4,33 @@
 #ifndef OCRS_FRONTEND_H
 #define OCRS_FRONTEND_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ir.h"
 
-ocrs_status ocrs_import_onnx(const char *path, ir_graph **graph_out, ocrs_diag *diag);
+/* A user's setting for a dynamic dim (ocrslimc --dim NAME=VALUE or
+ * NAME=MIN:MAX): name is the symbol's name or the ONNX dim_param; min ==
+ * max fixes it (the dim becomes static), else it bounds the symbol's range. */
+typedef struct {
+    const char *name;
+    int64_t min, max;
+} ocrs_dim_setting;
+
+typedef struct {
+    const ocrs_dim_setting *dims;
+    int ndims;
+} ocrs_import_opts;
+
+/* opts may be NULL (every dynamic dim a symbol with its default range:
+ * axis 0 of an input [1, IR_MAX_BATCH], others [1, IR_MAX_SIZE], each
+ * rounded to the alignment the graph's shape rules need). */
+ocrs_status ocrs_import_onnx(const char *path, const ocrs_import_opts *opts, ir_graph **graph_out, ocrs_diag *diag);
+/* The same from the model's bytes in memory; path names the model in
+ * messages and its folder is where external tensor data is read from. */
+ocrs_status ocrs_import_onnx_buffer(const uint8_t *data, size_t size, const char *path, const ocrs_import_opts *opts,
+                                    ir_graph **graph_out, ocrs_diag *diag);
 
 /* Writes g (verified, with shapes) to out as a standard ONNX model
  * (frontend/onnx_write.c): fusions expanded, names and declared input and

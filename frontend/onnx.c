@@ -10,6 +10,7 @@
  * (ir_value.declared) for the ONNX writer. */
 #include "frontend.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -38,6 +39,12 @@ typedef struct {
     ocrs_diag *diag;
     const Onnx__NodeProto *node; /* node being imported, for messages */
     char where[600];
+    const ocrs_import_opts *opts;
+    bool *used;                  /* per opts->dims entry: it named a dim */
+    /* Per symbol, in the order the inputs create them (the same on every
+     * attempt): the alignment and the smallest value the shape rules asked
+     * for so far. */
+    int64_t align[IR_MAX_SYMS], min[IR_MAX_SYMS];
 } importer;
 
 static const char *node_where(importer *im) {
@@ -438,11 +445,15 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
         /* SAME: output = ceil(in / stride); the padding that achieves it
          * depends only on in mod stride, which is constant when the stride
          * divides the extent's slope. */
-        ir_dim in = x->dims[2 + i];
+        ir_dim in = x->dims[2 + i], unused;
         int64_t s = a->stride[i], k = a->kernel[i];
-        if (in.sym != IR_SYM_NONE && in.p % s)
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with stride %lld on a variable extent", ap,
-                             (long long)s);
+        ir_align_need need;
+        if (!ir_dim_floordiv(in, 0, s, &unused, &need)) {
+            im->diag->need_sym = need.sym;
+            im->diag->need_factor = need.factor;
+            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with stride %lld on an extent not always a multiple",
+                             ap, (long long)s);
+        }
         int64_t r = ((s - in.q % s) % s + s) % s;
         int64_t total = r - s + k;
         if (total < 0) total = 0;
@@ -491,7 +502,7 @@ static ocrs_status resize_attrs(importer *im, ir_attrs *a, const ir_value *x, bo
              * them only when they scale a fixed extent by a whole factor. */
             for (int i = 0; i < 4; i++) {
                 ir_dim d = x->dims[i];
-                if (d.sym != IR_SYM_NONE || d.q <= 0 || fmodf(sizes[i], (float)d.q) != 0)
+                if (!ir_dim_static(d) || d.q <= 0 || fmodf(sizes[i], (float)d.q) != 0)
                     return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED,
                                      "sizes are supported only as whole multiples of a fixed input extent");
                 scales[i] = sizes[i] / (float)d.q;
@@ -640,6 +651,90 @@ static ocrs_status keep_declared(importer *im, ir_id v, const Onnx__ValueInfoPro
     return OCRS_OK;
 }
 
+static bool is_identifier(const char *s) {
+    if (!s || !s[0] || strlen(s) > 31 || !(isalpha((unsigned char)s[0]) || s[0] == '_')) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return false;
+    return true;
+}
+
+/* The setting of opts naming a symbol (by name or dim_param), or NULL. */
+static const ocrs_dim_setting *setting_for(importer *im, const char *name, const char *param) {
+    if (!im->opts) return NULL;
+    for (int i = 0; i < im->opts->ndims; i++) {
+        const char *n = im->opts->dims[i].name;
+        if (strcmp(n, name) == 0 || (param && strcmp(n, param) == 0)) {
+            im->used[i] = true;
+            return &im->opts->dims[i];
+        }
+    }
+    return NULL;
+}
+
+/* The symbol's range and typical value for its alignment: the setting's
+ * or the default range (a batch up to IR_MAX_BATCH, typically 1; other
+ * dims up to IR_MAX_SIZE, typically 640), rounded inward to multiples. */
+static ocrs_status symbol_range(importer *im, ir_symbol *y, bool batch, const ocrs_dim_setting *set, int64_t min) {
+    int64_t a = y->align, lo = set ? set->min : min, hi = set ? set->max : batch ? IR_MAX_BATCH : IR_MAX_SIZE;
+    y->min = (lo + a - 1) / a * a;
+    y->max = hi / a * a;
+    if (y->min > y->max)
+        return ocrs_fail(im->diag, OCRS_ERR_USAGE,
+                         "%s: symbol %s must be a multiple of %lld (the model's strides need it), and [%lld, %lld] "
+                         "holds none",
+                         im->path, y->name, (long long)a, (long long)lo, (long long)hi);
+    int64_t ref = batch ? 1 : 640;
+    ref = ref < y->min ? y->min : ref > y->max ? y->max : ref / a * a;
+    y->ref = ref < y->min ? y->min : ref;
+    return OCRS_OK;
+}
+
+/* The extent of axis i of input vi: fixed (declared, or fixed by the user),
+ * or a symbol, shared by every dim of the same dim_param, named by the
+ * dim_param when it is a C identifier, else by its role (N for a batch, H
+ * and W for an image's height and width, D<axis> otherwise). */
+static ocrs_status input_dim(importer *im, const char *input, const Onnx__TensorShapeProto__Dimension *d, int rank,
+                             int i, ir_dim *out) {
+    ir_graph *g = im->g;
+    if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+        if (d->dim_value <= 0)
+            return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph input '%s' has dim %lld on axis %d", im->path,
+                             input, (long long)d->dim_value, i);
+        *out = ir_dim_const(d->dim_value);
+        return OCRS_OK;
+    }
+    const char *param =
+        d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param && d->dim_param[0]
+            ? d->dim_param
+            : NULL;
+    for (int s = 0; param && s < g->nsyms; s++)
+        if (g->syms[s].param && strcmp(g->syms[s].param, param) == 0) {
+            *out = ir_dim_symbol(g->syms, s);
+            return OCRS_OK;
+        }
+    char name[40];
+    if (is_identifier(param)) snprintf(name, sizeof name, "%s", param);
+    else if (i == 0) snprintf(name, sizeof name, "N");
+    else if (rank == 4 && i >= 2) snprintf(name, sizeof name, "%s", i == 2 ? "H" : "W");
+    else snprintf(name, sizeof name, "D%d", i);
+    size_t len = strlen(name);
+    for (int k = 2; ir_find_symbol(g, name) >= 0; k++) snprintf(name + len, sizeof name - len, "%d", k);
+    const ocrs_dim_setting *set = setting_for(im, name, param);
+    if (set && set->min == set->max) {
+        *out = ir_dim_const(set->min);
+        return OCRS_OK;
+    }
+    if (g->nsyms == IR_MAX_SYMS)
+        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: more than %d dynamic dims in the graph inputs; fix some "
+                         "with --dim", im->path, IR_MAX_SYMS);
+    int s = ir_add_symbol(g, name, param, im->align[g->nsyms], 1, 1, 1);
+    if (s < 0) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    ocrs_status st = symbol_range(im, &g->syms[s], i == 0, set, im->min[s]);
+    if (st) return st;
+    *out = ir_dim_symbol(g->syms, s);
+    return OCRS_OK;
+}
+
 static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
     const Onnx__TypeProto *tp = vi->type;
     if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
@@ -647,25 +742,20 @@ static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
     const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
     if (tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
         return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' must be float32", im->path, vi->name);
-    if (!tt->shape || tt->shape->n_dim != 4)
-        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' must be 4-D NCHW", im->path, vi->name);
-    const Onnx__TensorShapeProto__Dimension *c = tt->shape->dim[1];
-    if (c->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE || c->dim_value != 3)
-        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' must have 3 channels", im->path,
-                         vi->name);
-    for (int i = 0; i < 4; i += 2) {
-        /* Batch must be 1 or free; H and W are always runtime values. */
-        const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[i];
-        if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && d->dim_value <= 0)
-            return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph input '%s' has dim %lld on axis %d", im->path,
-                             vi->name, (long long)d->dim_value, i);
+    if (!tt->shape)
+        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' declares no shape", im->path, vi->name);
+    if (tt->shape->n_dim > IR_MAX_RANK)
+        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' has rank %zu (at most %d supported)",
+                         im->path, vi->name, tt->shape->n_dim, IR_MAX_RANK);
+    if (im->g->ninputs == IR_MAX_IO)
+        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: more than %d graph inputs", im->path, IR_MAX_IO);
+    int rank = (int)tt->shape->n_dim;
+    ir_dim dims[IR_MAX_RANK];
+    for (int i = 0; i < rank; i++) {
+        ocrs_status st = input_dim(im, vi->name, tt->shape->dim[i], rank, i, &dims[i]);
+        if (st) return st;
     }
-    const Onnx__TensorShapeProto__Dimension *nb = tt->shape->dim[0];
-    if (nb->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE && nb->dim_value != 1)
-        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' has batch %lld (1 supported)", im->path,
-                         vi->name, (long long)nb->dim_value);
-    ir_dim dims[4] = {ir_dim_const(1), ir_dim_const(3), {IR_ALIGN, 0, IR_SYM_H}, {IR_ALIGN, 0, IR_SYM_W}};
-    ir_id id = ir_add_value(im->g, vi->name, IR_F32, 4, dims);
+    ir_id id = ir_add_value(im->g, vi->name, IR_F32, rank, dims);
     if (id == IR_NONE) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
     im->g->values[id].is_input = true;
     im->g->inputs[im->g->ninputs++] = id;
@@ -771,12 +861,9 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if (!gp->input[i]->name || !gp->input[i]->name[0])
             return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph input #%zu has no name", im->path, i);
         if (ir_find_value(g, gp->input[i]->name) != IR_NONE) continue;
-        if (g->ninputs == 1)
-            return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has more than one input ('%s', '%s')", im->path,
-                             g->values[g->inputs[0]].name, gp->input[i]->name);
         if ((st = import_input(im, gp->input[i]))) return st;
     }
-    if (g->ninputs != 1) return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no image input", im->path);
+    if (!g->ninputs) return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no inputs", im->path);
 
     /* Every value has one producer: check, then order the nodes. */
     ocrs_strmap prod = {0};
@@ -840,21 +927,75 @@ static void pb_free(void *failed, void *p) {
     free(p);
 }
 
-ocrs_status ocrs_import_onnx(const char *path, ir_graph **graph_out, ocrs_diag *diag) {
+ocrs_status ocrs_import_onnx(const char *path, const ocrs_import_opts *opts, ir_graph **graph_out, ocrs_diag *diag) {
     *graph_out = NULL;
     uint8_t *buf;
     size_t size;
     ocrs_status st = read_file(path, "model", &buf, &size, 0, -1, diag);
     if (st) return st;
+    st = ocrs_import_onnx_buffer(buf, size, path, opts, graph_out, diag);
+    free(buf);
+    return st;
+}
+
+/* Imports the graph, again with a larger alignment for a symbol as long as
+ * a shape rule asks for one (a stride-2 conv on H needs H even, and five of
+ * them H a multiple of 32), then checks that every --dim setting named a
+ * dim. */
+static ocrs_status import_aligned(importer *im, const Onnx__GraphProto *gp) {
+    for (int s = 0; s < IR_MAX_SYMS; s++) im->align[s] = im->min[s] = 1;
+    for (;;) {
+        im->g = ir_graph_new(im->path);
+        if (!im->g) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+        im->g->opset = im->opset;
+        if (im->opts)
+            for (int i = 0; i < im->opts->ndims; i++) im->used[i] = false;
+        im->diag->need_factor = 0;
+        im->diag->need_min = false;
+        ocrs_status st = import_graph(im, gp);
+        int s = im->diag->need_sym;
+        bool known = st && s >= 0 && s < im->g->nsyms;
+        if (known && im->diag->need_factor > 1 && im->align[s] * im->diag->need_factor <= im->g->syms[s].max) {
+            im->align[s] *= im->diag->need_factor;
+        } else if (known && im->diag->need_min && 2 * im->g->syms[s].min <= im->g->syms[s].max &&
+                   !setting_for(im, im->g->syms[s].name, im->g->syms[s].param)) {
+            /* A symbol's default smallest value grows until every extent is
+             * at least 1 (a convolution without padding needs a few pixels). */
+            im->min[s] = 2 * im->g->syms[s].min;
+        } else {
+            for (int i = 0; !st && im->opts && i < im->opts->ndims; i++)
+                if (!im->used[i]) {
+                    char names[256] = "";
+                    for (int k = 0; k < im->g->nsyms; k++)
+                        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                                 im->g->syms[k].name);
+                    st = ocrs_fail(im->diag, OCRS_ERR_USAGE,
+                                   "%s: --dim %s: the inputs have no such dynamic dim (%s%s)", im->path,
+                                   im->opts->dims[i].name, im->g->nsyms ? "symbols: " : "none", names);
+                }
+            return st;
+        }
+        ir_graph_free(im->g);
+        im->g = NULL;
+    }
+}
+
+
+ocrs_status ocrs_import_onnx_buffer(const uint8_t *data, size_t size, const char *path, const ocrs_import_opts *opts,
+                                    ir_graph **graph_out, ocrs_diag *diag) {
+    *graph_out = NULL;
+    ocrs_status st = OCRS_OK;
     bool failed = false;
     ProtobufCAllocator pb = {pb_alloc, pb_free, &failed};
-    Onnx__ModelProto *m = onnx__model_proto__unpack(&pb, size, buf);
-    free(buf);
+    Onnx__ModelProto *m = onnx__model_proto__unpack(&pb, size, data);
     if (!m && failed) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory decoding the model", path);
     if (!m)
         return ocrs_fail(diag, OCRS_ERR_PARSE, "%s: not a valid ONNX model (protobuf decoding failed: truncated or not ONNX)",
                          path);
-    importer im = {.path = path, .diag = diag, .opset = -1};
+    /* need_sym/need_factor go through the caller's diag, so there must be one. */
+    ocrs_diag local;
+    if (!diag) diag = &local;
+    importer im = {.path = path, .diag = diag, .opset = -1, .opts = opts};
     for (size_t i = 0; i < m->n_opset_import; i++) {
         const char *d = m->opset_import[i]->domain;
         if (!d || !d[0] || strcmp(d, "ai.onnx") == 0) im.opset = m->opset_import[i]->version;
@@ -868,15 +1009,13 @@ ocrs_status ocrs_import_onnx(const char *path, ir_graph **graph_out, ocrs_diag *
         if (slash) *slash = 0;
         im.dir = copy ? realpath(slash ? (copy[0] ? copy : "/") : ".", NULL) : NULL;
         free(copy);
-        im.g = ir_graph_new(path);
-        if (!im.dir || !im.g) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: cannot resolve the model folder", path);
+        im.used = calloc(opts ? (size_t)opts->ndims + 1 : 1, sizeof *im.used);
+        if (!im.dir || !im.used) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: cannot resolve the model folder", path);
     }
-    if (!st) {
-        im.g->opset = im.opset;
-        st = import_graph(&im, m->graph);
-    }
+    if (!st) st = import_aligned(&im, m->graph);
     onnx__model_proto__free_unpacked(m, &pb);
     free(im.dir);
+    free(im.used);
     if (st) {
         ir_graph_free(im.g);
         return st;

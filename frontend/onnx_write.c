@@ -328,17 +328,15 @@ static Onnx__ValueInfoProto *value_info(writer *w, ir_id id) {
     for (int i = 0; i < v->rank; i++) {
         Onnx__TensorShapeProto__Dimension *d = dimp[i] = &dims[i];
         *d = (Onnx__TensorShapeProto__Dimension)ONNX__TENSOR_SHAPE_PROTO__DIMENSION__INIT;
-        char sym[48];
-        ir_dim_format(v->dims[i], sym, sizeof sym);
-        if (decl && decl->param[i]) {
-            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
-            d->dim_param = (char *)decl->param[i];
-        } else if (decl && decl->value[i] > 0) {
-            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-            d->dim_value = decl->value[i];
-        } else if (ir_dim_static(v->dims[i])) {
+        char sym[96];
+        ir_format_dim(w->g, v->dims[i], sym, sizeof sym);
+        /* A dim fixed by --dim is written as its value. */
+        if (ir_dim_static(v->dims[i])) {
             d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
             d->dim_value = v->dims[i].q;
+        } else if (decl && decl->param[i]) {
+            d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+            d->dim_param = (char *)decl->param[i];
         } else {
             d->value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
             d->dim_param = wr_strdup(w, sym);

@@ -3,6 +3,7 @@
 #ifndef OCRS_DIAG_H
 #define OCRS_DIAG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -10,6 +11,13 @@
 
 typedef struct {
     char msg[2048];
+    /* Set by a shape rule that would be exact if symbol need_sym's alignment
+     * grew by need_factor (> 1; 0: nothing of the kind), or whose output
+     * would not be empty if the symbol's smallest value were larger
+     * (need_min). */
+    int need_sym;
+    int64_t need_factor;
+    bool need_min;
 } ocrs_diag;
 
 /* Formats the message into diag (if not NULL) and returns status. */

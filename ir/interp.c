@@ -29,9 +29,9 @@ static int64_t numel(const shape *s) {
     return n;
 }
 
-static shape value_shape(const ir_value *v, int64_t height, int64_t width) {
+static shape value_shape(const ir_value *v, const int64_t *units) {
     shape s = {v->rank, {0}};
-    for (int i = 0; i < v->rank; i++) s.d[i] = ir_dim_eval(v->dims[i], height, width);
+    for (int i = 0; i < v->rank; i++) s.d[i] = ir_dim_eval(v->dims[i], units);
     return s;
 }
 
@@ -120,31 +120,33 @@ static void batch_norm(float epsilon, const float *x, shape xs, const float *sca
         }
 }
 
-/* Contiguous strides of s seen as a rank-4 shape aligned to the right, with 0
- * on axes that broadcast (extent 1 where the output's is larger). */
-static void broadcast_strides(shape s, const int64_t od[4], int64_t st[4]) {
-    int64_t d[4] = {1, 1, 1, 1}, step = 1;
-    for (int i = 0; i < s.rank; i++) d[4 - s.rank + i] = s.d[i];
-    for (int i = 3; i >= 0; i--) {
-        st[i] = d[i] == 1 && od[i] != 1 ? 0 : step;
-        step *= d[i];
+/* Element strides of s seen with the output's rank r (aligned to the
+ * right), 0 on axes that broadcast (extent 1 where the output's is larger). */
+static void broadcast_strides(shape s, shape ys, int64_t *st) {
+    int64_t step = 1;
+    for (int i = ys.rank - 1; i >= 0; i--) {
+        int j = i - (ys.rank - s.rank);
+        int64_t d = j >= 0 ? s.d[j] : 1;
+        st[i] = d == 1 && ys.d[i] != 1 ? 0 : step;
+        step *= d;
     }
 }
 
 static void binary(ir_op op, const float *a, shape as, const float *b, shape bs, float *y, shape ys) {
-    int64_t od[4] = {1, 1, 1, 1}, sa[4], sb[4];
-    for (int i = 0; i < ys.rank; i++) od[4 - ys.rank + i] = ys.d[i];
-    broadcast_strides(as, od, sa);
-    broadcast_strides(bs, od, sb);
-    int64_t k = 0;
-    for (int64_t i0 = 0; i0 < od[0]; i0++)
-        for (int64_t i1 = 0; i1 < od[1]; i1++)
-            for (int64_t i2 = 0; i2 < od[2]; i2++)
-                for (int64_t i3 = 0; i3 < od[3]; i3++) {
-                    float va = a[i0 * sa[0] + i1 * sa[1] + i2 * sa[2] + i3 * sa[3]];
-                    float vb = b[i0 * sb[0] + i1 * sb[1] + i2 * sb[2] + i3 * sb[3]];
-                    y[k++] = ir_binary_apply(op, va, vb);
-                }
+    int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, n = numel(&ys);
+    broadcast_strides(as, ys, sa);
+    broadcast_strides(bs, ys, sb);
+    int64_t ia = 0, ib = 0;
+    for (int64_t k = 0; k < n; k++) {
+        y[k] = ir_binary_apply(op, a[ia], b[ib]);
+        /* next index, last axis fastest */
+        for (int i = ys.rank - 1; i >= 0; i--) {
+            ia += sa[i], ib += sb[i];
+            if (++idx[i] < ys.d[i]) break;
+            ia -= sa[i] * ys.d[i], ib -= sb[i] * ys.d[i];
+            idx[i] = 0;
+        }
+    }
 }
 
 static void global_average_pool(const float *x, shape xs, float *y) {
@@ -243,16 +245,21 @@ static ocrs_status eval_node(const ir_graph *g, ir_id node, const float *const *
 
 /* ---- whole graph ------------------------------------------------------------ */
 
-ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
+ocrs_status ir_interp_run(const ir_graph *g, const float *const *inputs, const int64_t *sizes, float *const *outputs,
                           ocrs_diag *diag) {
-    return ir_interp_run_observed(g, input, height, width, output, NULL, NULL, diag);
+    return ir_interp_run_observed(g, inputs, sizes, outputs, NULL, NULL, diag);
 }
 
-ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
-                                   ir_interp_observer observe, void *ctx, ocrs_diag *diag) {
-    if (height <= 0 || width <= 0 || height % IR_ALIGN || width % IR_ALIGN)
-        return ocrs_fail(diag, OCRS_ERR_USAGE, "interpreter: input size %lldx%lld is not a positive multiple of %d",
-                         (long long)height, (long long)width, IR_ALIGN);
+ocrs_status ir_interp_run_observed(const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                                   float *const *outputs, ir_interp_observer observe, void *ctx, ocrs_diag *diag) {
+    for (int s = 0; s < g->nsyms; s++) {
+        const ir_symbol *y = &g->syms[s];
+        if (sizes[s] < y->min || sizes[s] > y->max || sizes[s] % y->align)
+            return ocrs_fail(diag, OCRS_ERR_USAGE, "interpreter: %s = %lld is not a multiple of %lld in [%lld, %lld]",
+                             y->name, (long long)sizes[s], (long long)y->align, (long long)y->min, (long long)y->max);
+    }
+    int64_t units[IR_MAX_SYMS];
+    ir_graph_units(g, sizes, units);
     /* The kernels trust the stored shapes; a graph that breaks them must fail
      * here rather than corrupt memory. */
     ocrs_status st = ir_verify(g, diag);
@@ -272,7 +279,7 @@ ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_
         last[v] = value->producer; /* an output nobody reads dies right away */
         if (ir_is_weight(value) && value->dtype == IR_F32) val[v] = value->data;
     }
-    val[g->inputs[0]] = input;
+    for (uint32_t i = 0; i < g->ninputs; i++) val[g->inputs[i]] = inputs[i];
     for (uint32_t i = 0; i < g->nnodes; i++) {
         if (g->nodes[i].dead) continue;
         for (uint32_t j = 0; j < g->nodes[i].ninputs; j++)
@@ -296,9 +303,9 @@ ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_
                 goto done;
             }
             in[j] = val[v];
-            ins[j] = value_shape(&g->values[v], height, width);
+            ins[j] = value_shape(&g->values[v], units);
         }
-        shape ys = value_shape(&g->values[n->output], height, width);
+        shape ys = value_shape(&g->values[n->output], units);
         float *y = malloc(sizeof(float) * (size_t)numel(&ys));
         if (!y) {
             st = ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
@@ -307,7 +314,7 @@ ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_
         owned[n->output] = y;
         val[n->output] = y;
         st = eval_node(g, i, in, ins, y, ys, diag);
-        if (!st && observe) observe(ctx, n->output, y, height, width);
+        if (!st && observe) observe(ctx, n->output, y, units);
         for (uint32_t j = 0; j <= n->ninputs; j++) {
             ir_id v = j < n->ninputs ? n->inputs[j] : n->output;
             if (v != IR_NONE && last[v] == i && owned[v]) {
@@ -317,10 +324,10 @@ ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_
             }
         }
     }
-    if (!st) {
-        const ir_value *o = &g->values[g->outputs[0]];
-        OCRS_ASSERT(val[g->outputs[0]]);
-        memcpy(output, val[g->outputs[0]], sizeof(float) * (size_t)ir_numel(o, height, width));
+    for (uint32_t i = 0; i < g->noutputs && !st; i++) {
+        const ir_value *o = &g->values[g->outputs[i]];
+        OCRS_ASSERT(val[g->outputs[i]]);
+        memcpy(outputs[i], val[g->outputs[i]], sizeof(float) * (size_t)ir_numel(o, units));
     }
 done:
     if (owned)
@@ -346,13 +353,13 @@ ocrs_status ir_interp_fold_node(ir_graph *g, ir_id node, ocrs_diag *diag) {
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: input %u ('%s') is not a float constant", g->source,
                              label, j, v->name);
         in[j] = v->data;
-        ins[j] = value_shape(v, IR_ALIGN, IR_ALIGN);
+        ins[j] = value_shape(v, NULL);
     }
     ir_value tmp = {.dtype = IR_F32};
     ocrs_status st = ir_node_shape(g, node, &tmp.rank, tmp.dims, diag);
     if (st) return st;
     OCRS_ASSERT(ir_numel_static(&tmp) >= 0); /* static inputs give static outputs */
-    shape ys = value_shape(&tmp, IR_ALIGN, IR_ALIGN);
+    shape ys = value_shape(&tmp, NULL);
     float *y = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)(numel(&ys) ? numel(&ys) : 1));
     if (!y) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: %s: out of memory", g->source, label);
     st = eval_node(g, node, in, ins, y, ys, diag);

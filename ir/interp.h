@@ -5,19 +5,19 @@
 
 #include "ir.h"
 
-/* Runs the graph on its input (NCHW float, the input's extent at this H and
- * W: 1x3xHxW for a detector) and writes graph output 0
- * (its full NCHW extent for this H and W) into output. H and W must be
- * multiples of IR_ALIGN. Does not keep pointers after returning. */
-ocrs_status ir_interp_run(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
+/* Runs the graph on its inputs (dense float, each its extents for these
+ * symbols) and writes every graph output (dense, its extents) into
+ * outputs[i]. sizes[s] is symbol s's value: a multiple of its alignment in
+ * its range. Does not keep pointers after returning. */
+ocrs_status ir_interp_run(const ir_graph *g, const float *const *inputs, const int64_t *sizes, float *const *outputs,
                           ocrs_diag *diag);
 
 /* ir_interp_run that also shows every node's output, as soon as it is
- * computed, to observe (the data of value v at this H and W, valid only
- * during the call): how calibration collects activations. */
-typedef void (*ir_interp_observer)(void *ctx, ir_id v, const float *data, int64_t height, int64_t width);
-ocrs_status ir_interp_run_observed(const ir_graph *g, const float *input, int64_t height, int64_t width, float *output,
-                                   ir_interp_observer observe, void *ctx, ocrs_diag *diag);
+ * computed, to observe (the data of value v for the symbols' units, valid
+ * only during the call): how calibration collects activations. */
+typedef void (*ir_interp_observer)(void *ctx, ir_id v, const float *data, const int64_t *units);
+ocrs_status ir_interp_run_observed(const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                                   float *const *outputs, ir_interp_observer observe, void *ctx, ocrs_diag *diag);
 
 /* Evaluates one node whose inputs all hold data of static shape (constant
  * folding); the result is stored as the data of the node's output value. */

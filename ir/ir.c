@@ -303,15 +303,6 @@ void ir_compact(ir_graph *g) {
 
 /* ---- dims and activations --------------------------------------------------- */
 
-int64_t ir_dim_eval(ir_dim d, int64_t height, int64_t width) {
-    switch (d.sym) {
-    case IR_SYM_H: return d.p * (height / IR_ALIGN) + d.q;
-    case IR_SYM_W: return d.p * (width / IR_ALIGN) + d.q;
-    case IR_SYM_NONE: break;
-    }
-    return d.q;
-}
-
 int64_t ir_numel_static(const ir_value *v) {
     int64_t n = 1;
     for (int i = 0; i < v->rank; i++) {
@@ -321,39 +312,58 @@ int64_t ir_numel_static(const ir_value *v) {
     return n;
 }
 
-int64_t ir_numel(const ir_value *v, int64_t height, int64_t width) {
+int64_t ir_numel(const ir_value *v, const int64_t *units) {
     int64_t n = 1;
-    for (int i = 0; i < v->rank; i++) n *= ir_dim_eval(v->dims[i], height, width);
+    for (int i = 0; i < v->rank; i++) n *= ir_dim_eval(v->dims[i], units);
     return n;
 }
 
-static int64_t gcd64(int64_t a, int64_t b) {
-    if (a < 0) a = -a;
-    if (b < 0) b = -b;
-    while (b) {
-        int64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
+void ir_ref_units(const ir_graph *g, int64_t *units) {
+    for (int s = 0; s < g->nsyms; s++) units[s] = g->syms[s].ref / g->syms[s].align;
 }
 
-void ir_dim_format(ir_dim d, char *buf, size_t size) {
-    if (d.sym == IR_SYM_NONE || d.p == 0) {
-        snprintf(buf, size, "%lld", (long long)d.q);
-        return;
-    }
-    const char *s = d.sym == IR_SYM_H ? "H" : "W";
-    int64_t num = d.p, den = IR_ALIGN, g = gcd64(num, den);
-    num /= g;
-    den /= g;
-    char q[32] = "";
-    if (d.q) snprintf(q, sizeof q, "%+lld", (long long)d.q);
-    if (num == 1 && den == 1) snprintf(buf, size, "%s%s", s, q);
-    else if (den == 1) snprintf(buf, size, "%s*%lld%s", s, (long long)num, q);
-    else if (num == 1) snprintf(buf, size, "%s/%lld%s", s, (long long)den, q);
-    else snprintf(buf, size, "%s*%lld/%lld%s", s, (long long)num, (long long)den, q);
+int ir_add_symbol(ir_graph *g, const char *name, const char *param, int64_t align, int64_t min, int64_t max,
+                  int64_t ref) {
+    if (g->nsyms == IR_MAX_SYMS) return -1;
+    ir_symbol *y = &g->syms[g->nsyms];
+    *y = (ir_symbol){ocrs_arena_strdup(g->arena, name), param ? ocrs_arena_strdup(g->arena, param) : NULL, align,
+                     min, max, ref};
+    if (!y->name || (param && !y->param)) return -1;
+    return g->nsyms++;
 }
+
+bool ir_image_syms(const ir_graph *g, int *n, int *h, int *w) {
+    if (g->ninputs != 1 || g->noutputs != 1) return false;
+    const ir_value *x = &g->values[g->inputs[0]];
+    if (x->rank != 4 || !ir_dim_static(x->dims[1])) return false;
+    int sym[4] = {-1, -1, -1, -1};
+    for (int i = 0; i < 4; i++)
+        for (int s = 0; s < g->nsyms; s++)
+            if (ir_dim_equal(x->dims[i], ir_dim_symbol(g->syms, s))) sym[i] = s;
+    if (sym[2] < 0 || sym[3] < 0 || sym[2] == sym[3]) return false;
+    if (sym[0] < 0 && !ir_dim_equal(x->dims[0], ir_dim_const(1))) return false;
+    if (sym[0] >= 0 && g->syms[sym[0]].min > 1) return false;
+    *n = sym[0], *h = sym[2], *w = sym[3];
+    return true;
+}
+
+void ir_image_sizes(const ir_graph *g, int64_t h, int64_t w, int64_t *sizes) {
+    int sn = -1, sh = -1, sw = -1;
+    bool image = ir_image_syms(g, &sn, &sh, &sw);
+    OCRS_ASSERT(image);
+    for (int s = 0; s < g->nsyms; s++) sizes[s] = g->syms[s].ref;
+    if (sn >= 0) sizes[sn] = 1;
+    sizes[sh] = h;
+    sizes[sw] = w;
+}
+
+int ir_find_symbol(const ir_graph *g, const char *name) {
+    for (int s = 0; s < g->nsyms; s++)
+        if (strcmp(g->syms[s].name, name) == 0 || (g->syms[s].param && strcmp(g->syms[s].param, name) == 0)) return s;
+    return -1;
+}
+
+void ir_format_dim(const ir_graph *g, ir_dim d, char *buf, size_t size) { ir_dim_format(d, g->syms, buf, size); }
 
 ir_act_kind ir_unary_act(ir_op op) {
     switch (op) {

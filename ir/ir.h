@@ -5,10 +5,9 @@
  * nodes refer to each other by index (ir_id), never by pointer, so passes may
  * grow the arrays. Passes mark nodes dead; ir_compact() removes them.
  *
- * Shapes: the input is 1x3xHxW with H and W multiples of IR_ALIGN. Every
- * spatial extent in the graph is an affine function p*(S/IR_ALIGN) + q of one
- * of them (S = H or W), which stays exact through strided convs, 2x upsampling
- * and global pooling as long as H and W are multiples of IR_ALIGN.
+ * Shapes: a graph's dynamic dims are symbols (ir_graph.syms: batch N, an
+ * image's H and W, ...) and every extent is a polynomial in them (ir/dim.h),
+ * exact for every value the symbols may take.
  */
 #ifndef OCRS_IR_H
 #define OCRS_IR_H
@@ -18,15 +17,16 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "dim.h"
 #include "strmap.h"
 
-#define IR_ALIGN 32
-#define IR_MAX_RANK 4
+#define IR_MAX_RANK 6
+#define IR_MAX_IO 16 /* graph inputs, and graph outputs */
 
 /* Bounds on conv attributes and on extents. With extents at most
- * IR_MAX_EXTENT at the largest input and these attributes, no shape rule's
- * intermediate overflows int64, and with IR_MAX_NUMEL no buffer size does
- * (in elements or bytes, summed over every buffer of a model). */
+ * IR_MAX_EXTENT at the symbols' largest values and these attributes, no
+ * shape rule's intermediate overflows int64, and with IR_MAX_NUMEL no buffer
+ * size does (in elements or bytes, summed over every buffer of a model). */
 enum {
     IR_MAX_KERNEL = 64,
     IR_MAX_STRIDE = 64,
@@ -34,9 +34,11 @@ enum {
     IR_MAX_PAD = 1024,
 };
 #define IR_MAX_EXTENT ((int64_t)1 << 24)
-#define IR_MAX_NUMEL ((int64_t)1 << 36)
-/* The largest input height and width (H and W), for those bounds. */
+#define IR_MAX_NUMEL ((int64_t)1 << 40)
+/* Default ranges of symbols: a batch (axis 0 of an input) up to
+ * IR_MAX_BATCH, any other dim up to IR_MAX_SIZE. */
 #define IR_MAX_SIZE 4096
+#define IR_MAX_BATCH 256
 #define IR_NONE UINT32_MAX
 
 typedef uint32_t ir_id;
@@ -77,15 +79,6 @@ typedef struct {
     float a, b;
 } ir_act;
 
-typedef enum { IR_SYM_NONE, IR_SYM_H, IR_SYM_W } ir_sym;
-
-/* Extent = p * (S / IR_ALIGN) + q where S is H or W; static when sym is NONE
- * (then p is 0 and the extent is q). */
-typedef struct {
-    int64_t p, q;
-    ir_sym sym;
-} ir_dim;
-
 typedef enum { IR_F32, IR_I64 } ir_dtype;
 
 /* A graph input's or output's shape as the model declared it, kept so that
@@ -104,6 +97,10 @@ typedef struct {
     ir_dim dims[IR_MAX_RANK];
     ir_id producer;  /* node that computes it, IR_NONE for inputs and weights */
     void *data;      /* weights: rank-product elements of dtype, in the arena */
+    /* An int64 tensor of rank <= 1 known at compile time whose elements may
+     * be symbolic (a shape computed by Shape, Slice, Concat, ...): rank-product
+     * extents in the arena, or NULL. Only the importer reads it. */
+    const ir_dim *shape_data;
     /* For weights: which axis indexes the output channels of the layer that
      * reads it, and which its input channels (-1: none). Pruning removes
      * slices along these axes from producers and consumers together. */
@@ -111,6 +108,14 @@ typedef struct {
     bool is_input, is_output;
     const ir_declared_shape *declared; /* inputs and outputs; NULL when undeclared */
 } ir_value;
+
+/* Conv's scalar affine epilogue after act (passes/fuse_affine_act.c): when
+ * on, y = y * scale, then y = y + shift when has_shift, each rounded to
+ * float as the Mul and the Add it replaces. */
+typedef struct {
+    bool on, has_shift;
+    float scale, shift;
+} ir_post;
 
 /* Resize coordinate transformation and rounding, as ONNX names them. */
 typedef enum { IR_COORD_ASYMMETRIC, IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ALIGN_CORNERS } ir_coord;
@@ -124,13 +129,7 @@ typedef struct {
     int64_t group;
     /* Conv's fused activation; the unary ops' activation */
     ir_act act;
-    /* Conv's scalar affine epilogue after act (passes/fuse_affine_act.c):
-     * when on, y = y * scale, then y = y + shift when has_shift, each
-     * rounded to float as the Mul and the Add it replaces. */
-    struct {
-        bool on, has_shift;
-        float scale, shift;
-    } post;
+    ir_post post;
     /* BatchNormalization */
     float epsilon;
     /* Concat */
@@ -164,10 +163,13 @@ typedef struct {
     ocrs_strmap value_index; /* value name -> first value of that name (malloc'ed) */
     ir_node *nodes;      /* in topological order */
     uint32_t nnodes, cap_nodes;
-    ir_id inputs[4];
+    ir_id inputs[IR_MAX_IO];
     uint32_t ninputs;
-    ir_id outputs[8];
+    ir_id outputs[IR_MAX_IO];
     uint32_t noutputs;
+    /* Symbols of the dynamic dims; every one is an extent of some input. */
+    ir_symbol syms[IR_MAX_SYMS];
+    int nsyms;
 } ir_graph;
 
 /* Arena: bump allocation, 64-byte aligned, zeroed; NULL when out of memory. */
@@ -217,13 +219,33 @@ void ir_uses_free(ir_uses *u);
 ir_id ir_uses_single(const ir_graph *g, const ir_uses *u, ir_id v);
 
 static inline bool ir_is_weight(const ir_value *v) { return v->data != NULL; }
-static inline bool ir_dim_static(ir_dim d) { return d.sym == IR_SYM_NONE; }
-static inline ir_dim ir_dim_const(int64_t n) { return (ir_dim){0, n, IR_SYM_NONE}; }
-int64_t ir_dim_eval(ir_dim d, int64_t height, int64_t width);
 int64_t ir_numel_static(const ir_value *v); /* -1 if a dim is symbolic */
-int64_t ir_numel(const ir_value *v, int64_t height, int64_t width);
-/* Appends a human-readable form ("H/2", "W*3/32+1", "16") to buf. */
-void ir_dim_format(ir_dim d, char *buf, size_t size);
+/* Elements of v for the symbols' units (ir_units), bounded by the shape
+ * rules' checks when the units are within the symbols' ranges. */
+int64_t ir_numel(const ir_value *v, const int64_t *units);
+/* The units of every symbol at its typical value (ir_symbol.ref), for
+ * choices made at one size: tiles, workspace slots, FLOPs. */
+void ir_ref_units(const ir_graph *g, int64_t *units);
+/* Units for the symbols' values sizes[0..nsyms). */
+static inline void ir_graph_units(const ir_graph *g, const int64_t *sizes, int64_t *units) {
+    ir_units(g->syms, g->nsyms, sizes, units);
+}
+/* Adds a symbol (ir_symbol's fields); its index, or -1 when there are
+ * IR_MAX_SYMS already or out of memory. */
+int ir_add_symbol(ir_graph *g, const char *name, const char *param, int64_t align, int64_t min, int64_t max,
+                  int64_t ref);
+/* Whether g takes one image: one input [N or 1, C, H, W] with H and W
+ * symbols (N a symbol starting at 1, or fixed at 1), one output; the
+ * symbols of N (-1 when fixed), H and W. Such a model has the image API
+ * (<name>_forward with a height and width) and can be calibrated on images. */
+bool ir_image_syms(const ir_graph *g, int *n, int *h, int *w);
+/* The symbols' values for one image of height h and width w (the batch at
+ * 1, other symbols at their typical values) of a graph that takes one. */
+void ir_image_sizes(const ir_graph *g, int64_t h, int64_t w, int64_t *sizes);
+/* A symbol named name, or -1. */
+int ir_find_symbol(const ir_graph *g, const char *name);
+/* Human-readable extents ("W/8", "3*H/32+1", "16") in g's symbols. */
+void ir_format_dim(const ir_graph *g, ir_dim d, char *buf, size_t size);
 
 const char *ir_act_name(ir_act_kind k);
 /* The activation a unary op applies (the verifier checks that its attrs.act
@@ -237,9 +259,14 @@ float ir_binary_apply(ir_op op, float a, float b);
 float ir_conv_epilogue(const ir_attrs *a, float x);
 
 /* Shape rule of one node from its inputs' shapes (ir/shape.c). Fails with a
- * message naming the node when inputs do not fit the op. */
+ * message naming the node when inputs do not fit the op; when a symbol's
+ * alignment must grow for the rule to be exact, the failure says so in
+ * diag->need (diag.h), which the importer acts on. */
 ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim dims_out[IR_MAX_RANK], ocrs_diag *diag);
-bool ir_dim_equal(ir_dim a, ir_dim b);
+/* Checks that every extent of a value lies in [1, IR_MAX_EXTENT] over the
+ * symbols' ranges, grows with them, and that the element count stays
+ * within IR_MAX_NUMEL; where names the value in the message. */
+ocrs_status ir_check_extents(const ir_graph *g, int rank, const ir_dim *dims, const char *where, ocrs_diag *diag);
 
 /* Checks every structural and shape invariant; names the node at fault. */
 ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag);

@@ -1,60 +1,41 @@
-/* Shape rules, one per op, over affine extents (see ir.h). Shared by shape
- * inference and the verifier so both always agree. */
+/* Shape rules, one per op, over extents with symbols (ir/dim.h). Shared by
+ * shape inference and the verifier so both always agree. A rule that would
+ * be exact only if a symbol's alignment grew says so in diag->need_sym and
+ * need_factor: the importer grows it and imports again. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ir.h"
 
-static ir_dim norm(ir_dim d) {
-    if (d.sym == IR_SYM_NONE || d.p == 0) return ir_dim_const(d.q);
-    return d;
-}
-
-bool ir_dim_equal(ir_dim a, ir_dim b) {
-    a = norm(a);
-    b = norm(b);
-    return a.sym == b.sym && a.p == b.p && a.q == b.q;
-}
-
-static int64_t floordiv(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Smallest value the extent takes (H or W = IR_ALIGN). */
-static int64_t dim_min(ir_dim d) { return d.sym == IR_SYM_NONE ? d.q : d.p + d.q; }
-
-/* Largest value the extent takes (H or W = IR_MAX_SIZE); false on int64
- * overflow. */
-static bool dim_max(ir_dim d, int64_t *out) {
-    if (d.sym == IR_SYM_NONE) {
-        *out = d.q;
-        return true;
-    }
-    return !__builtin_mul_overflow(d.p, (int64_t)(IR_MAX_SIZE / IR_ALIGN), out) && !__builtin_add_overflow(*out, d.q, out);
-}
-
 #define FAIL(...) return ocrs_fail(diag, OCRS_ERR_INVALID, __VA_ARGS__)
-
-/* out = floor((in + pads - dilation*(k-1) - 1) / stride) + 1, exact over all
- * H, W multiples of IR_ALIGN only when the stride divides the slope. */
-static ocrs_status conv_extent(ir_dim in, int64_t k, int64_t s, int64_t d, int64_t pads, ir_dim *out,
-                               const char *where, ocrs_diag *diag) {
-    int64_t c = pads - d * (k - 1) - 1;
-    in = norm(in);
-    if (in.sym != IR_SYM_NONE && in.p % s != 0)
-        return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED,
-                         "%s: stride %lld does not divide the input extent for every size that is a multiple of %d",
-                         where, (long long)s, IR_ALIGN);
-    *out = (ir_dim){in.sym == IR_SYM_NONE ? 0 : in.p / s, floordiv(in.q + c, s) + 1, in.sym};
-    *out = norm(*out);
-    if (in.sym == IR_SYM_NONE && in.q + c < 0) FAIL("%s: kernel larger than the padded input", where);
-    if (dim_min(*out) < 1) FAIL("%s: output is empty for the smallest input (%d)", where, IR_ALIGN);
-    return OCRS_OK;
-}
 
 static const ir_value *in_val(const ir_graph *g, const ir_node *n, uint32_t i) {
     return n->inputs[i] == IR_NONE ? NULL : &g->values[n->inputs[i]];
+}
+
+/* A failure for an arithmetic result that does not fit an extent (too many
+ * terms, or overflow), or for a division needing a larger alignment. */
+static ocrs_status inexact(const ir_graph *g, const ir_align_need *need, const char *what, const char *where,
+                           ocrs_diag *diag) {
+    if (need->sym >= 0 && diag) {
+        diag->need_sym = need->sym;
+        diag->need_factor = need->factor;
+        return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED, "%s: %s is exact only when %s is a multiple of %lld", where,
+                         what, g->syms[need->sym].name, (long long)(g->syms[need->sym].align * need->factor));
+    }
+    return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED, "%s: %s is not an extent ocrslim can represent", where, what);
+}
+
+/* out = floor((in + pads - dilation*(k-1) - 1) / stride) + 1 */
+static ocrs_status conv_extent(const ir_graph *g, ir_dim in, int64_t k, int64_t s, int64_t d, int64_t pads,
+                               ir_dim *out, const char *where, ocrs_diag *diag) {
+    int64_t c = pads - d * (k - 1) - 1;
+    ir_align_need need;
+    if (!ir_dim_floordiv(in, c, s, out, &need) || !ir_dim_add_const(*out, 1, out))
+        return inexact(g, &need, "the output extent of this stride", where, diag);
+    if (ir_dim_static(in) && in.q + c < 0) FAIL("%s: kernel larger than the padded input", where);
+    return OCRS_OK;
 }
 
 static ocrs_status conv_shape(const ir_graph *g, const ir_node *n, const char *where, ir_dim *o, ocrs_diag *diag) {
@@ -101,37 +82,60 @@ static ocrs_status conv_shape(const ir_graph *g, const ir_node *n, const char *w
     for (int i = 0; i < 2; i++) {
         int64_t k = a->kernel[i], s = a->stride[i], d = a->dilation[i], pads = a->pad[i] + a->pad[i + 2];
         if (!transpose) {
-            ocrs_status st = conv_extent(x->dims[2 + i], k, s, d, pads, &o[2 + i], where, diag);
+            ocrs_status st = conv_extent(g, x->dims[2 + i], k, s, d, pads, &o[2 + i], where, diag);
             if (st) return st;
-        } else {
-            ir_dim in = norm(x->dims[2 + i]);
-            if (a->output_padding[i] < 0 || a->output_padding[i] >= s)
-                FAIL("%s: output_padding must be in [0, stride)", where);
-            int64_t c = d * (k - 1) + 1 + a->output_padding[i] - pads;
-            o[2 + i] = norm((ir_dim){in.p * s, s * (in.q - 1) + c, in.sym});
-            if (dim_min(o[2 + i]) < 1) FAIL("%s: output is empty", where);
+            continue;
         }
+        /* out = stride * (in - 1) + dilation * (k - 1) + 1 + output_padding - pads */
+        if (a->output_padding[i] < 0 || a->output_padding[i] >= s)
+            FAIL("%s: output_padding must be in [0, stride)", where);
+        ir_align_need none = {-1, 0};
+        if (!ir_dim_scale(x->dims[2 + i], s, &o[2 + i]) ||
+            !ir_dim_add_const(o[2 + i], d * (k - 1) + 1 + a->output_padding[i] - pads - s, &o[2 + i]))
+            return inexact(g, &none, "the output extent", where, diag);
     }
     return OCRS_OK;
 }
 
-static ocrs_status broadcast(const ir_value *x, const ir_value *y, int *rank, ir_dim *o, const char *where,
-                             ocrs_diag *diag) {
+static ocrs_status broadcast(const ir_graph *g, const ir_value *x, const ir_value *y, int *rank, ir_dim *o,
+                             const char *where, ocrs_diag *diag) {
     int r = x->rank > y->rank ? x->rank : y->rank;
     for (int i = 0; i < r; i++) {
         int ix = i - (r - x->rank), iy = i - (r - y->rank);
-        ir_dim a = ix >= 0 ? norm(x->dims[ix]) : ir_dim_const(1);
-        ir_dim b = iy >= 0 ? norm(y->dims[iy]) : ir_dim_const(1);
+        ir_dim a = ix >= 0 ? x->dims[ix] : ir_dim_const(1);
+        ir_dim b = iy >= 0 ? y->dims[iy] : ir_dim_const(1);
         if (ir_dim_equal(a, b) || ir_dim_equal(b, ir_dim_const(1))) o[i] = a;
         else if (ir_dim_equal(a, ir_dim_const(1))) o[i] = b;
         else {
-            char sa[48], sb[48];
-            ir_dim_format(a, sa, sizeof sa);
-            ir_dim_format(b, sb, sizeof sb);
+            char sa[64], sb[64];
+            ir_format_dim(g, a, sa, sizeof sa);
+            ir_format_dim(g, b, sb, sizeof sb);
             FAIL("%s: operands do not broadcast (axis %d: %s vs %s)", where, i, sa, sb);
         }
     }
     *rank = r;
+    return OCRS_OK;
+}
+
+/* floor(in * scale) for a positive scale: exact when scale times every
+ * non-constant coefficient is an integer (growing the alignment makes it
+ * so when scale is a fraction of small denominator). */
+static ocrs_status scale_extent(const ir_graph *g, ir_dim in, double s, ir_dim *out, const char *where,
+                                ocrs_diag *diag) {
+    *out = (ir_dim){.q = (int64_t)floor(s * (double)in.q), .nterms = in.nterms};
+    for (int i = 0; i < in.nterms; i++) {
+        double c = s * (double)in.t[i].coef;
+        if (c != floor(c)) {
+            ir_align_need need = {-1, 0};
+            for (int s_ = 0; s_ < IR_MAX_SYMS && need.sym < 0; s_++)
+                if (ir_mono_exp(in.t[i].mono, s_)) need.sym = s_;
+            for (int64_t f = 2; f <= 64 && !need.factor; f++)
+                if (s * (double)(in.t[i].coef * f) == floor(s * (double)(in.t[i].coef * f))) need.factor = f;
+            if (!need.factor) need.sym = -1;
+            return inexact(g, &need, "the scaled extent", where, diag);
+        }
+        out->t[i] = (ir_term){(int64_t)c, in.t[i].mono};
+    }
     return OCRS_OK;
 }
 
@@ -166,7 +170,7 @@ static ocrs_status rule(const ir_graph *g, const ir_node *n, const char *where, 
     case IR_OP_Sub:
     case IR_OP_Mul:
     case IR_OP_Div:
-        return broadcast(x, in_val(g, n, 1), rank_out, o, where, diag);
+        return broadcast(g, x, in_val(g, n, 1), rank_out, o, where, diag);
     case IR_OP_GlobalAveragePool:
         if (x->rank != 4) FAIL("%s: input must be 4-D NCHW", where);
         o[2] = o[3] = ir_dim_const(1);
@@ -174,31 +178,27 @@ static ocrs_status rule(const ir_graph *g, const ir_node *n, const char *where, 
     case IR_OP_Resize:
         if (x->rank != 4) FAIL("%s: input must be 4-D NCHW", where);
         for (int i = 0; i < 2; i++) {
-            ir_dim in = norm(x->dims[2 + i]);
-            double s = a->scale[i], sp = s * (double)in.p;
+            double s = a->scale[i];
             if (!(s > 0) || !isfinite(s) || s > 64) FAIL("%s: scale %g out of range", where, s);
-            if (sp != floor(sp))
-                return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED,
-                                 "%s: scale %g gives a fractional extent for some input sizes", where, s);
-            o[2 + i] = norm((ir_dim){(int64_t)sp, (int64_t)floor(s * (double)in.q), in.sym});
-            if (dim_min(o[2 + i]) < 1) FAIL("%s: output is empty", where);
+            ocrs_status st = scale_extent(g, x->dims[2 + i], s, &o[2 + i], where, diag);
+            if (st) return st;
         }
         return OCRS_OK;
     case IR_OP_Concat: {
         int64_t axis = a->axis < 0 ? a->axis + x->rank : a->axis;
         if (axis < 0 || axis >= x->rank) FAIL("%s: axis %lld out of range", where, (long long)a->axis);
-        if (!ir_dim_static(x->dims[axis])) FAIL("%s: concatenation axis must be constant", where);
-        int64_t total = 0;
+        ir_dim total = ir_dim_const(0);
         for (uint32_t i = 0; i < n->ninputs; i++) {
             const ir_value *v = in_val(g, n, i);
             if (!v || v->rank != x->rank) FAIL("%s: input %u has a different rank", where, i);
             for (int d = 0; d < x->rank; d++)
                 if (d != axis && !ir_dim_equal(v->dims[d], x->dims[d]))
                     FAIL("%s: input %u differs from input 0 on axis %d", where, i, d);
-            if (!ir_dim_static(v->dims[axis])) FAIL("%s: concatenation axis must be constant", where);
-            total += v->dims[axis].q;
+            ir_align_need none = {-1, 0};
+            if (!ir_dim_add(total, v->dims[axis], &total))
+                return inexact(g, &none, "the concatenated extent", where, diag);
         }
-        o[axis] = ir_dim_const(total);
+        o[axis] = total;
         return OCRS_OK;
     }
     default:
@@ -207,21 +207,33 @@ static ocrs_status rule(const ir_graph *g, const ir_node *n, const char *where, 
     }
 }
 
-/* Checks that every extent is at least 1 at the smallest input and at most
- * IR_MAX_EXTENT at the largest, and that the element count at the largest
- * stays within IR_MAX_NUMEL. */
-static ocrs_status check_extents(int rank, const ir_dim *o, const char *where, ocrs_diag *diag) {
+ocrs_status ir_check_extents(const ir_graph *g, int rank, const ir_dim *dims, const char *where, ocrs_diag *diag) {
     int64_t numel = 1;
     for (int i = 0; i < rank; i++) {
-        int64_t hi;
-        if (o[i].sym != IR_SYM_NONE && o[i].p < 0) FAIL("%s: axis %d shrinks as the input grows", where, i);
-        if (dim_min(o[i]) < 1) FAIL("%s: axis %d is empty for the smallest input", where, i);
-        if (!dim_max(o[i], &hi) || hi > IR_MAX_EXTENT || __builtin_mul_overflow(numel, hi, &numel) ||
-            numel > IR_MAX_NUMEL)
+        for (int t = 0; t < dims[i].nterms; t++)
+            if (dims[i].t[t].coef < 0) FAIL("%s: axis %d shrinks as a symbol grows", where, i);
+        int64_t lo, hi;
+        bool fits = ir_dim_range(dims[i], g->syms, &lo, &hi);
+        if (fits && lo < 1) {
+            int s = -1;
+            for (int k = 0; k < IR_MAX_SYMS && s < 0; k++)
+                for (int t = 0; t < dims[i].nterms; t++)
+                    if (ir_mono_exp(dims[i].t[t].mono, k)) s = k;
+            if (s >= 0 && diag) diag->need_sym = s, diag->need_min = true;
+            if (s < 0) FAIL("%s: axis %d is empty", where, i);
+            FAIL("%s: axis %d is empty for %s = %lld (--dim %s=MIN:MAX with a larger MIN)", where, i, g->syms[s].name,
+                 (long long)g->syms[s].min, g->syms[s].name);
+        }
+        if (!fits || hi > IR_MAX_EXTENT || __builtin_mul_overflow(numel, hi, &numel) || numel > IR_MAX_NUMEL) {
+            char sizes[256] = "";
+            for (int s = 0; s < g->nsyms; s++)
+                snprintf(sizes + strlen(sizes), sizeof sizes - strlen(sizes), "%s%s=%lld", s ? ", " : "",
+                         g->syms[s].name, (long long)g->syms[s].max);
             return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED,
-                             "%s: output too large (axis %d) for an input of %dx%d: at most %lld per axis and %lld "
-                             "elements are supported",
-                             where, i, IR_MAX_SIZE, IR_MAX_SIZE, (long long)IR_MAX_EXTENT, (long long)IR_MAX_NUMEL);
+                             "%s: output too large (axis %d) at %s: at most %lld per axis and %lld elements are "
+                             "supported (--dim bounds the symbols)",
+                             where, i, sizes, (long long)IR_MAX_EXTENT, (long long)IR_MAX_NUMEL);
+        }
     }
     return OCRS_OK;
 }
@@ -233,9 +245,9 @@ ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim o
     const ir_node *n = &g->nodes[node];
     for (uint32_t i = 0; i < n->ninputs; i++) {
         const ir_value *v = in_val(g, n, i);
-        if (v && check_extents(v->rank, v->dims, where, NULL) != OCRS_OK)
+        if (v && ir_check_extents(g, v->rank, v->dims, where, NULL) != OCRS_OK)
             FAIL("%s: input %u ('%s') has an extent out of range", where, i, v->name);
     }
     ocrs_status st = rule(g, n, where, rank_out, o, diag);
-    return st ? st : check_extents(*rank_out, o, where, diag);
+    return st ? st : ir_check_extents(g, *rank_out, o, where, diag);
 }

@@ -22,11 +22,40 @@ static ocrs_status check_unique_names(const ir_graph *g, ocrs_diag *diag) {
     return st;
 }
 
+/* Every input extent is fixed or one symbol (the runtime reads the symbols
+ * off the inputs' dims), and every symbol is one of them. */
+static ocrs_status check_inputs(const ir_graph *g, ocrs_diag *diag) {
+    bool seen[IR_MAX_SYMS] = {false};
+    for (uint32_t i = 0; i < g->ninputs; i++) {
+        const ir_value *v = &g->values[g->inputs[i]];
+        for (int d = 0; d < v->rank; d++) {
+            ir_dim x = v->dims[d];
+            int s = -1;
+            for (int k = 0; k < g->nsyms; k++)
+                if (ir_dim_equal(x, ir_dim_symbol(g->syms, k))) s = k;
+            if (s < 0 && !ir_dim_static(x))
+                return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: input '%s' axis %d is neither fixed nor a symbol",
+                                 g->source, v->name, d);
+            if (s >= 0) seen[s] = true;
+        }
+    }
+    for (int s = 0; s < g->nsyms; s++) {
+        const ir_symbol *y = &g->syms[s];
+        if (!seen[s])
+            return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: symbol %s is no input's extent", g->source, y->name);
+        if (y->align < 1 || y->min < 1 || y->min > y->max || y->min % y->align || y->max % y->align ||
+            y->ref < y->min || y->ref > y->max || y->ref % y->align)
+            return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: symbol %s has a bad range", g->source, y->name);
+    }
+    return OCRS_OK;
+}
+
 ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
-    if (g->ninputs != 1) return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: graph must have exactly one input", g->source);
+    if (g->ninputs < 1) return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: graph has no inputs", g->source);
     if (g->noutputs < 1) return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: graph has no outputs", g->source);
     if (g->nnodes == 0) return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: graph has no nodes", g->source);
     ocrs_status st = check_unique_names(g, diag);
+    if (!st) st = check_inputs(g, diag);
     if (st) return st;
     for (uint32_t i = 0; i < g->nnodes; i++) {
         const ir_node *n = &g->nodes[i];

@@ -88,14 +88,14 @@ typedef struct {
 
 /* Appends per_image input patches of conv node at pseudo-random output
  * positions; x is its input. */
-static void sample_patches(observer *o, ir_id node, const float *x, int64_t height, int64_t width) {
+static void sample_patches(observer *o, ir_id node, const float *x, const int64_t *units) {
     ocrs_calib *c = o->c;
     const ir_graph *g = o->g;
     const ir_node *n = &g->nodes[node];
     const ir_attrs *a = &n->attrs;
     const ir_value *xv = &g->values[n->inputs[0]], *yv = &g->values[n->output];
-    int64_t ih = ir_dim_eval(xv->dims[2], height, width), iw = ir_dim_eval(xv->dims[3], height, width);
-    int64_t oh = ir_dim_eval(yv->dims[2], height, width), ow = ir_dim_eval(yv->dims[3], height, width);
+    int64_t ih = ir_dim_eval(xv->dims[2], units), iw = ir_dim_eval(xv->dims[3], units);
+    int64_t oh = ir_dim_eval(yv->dims[2], units), ow = ir_dim_eval(yv->dims[3], units);
     int64_t cin = xv->dims[1].q, kh = a->kernel[0], kw = a->kernel[1], len = ocrs_calib_patch(g, node);
     float *grown = realloc(c->sample[node], sizeof(float) * (size_t)len * (c->nsample[node] + c->per_image));
     if (!grown) {
@@ -118,12 +118,13 @@ static void sample_patches(observer *o, ir_id node, const float *x, int64_t heig
     }
 }
 
-static void observe(void *ctx, ir_id v, const float *data, int64_t height, int64_t width) {
+/* Statistics of batch item 0 (calibration feeds one image at a time). */
+static void observe(void *ctx, ir_id v, const float *data, const int64_t *units) {
     observer *o = ctx;
     ocrs_calib *c = o->c;
     if (v >= c->nvalues || !c->channels[v]) return;
     const ir_value *val = &o->g->values[v];
-    int64_t ch = c->channels[v], hw = ir_dim_eval(val->dims[2], height, width) * ir_dim_eval(val->dims[3], height, width);
+    int64_t ch = c->channels[v], hw = ir_dim_eval(val->dims[2], units) * ir_dim_eval(val->dims[3], units);
     for (int64_t k = 0; k < ch; k++) {
         double s = 0, s2 = 0;
         float m = c->absmax[v][k];
@@ -138,16 +139,21 @@ static void observe(void *ctx, ir_id v, const float *data, int64_t height, int64
     }
     c->count[v] += (double)hw;
     for (ir_id n = 0; n < c->nnodes; n++)
-        if (c->sampled[n] && o->g->nodes[n].inputs[0] == v) sample_patches(o, n, data, height, width);
+        if (c->sampled[n] && o->g->nodes[n].inputs[0] == v) sample_patches(o, n, data, units);
 }
 
-ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *input, int64_t height, int64_t width,
+ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
                            ocrs_diag *diag) {
-    float *out = malloc(sizeof(float) * (size_t)ir_numel(&g->values[g->outputs[0]], height, width));
-    if (!out) return ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    int64_t units[IR_MAX_SYMS];
+    ir_graph_units(g, sizes, units);
+    float *outs[IR_MAX_IO] = {NULL};
+    bool ok = true;
+    for (uint32_t i = 0; i < g->noutputs; i++)
+        ok &= (outs[i] = malloc(sizeof(float) * (size_t)ir_numel(&g->values[g->outputs[i]], units))) != NULL;
     observer o = {.c = c, .g = g, .seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)c->images++};
-    ocrs_status st = ir_interp_run_observed(g, input, height, width, out, observe, &o, diag);
-    free(out);
+    ocrs_status st = ok ? ir_interp_run_observed(g, inputs, sizes, outs, observe, &o, diag)
+                        : ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
+    for (uint32_t i = 0; i < g->noutputs; i++) free(outs[i]);
     if (!st && o.nomem) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
     return st;
 }

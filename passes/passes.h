@@ -136,8 +136,9 @@ int64_t ocrs_calib_patch(const ir_graph *g, ir_id node);
 
 /* Empty statistics for g, keeping samples_per_image samples per input. */
 ocrs_status ocrs_calib_new(const ir_graph *g, uint32_t samples_per_image, ocrs_calib **out, ocrs_diag *diag);
-/* Runs the interpreter on one input (1x3xHxW) and adds its activations. */
-ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *input, int64_t height, int64_t width,
+/* Runs the interpreter on inputs (one image: the batch symbol at 1) at the
+ * symbols' values sizes and adds the activations. */
+ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
                            ocrs_diag *diag);
 void ocrs_calib_free(ocrs_calib *c);
 
@@ -155,7 +156,7 @@ typedef enum { OCRS_PRUNE_L1, OCRS_PRUNE_FPGM, OCRS_PRUNE_RECON } ocrs_prune_cri
 /* Their names, in enum order, NULL-terminated: l1_norm, fpgm, recon. */
 extern const char *const ocrs_prune_criteria[];
 
-/* Per group: channels, FLOPs at 640x640 and parameters of its producer and
+/* Per group: channels, FLOPs at the symbols' typical values and parameters of its producer and
  * consumer layers (as ocrs_prune_info counts them), before [0] and after [1]. */
 typedef struct {
     int64_t channels, kept;
@@ -181,13 +182,16 @@ int64_t ocrs_prune_kept(int64_t n, double ratio, int vector_width);
 /* Per group (malloc'ed): whether it holds the output of one of the first
  * nconvs convs in topological order; NULL when out of memory. */
 bool *ocrs_prune_skip_nearest(const ir_graph *g, const ocrs_channel_groups *cg, int nconvs);
-/* FLOPs of one forward pass at H x W: 2 per multiply-add of convs, 1 per
- * output element of other ops. */
-double ocrs_graph_flops(const ir_graph *g, int64_t height, int64_t width);
-/* Every group: channels, share of FLOPs and params of its layers, skipped
- * or not prunable, member layers and values. skip may be NULL. */
-void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, int64_t height,
-                     int64_t width, FILE *out);
+/* FLOPs of one forward pass for the symbols' units (NULL: at their typical
+ * values, ir_symbol.ref): 2 per multiply-add of convs, 1 per output element
+ * of other ops. */
+double ocrs_graph_flops(const ir_graph *g, const int64_t *units);
+/* "N=1, H=640, W=640": the typical values the FLOPs are counted at. */
+void ocrs_ref_sizes_text(const ir_graph *g, char *buf, size_t size);
+/* Every group: channels, share of FLOPs (at the typical values) and params
+ * of its layers, skipped or not prunable, member layers and values. skip may
+ * be NULL. */
+void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, FILE *out);
 
 /* ---- rewriting helpers shared by the passes (passes/rewrite.c) ---- */
 

@@ -48,21 +48,31 @@
 
 /* ---- analysis: FLOPs, skip list, info --------------------------------------- */
 
-static double node_flops(const ir_graph *g, const ir_node *n, int64_t h, int64_t w) {
+static double node_flops(const ir_graph *g, const ir_node *n, const int64_t *units) {
     const ir_value *y = &g->values[n->output], *x = &g->values[n->inputs[0]];
     const ir_attrs *a = &n->attrs;
-    double out = (double)ir_numel(y, h, w);
+    double out = (double)ir_numel(y, units);
     if (n->op == IR_OP_Conv) return 2 * out * (double)(x->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
     if (n->op == IR_OP_ConvTranspose)
-        return 2 * (double)ir_numel(x, h, w) * (double)(y->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
+        return 2 * (double)ir_numel(x, units) * (double)(y->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
     return out;
 }
 
-double ocrs_graph_flops(const ir_graph *g, int64_t height, int64_t width) {
+double ocrs_graph_flops(const ir_graph *g, const int64_t *units) {
+    int64_t ref[IR_MAX_SYMS];
+    if (!units) ir_ref_units(g, ref), units = ref;
     double total = 0;
     for (ir_id i = 0; i < g->nnodes; i++)
-        if (!g->nodes[i].dead) total += node_flops(g, &g->nodes[i], height, width);
+        if (!g->nodes[i].dead) total += node_flops(g, &g->nodes[i], units);
     return total;
+}
+
+void ocrs_ref_sizes_text(const ir_graph *g, char *buf, size_t size) {
+    buf[0] = 0;
+    for (int s = 0; s < g->nsyms; s++)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s%s=%lld", s ? ", " : "", g->syms[s].name,
+                 (long long)g->syms[s].ref);
+    if (!g->nsyms) snprintf(buf, size, "the fixed sizes");
 }
 
 bool *ocrs_prune_skip_nearest(const ir_graph *g, const ocrs_channel_groups *cg, int nconvs) {
@@ -107,8 +117,11 @@ static uint32_t group_nodes(const ocrs_channel_groups *cg, uint32_t gi, uint32_t
     return n;
 }
 
-void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, int64_t height,
-                     int64_t width, FILE *out) {
+void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, FILE *out) {
+    int64_t units[IR_MAX_SYMS];
+    char at[256];
+    ir_ref_units(g, units);
+    ocrs_ref_sizes_text(g, at, sizeof at);
     uint32_t *stamp = calloc(g->nnodes + 1, sizeof *stamp), *seen = ocrs_channel_group_seen(g);
     ir_id *list = malloc(sizeof *list * (g->nnodes + 1));
     if (!stamp || !seen || !list) {
@@ -117,18 +130,17 @@ void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const boo
         free(list);
         return;
     }
-    double flops = ocrs_graph_flops(g, height, width), params = 0;
+    double flops = ocrs_graph_flops(g, units), params = 0;
     for (ir_id v = 0; v < g->nvalues; v++)
         if (ir_is_weight(&g->values[v]) && g->values[v].dtype == IR_F32) params += (double)ir_numel_static(&g->values[v]);
-    fprintf(out, "%u channel groups; %.3f GFLOPs at %lldx%lld, %.0f parameters\n", cg->ngroups, flops / 1e9,
-            (long long)height, (long long)width, params);
+    fprintf(out, "%u channel groups; %.3f GFLOPs at %s, %.0f parameters\n", cg->ngroups, flops / 1e9, at, params);
     fprintf(out, "(FLOPs and params: of the group's producer and consumer layers, so a layer counts in the\n"
                  " group of its input channels and in that of its output channels)\n");
     for (uint32_t i = 0; i < cg->ngroups; i++) {
         uint32_t nlist = group_nodes(cg, i, stamp, list);
         double f = 0, p = 0;
         for (uint32_t k = 0; k < nlist; k++) {
-            f += node_flops(g, &g->nodes[list[k]], height, width);
+            f += node_flops(g, &g->nodes[list[k]], units);
             p += node_params(g, &g->nodes[list[k]]);
         }
         const ocrs_chan_group *gr = &cg->groups[i];
@@ -462,6 +474,8 @@ static double kept_share(const ir_graph *g, const ocrs_channel_groups *cg, const
  * depthwise (one input channel per output channel, already counted). */
 static ocrs_status group_report(const ir_graph *g, const ocrs_channel_groups *cg, const bool *kept,
                                 const ocrs_prune_opts *o, ocrs_diag *diag) {
+    int64_t units[IR_MAX_SYMS];
+    ir_ref_units(g, units);
     uint32_t *stamp = calloc(g->nnodes + 1, sizeof *stamp);
     ir_id *list = malloc(sizeof *list * (g->nnodes + 1));
     double *share = malloc(sizeof *share * (g->nnodes + 1));
@@ -485,7 +499,7 @@ static ocrs_status group_report(const ir_graph *g, const ocrs_channel_groups *cg
         uint32_t nlist = group_nodes(cg, gi, stamp, list);
         for (uint32_t k = 0; k < nlist; k++) {
             ir_id i = list[k];
-            double f = node_flops(g, &g->nodes[i], 640, 640), p = node_params(g, &g->nodes[i]);
+            double f = node_flops(g, &g->nodes[i], units), p = node_params(g, &g->nodes[i]);
             r->flops[0] += f;
             r->flops[1] += f * share[i];
             r->params[0] += p;

@@ -22,7 +22,7 @@ compiled() { grep -c 'ocrslimc: compiling model' "$work/build.log" || true; }
 rebuild
 [ "$(compiled)" -eq 2 ] || { echo "first build compiled $(compiled) models, not 2"; exit 1; }
 # The depfile names the installed runtime, not the source tree's.
-grep -qF "$prefix/share/ocrslim/runtime/api.c" "$work/build/ocrslim/det/det.d"
+grep -qF "$prefix/share/ocrslim/runtime/core/api.c" "$work/build/ocrslim/det/det.d"
 [ -f "$work/build/ocrslim/det/libdet.so" ] && [ -f "$work/build/ocrslim/det_static/libdet_static.a" ]
 [ -f "$work/build/ocrslim/det/det.pc" ] && [ -f "$work/build/ocrslim/det_static/det_static.pc" ]
 "$work/build/two_models"
@@ -32,7 +32,7 @@ rebuild
 touch "$model"
 rebuild
 [ "$(compiled)" -eq 2 ] || { echo "touching the model recompiled $(compiled) models, not 2"; exit 1; }
-touch "$prefix/share/ocrslim/runtime/api.c"
+touch "$prefix/share/ocrslim/runtime/core/api.c"
 rebuild
 [ "$(compiled)" -eq 2 ] || { echo "touching the runtime recompiled $(compiled) models, not 2"; exit 1; }
 touch "$prefix/bin/ocrslimc"

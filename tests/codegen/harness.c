@@ -21,9 +21,14 @@ int64_t h_int(h_rng *r, int64_t lo, int64_t hi) { return lo + (int64_t)(h_next(r
 
 float h_float(h_rng *r, float lo, float hi) { return lo + (hi - lo) * (float)((h_next(r) >> 40) / 16777216.0); }
 
-ir_graph *h_graph(int64_t c, ir_id *x) {
+ir_graph *h_graph(int64_t c, ir_id *x) { return h_graph_batch(c, 0, x); }
+
+ir_graph *h_graph_batch(int64_t c, int64_t max_batch, ir_id *x) {
     ir_graph *g = ir_graph_new("codegen-test");
-    ir_dim d[4] = {ir_dim_const(1), ir_dim_const(c), {IR_ALIGN, 0, IR_SYM_H}, {IR_ALIGN, 0, IR_SYM_W}};
+    int n = max_batch ? ir_add_symbol(g, "N", NULL, 1, 1, max_batch, 1) : -1;
+    int h = ir_add_symbol(g, "H", NULL, 32, 32, 4096, 640), w = ir_add_symbol(g, "W", NULL, 32, 32, 4096, 640);
+    ir_dim d[4] = {n < 0 ? ir_dim_const(1) : ir_dim_symbol(g->syms, n), ir_dim_const(c), ir_dim_symbol(g->syms, h),
+                   ir_dim_symbol(g->syms, w)};
     *x = ir_add_value(g, "x", IR_F32, 4, d);
     g->inputs[g->ninputs++] = *x;
     g->values[*x].is_input = true;
@@ -72,7 +77,7 @@ ir_id h_node(ir_graph *g, ir_op op, uint32_t n, const ir_id *in, const ir_attrs 
 bool h_finish(ir_graph *g, ir_id out) {
     g->outputs[g->noutputs++] = out;
     g->values[out].is_output = true;
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_status st = pass_shape_infer(g, &diag);
     if (!st) st = ir_verify(g, &diag);
     if (st) fprintf(stderr, "graph rejected: %s\n", diag.msg);
@@ -120,7 +125,7 @@ bool h_compile(const ir_graph *g, const char *name, h_model *m) {
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s/lib%s.so", h_tmpdir(), name);
     ocrs_codegen_opts o = {.emit = OCRS_EMIT_LIB, .name = name, .output = m->path};
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_status st = ocrs_codegen(g, &o, &diag);
     if (st) {
         fprintf(stderr, "ocrs_codegen(%s): %s: %s\n", name, ocrs_status_name(st), diag.msg);
@@ -133,10 +138,17 @@ bool h_compile(const ir_graph *g, const char *name, h_model *m) {
     }
     *(void **)&m->create = sym(m, name, "create");
     *(void **)&m->destroy = sym(m, name, "destroy");
-    *(void **)&m->forward = sym(m, name, "forward");
+    *(void **)&m->run = sym(m, name, "run");
+    *(void **)&m->shapes = sym(m, name, "shapes");
     *(void **)&m->strerror = sym(m, name, "strerror");
-    *(void **)&m->workspace_size = sym(m, name, "workspace_size");
-    return m->create && m->destroy && m->forward && m->strerror && m->workspace_size;
+    bool ok = m->create && m->destroy && m->run && m->shapes && m->strerror;
+    int n, h, w;
+    if (ir_image_syms(g, &n, &h, &w)) {
+        *(void **)&m->forward = sym(m, name, "forward");
+        *(void **)&m->workspace_size = sym(m, name, "workspace_size");
+        ok &= m->forward && m->workspace_size;
+    }
+    return ok;
 }
 
 void h_close(h_model *m) {
@@ -144,68 +156,84 @@ void h_close(h_model *m) {
     m->lib = NULL;
 }
 
+/* Runs m with nthreads on inputs at these symbols into outs (each with a
+ * guard element after it); false after a message. */
+static bool run(const ir_graph *g, h_model *m, int nthreads, const int64_t *units, float *const *in, float **outs,
+                const char *what) {
+    int64_t dims[IR_MAX_IO * IR_MAX_RANK];
+    int k = 0;
+    for (uint32_t i = 0; i < g->ninputs; i++)
+        for (int d = 0; d < g->values[g->inputs[i]].rank; d++)
+            dims[k++] = ir_dim_eval(g->values[g->inputs[i]].dims[d], units);
+    void *ctx = NULL;
+    int rc = m->create(&ctx, nthreads);
+    if (!rc) rc = m->run(ctx, dims, (const float *const *)in, outs);
+    m->destroy(ctx);
+    if (rc) fprintf(stderr, "%s: %d threads: %s\n", what, nthreads, m->strerror(rc));
+    return rc == 0;
+}
+
 bool h_compare(const ir_graph *g, h_model *m, int64_t h, int64_t w, double tol, const char *what) {
-    const ir_value *xin = &g->values[g->inputs[0]], *yout = &g->values[g->outputs[0]];
-    int64_t nx = ir_numel(xin, h, w), ny = ir_numel(yout, h, w);
-    float *x = malloc(sizeof(float) * (size_t)nx), *ref = malloc(sizeof(float) * (size_t)ny);
-    /* A guard element after the output catches writes past its end. */
-    float *got = malloc(sizeof(float) * (size_t)(ny + 1));
+    int64_t sizes[IR_MAX_SYMS], units[IR_MAX_SYMS];
+    int sn, sh, sw;
+    for (int s = 0; s < g->nsyms; s++) sizes[s] = g->syms[s].ref;
+    if (ir_image_syms(g, &sn, &sh, &sw)) ir_image_sizes(g, h, w, sizes);
+    ir_graph_units(g, sizes, units);
+    float *in[IR_MAX_IO] = {NULL}, *ref[IR_MAX_IO] = {NULL}, *got[IR_MAX_IO] = {NULL}, *got3[IR_MAX_IO] = {NULL};
+    int64_t ny[IR_MAX_IO];
     h_rng r = {(uint64_t)(h * 7919 + w)};
-    for (int64_t i = 0; i < nx; i++) x[i] = h_float(&r, -2, 2);
-    for (int64_t i = 0; i <= ny; i++) got[i] = -12345.0f;
-    ocrs_diag diag = {{0}};
+    for (uint32_t i = 0; i < g->ninputs; i++) {
+        int64_t nx = ir_numel(&g->values[g->inputs[i]], units);
+        in[i] = malloc(sizeof(float) * (size_t)nx);
+        for (int64_t j = 0; j < nx; j++) in[i][j] = h_float(&r, -2, 2);
+    }
+    for (uint32_t o = 0; o < g->noutputs; o++) {
+        ny[o] = ir_numel(&g->values[g->outputs[o]], units);
+        ref[o] = malloc(sizeof(float) * (size_t)ny[o]);
+        /* A guard element after each output catches writes past its end. */
+        got[o] = malloc(sizeof(float) * (size_t)(ny[o] + 1));
+        got3[o] = malloc(sizeof(float) * (size_t)(ny[o] + 1));
+        for (int64_t j = 0; j <= ny[o]; j++) got[o][j] = got3[o][j] = -12345.0f;
+    }
+    ocrs_diag diag = {0};
     bool ok = true;
-    if (ir_interp_run(g, x, h, w, ref, &diag)) {
+    if (ir_interp_run(g, (const float *const *)in, sizes, ref, &diag)) {
         fprintf(stderr, "%s: interpreter: %s\n", what, diag.msg);
         ok = false;
     }
-    void *ctx = NULL;
-    int rc = m->create(&ctx, 1);
-    if (ok && rc) {
-        fprintf(stderr, "%s: create: %s\n", what, m->strerror(rc));
-        ok = false;
-    }
-    if (ok && (rc = m->forward(ctx, x, (int)h, (int)w, got))) {
-        fprintf(stderr, "%s: forward: %s\n", what, m->strerror(rc));
-        ok = false;
-    }
-    m->destroy(ctx);
     /* Threads split the work statically: 3 threads give the same bits. */
-    float *got3 = malloc(sizeof(float) * (size_t)ny);
-    ctx = NULL;
-    if (ok && (rc = m->create(&ctx, 3)) == 0 && (rc = m->forward(ctx, x, (int)h, (int)w, got3)) == 0 &&
-        memcmp(got, got3, sizeof(float) * (size_t)ny) != 0) {
-        fprintf(stderr, "%s at %lldx%lld: 3 threads differ from 1\n", what, (long long)h, (long long)w);
-        ok = false;
-    }
-    if (ok && rc) {
-        fprintf(stderr, "%s: 3 threads: %s\n", what, m->strerror(rc));
-        ok = false;
-    }
-    m->destroy(ctx);
-    free(got3);
-    if (ok) {
+    ok = ok && run(g, m, 1, units, in, got, what) && run(g, m, 3, units, in, got3, what);
+    for (uint32_t o = 0; ok && o < g->noutputs; o++) {
+        if (memcmp(got[o], got3[o], sizeof(float) * (size_t)ny[o]) != 0) {
+            fprintf(stderr, "%s at %lldx%lld: output %u: 3 threads differ from 1\n", what, (long long)h, (long long)w,
+                    o);
+            ok = false;
+        }
         double err = 0, mag = 1;
         int64_t worst = 0;
-        for (int64_t i = 0; i < ny; i++) {
-            double d = fabs((double)got[i] - (double)ref[i]);
-            if (isnan(got[i]) != isnan(ref[i])) d = INFINITY;
-            else if (isnan(ref[i])) d = 0;
+        for (int64_t i = 0; i < ny[o]; i++) {
+            double d = fabs((double)got[o][i] - (double)ref[o][i]);
+            if (isnan(got[o][i]) != isnan(ref[o][i])) d = INFINITY;
+            else if (isnan(ref[o][i])) d = 0;
             if (d > err) err = d, worst = i;
-            if (fabs(ref[i]) > mag) mag = fabs(ref[i]);
+            if (fabs(ref[o][i]) > mag) mag = fabs(ref[o][i]);
         }
         if (getenv("OCRS_TEST_VERBOSE"))
-            printf("%s at %lldx%lld: max error %g, magnitude %g\n", what, (long long)h, (long long)w, err, mag);
-        if (err > tol * mag || got[ny] != -12345.0f) {
-            fprintf(stderr, "%s at %lldx%lld: max error %g (element %lld: got %g, want %g), magnitude %g%s\n", what,
-                    (long long)h, (long long)w, err, (long long)worst, got[worst], ref[worst], mag,
-                    got[ny] != -12345.0f ? ", wrote past the output" : "");
+            printf("%s at %lldx%lld: output %u: max error %g, magnitude %g\n", what, (long long)h, (long long)w, o, err,
+                   mag);
+        if (err > tol * mag || got[o][ny[o]] != -12345.0f) {
+            fprintf(stderr, "%s at %lldx%lld: output %u: max error %g (element %lld: got %g, want %g), magnitude %g%s\n",
+                    what, (long long)h, (long long)w, o, err, (long long)worst, got[o][worst], ref[o][worst], mag,
+                    got[o][ny[o]] != -12345.0f ? ", wrote past the output" : "");
             ok = false;
         }
     }
-    free(x);
-    free(ref);
-    free(got);
+    for (uint32_t i = 0; i < IR_MAX_IO; i++) {
+        free(in[i]);
+        free(ref[i]);
+        free(got[i]);
+        free(got3[i]);
+    }
     return ok;
 }
 

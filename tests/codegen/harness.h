@@ -30,8 +30,10 @@ float h_float(h_rng *r, float lo, float hi);
 #define H_PICK(r, ...) \
     ((int64_t[]){__VA_ARGS__}[h_int(r, 0, sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t) - 1)])
 
-/* Graph with input "x" f32[1, c, H, W], H and W symbolic. */
+/* Graph with input "x" f32[1, c, H, W], H and W symbols (multiples of 32
+ * in [32, 4096]); with a batch symbol N in [1, max_batch] instead of the 1. */
 ir_graph *h_graph(int64_t c, ir_id *x);
+ir_graph *h_graph_batch(int64_t c, int64_t max_batch, ir_id *x);
 /* A weight of the given shape, values uniform in [lo, hi]. */
 ir_id h_weight(ir_graph *g, h_rng *r, int rank, const int64_t *dims, float lo, float hi);
 #define H_DIMS(...) (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__}
@@ -56,6 +58,9 @@ typedef struct {
     void *lib;
     int (*create)(void **ctx_out, int num_threads);
     void (*destroy)(void *ctx);
+    int (*run)(void *ctx, const int64_t *input_dims, const float *const *inputs, float *const *outputs);
+    int (*shapes)(const int64_t *input_dims, int64_t *output_dims, size_t *workspace_bytes);
+    /* A model of one image input only (else NULL): */
     int (*forward)(void *ctx, const float *input, int height, int width, float *output);
     const char *(*strerror)(int status);
     size_t (*workspace_size)(int height, int width);
@@ -66,8 +71,10 @@ typedef struct {
 bool h_compile(const ir_graph *g, const char *name, h_model *m);
 void h_close(h_model *m);
 
-/* Runs m and the interpreter on the same pseudo-random input at h x w and
- * compares. Tolerance: max |got - ref| <= tol * max(1, max |ref|), i.e.
+/* Runs m (through <name>_run, at 1 and at 3 threads, which must agree bit
+ * for bit) and the interpreter on the same pseudo-random inputs and compares
+ * every output: at h x w for a model of one image input, else at the
+ * symbols' typical values. Tolerance: max |got - ref| <= tol * max(1, max |ref|), i.e.
  * relative to the output's magnitude (single elements may cancel). */
 #define H_TOL 1e-5
 bool h_compare(const ir_graph *g, h_model *m, int64_t h, int64_t w, double tol, const char *what);

@@ -2,7 +2,7 @@
  * program, dependencies and exports, the --emit kinds, and outputs that
  * appear atomically or not at all.
  *
- *   test_codegen_lib api|two_models|deps|emit|atomic */
+ *   test_codegen_lib api|run|two_models|deps|emit|atomic */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +12,12 @@
 #include "harness.h"
 
 /* A small model: 3x3 conv to 4 channels, stride 2, then 2x upsampling and a
- * 1x1 conv to one channel with sigmoid: output [1, 1, H, W]. */
-static ir_graph *small_graph(void) {
+ * 1x1 conv to one channel with sigmoid: output [1, 1, H, W] (or [N, 1, H,
+ * W] with a batch of up to max_batch). */
+static ir_graph *small_graph_batch(int64_t max_batch) {
     h_rng r = {42};
     ir_id x;
-    ir_graph *g = h_graph(3, &x);
+    ir_graph *g = h_graph_batch(3, max_batch, &x);
     ir_attrs a = h_attrs();
     a.kernel[0] = a.kernel[1] = 3;
     a.stride[0] = a.stride[1] = 2;
@@ -33,6 +34,8 @@ static ir_graph *small_graph(void) {
     if (!h_finish(g, y)) abort();
     return g;
 }
+
+static ir_graph *small_graph(void) { return small_graph_batch(0); }
 
 static char *path_in(const char *file) {
     static char buf[8][4096];
@@ -103,8 +106,10 @@ static void test_api(void) {
         float *x = malloc(sizeof(float) * 3 * h * w), *y = malloc(sizeof(float) * h * w),
               *ref = malloc(sizeof(float) * h * w);
         for (int j = 0; j < 3 * h * w; j++) x[j] = (float)((j * 37) % 101) / 50.0f - 1;
-        ocrs_diag d = {{0}};
-        CHECK(ir_interp_run(g, x, h, w, ref, &d) == OCRS_OK);
+        ocrs_diag d = {0};
+        int64_t sizes[IR_MAX_SYMS];
+        ir_image_sizes(g, h, w, sizes);
+        CHECK(ir_interp_run(g, (const float *const[]){x}, sizes, &ref, &d) == OCRS_OK);
         CHECK(m.forward(ctx, x, h, w, y) == 0);
         double err = 0;
         for (int j = 0; j < h * w; j++) err = fmax(err, fabs((double)y[j] - ref[j]));
@@ -114,6 +119,44 @@ static void test_api(void) {
         free(ref);
     }
     m.destroy(ctx);
+    h_close(&m);
+    ir_graph_free(g);
+}
+
+/* ---- the general API: symbols from the inputs' dims, batches ------------------------ */
+
+static void test_run(void) {
+    ir_graph *g = small_graph_batch(8);
+    h_model m;
+    CHECK(h_compile(g, "run", &m));
+    if (!m.lib) return;
+    enum { H = 64, W = 96, PLANE = H * W };
+    int64_t out_dims[4];
+    size_t ws = 0;
+    CHECK(m.shapes((const int64_t[]){2, 3, H, W}, out_dims, &ws) == 0);
+    CHECK(out_dims[0] == 2 && out_dims[1] == 1 && out_dims[2] == H && out_dims[3] == W && ws > 0);
+    /* ERR_SIZE (2) for a misaligned, out-of-range or wrong fixed dim. */
+    static const int64_t bad[][4] = {{0, 3, H, W}, {9, 3, H, W}, {1, 4, H, W}, {1, 3, 48, W}, {1, 3, H, 4128}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(m.shapes(bad[i], out_dims, &ws) == 2);
+    CHECK(m.shapes(NULL, out_dims, &ws) == 1 && m.shapes(bad[0], NULL, &ws) == 1);
+    /* A batch of two images gives each image's output of a batch of one. */
+    float *x = malloc(sizeof(float) * 2 * 3 * PLANE), *y2 = malloc(sizeof(float) * 2 * PLANE),
+          *y1 = malloc(sizeof(float) * PLANE);
+    for (int i = 0; i < 2 * 3 * PLANE; i++) x[i] = (float)((i * 31) % 97) / 48.0f - 1;
+    void *ctx = NULL;
+    CHECK(m.create(&ctx, 2) == 0);
+    CHECK(m.run(ctx, (const int64_t[]){2, 3, H, W}, (const float *const[]){x}, (float *const[]){y2}) == 0);
+    for (int k = 0; k < 2; k++) {
+        CHECK(m.run(ctx, (const int64_t[]){1, 3, H, W}, (const float *const[]){x + k * 3 * PLANE},
+                    (float *const[]){y1}) == 0);
+        CHECK(memcmp(y1, y2 + k * PLANE, sizeof(float) * PLANE) == 0);
+    }
+    CHECK(m.run(ctx, (const int64_t[]){1, 3, H, W}, (const float *const[]){NULL}, (float *const[]){y1}) == 1);
+    CHECK(m.run(ctx, (const int64_t[]){1, 3, 40, W}, (const float *const[]){x}, (float *const[]){y1}) == 2);
+    m.destroy(ctx);
+    free(x);
+    free(y1);
+    free(y2);
     h_close(&m);
     ir_graph_free(g);
 }
@@ -149,7 +192,7 @@ static void test_two_models(void) {
     const char *names[2] = {"a", "b"};
     for (int i = 0; i < 2; i++) {
         ocrs_codegen_opts o = {.emit = OCRS_EMIT_LIB, .name = names[i], .output = path_in(i ? "libb.so" : "liba.so")};
-        ocrs_diag d = {{0}};
+        ocrs_diag d = {0};
         ocrs_status st = ocrs_codegen(g, &o, &d);
         if (st) fprintf(stderr, "%s\n", d.msg);
         CHECK(st == OCRS_OK);
@@ -204,6 +247,7 @@ static void test_deps(void) {
             continue;
         if (!strcmp(ndx, "UND") || !strcmp(bind, "LOCAL") || !strcmp(ndx, "Ndx")) continue;
         static const char *const api_names[] = {"deps_create",         "deps_destroy",
+                                                "deps_run",            "deps_shapes",
                                                 "deps_forward",        "deps_strerror",
                                                 "deps_workspace_size", "deps_detect",
                                                 "deps_detect_times",   "deps_get_detect_options",
@@ -215,7 +259,7 @@ static void test_deps(void) {
         exported++;
     }
     CHECK(f && pclose(f) == 0);
-    CHECK(exported == 9);
+    CHECK(exported == 11);
     ir_graph_free(g);
 }
 
@@ -245,7 +289,7 @@ static void test_emit(void) {
     };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         ocrs_codegen_opts o = {.emit = kinds[i].kind, .name = "m", .output = path_in(kinds[i].file)};
-        ocrs_diag d = {{0}};
+        ocrs_diag d = {0};
         CHECK(ocrs_codegen(g, &o, &d) == OCRS_OK);
         CHECK(file_contains(o.output, kinds[i].needle, kinds[i].nlen));
         unlink(o.output);
@@ -253,7 +297,7 @@ static void test_emit(void) {
     /* An explicit target triple and CPU. */
     ocrs_codegen_opts o = {.emit = OCRS_EMIT_ASM, .name = "m", .output = path_in("m.s"),
                            .triple = "x86_64-pc-linux-gnu", .cpu = "x86-64-v2"};
-    ocrs_diag d = {{0}};
+    ocrs_diag d = {0};
     CHECK(ocrs_codegen(g, &o, &d) == OCRS_OK);
     CHECK(!file_contains(o.output, "ymm", 3)); /* v2 has no AVX */
     unlink(o.output);
@@ -268,7 +312,7 @@ static void test_emit(void) {
 
 static void test_atomic(void) {
     ir_graph *g = small_graph();
-    ocrs_diag d = {{0}};
+    ocrs_diag d = {0};
     /* An existing library survives a failed build unchanged. */
     const char *lib = path_in("libold.so");
     FILE *f = fopen(lib, "w");
@@ -320,12 +364,13 @@ static void test_atomic(void) {
 int main(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : "";
     if (!strcmp(what, "api")) test_api();
+    else if (!strcmp(what, "run")) test_run();
     else if (!strcmp(what, "two_models")) test_two_models();
     else if (!strcmp(what, "deps")) test_deps();
     else if (!strcmp(what, "emit")) test_emit();
     else if (!strcmp(what, "atomic")) test_atomic();
     else {
-        fprintf(stderr, "usage: test_codegen_lib api|two_models|deps|emit|atomic\n");
+        fprintf(stderr, "usage: test_codegen_lib api|run|two_models|deps|emit|atomic\n");
         return 2;
     }
     char name[64];

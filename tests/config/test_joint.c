@@ -64,7 +64,7 @@ static double run(double bound, int rounds, bool flat, double *ratio, bool *kept
     memcpy(ratio, start, sizeof start);
     memset(kept, 0, NG);
     calls = tasks = 0;
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     if (joint_refine(&jp, ratio, kept, &loss, &diag)) {
         printf("FAIL: joint_refine: %s\n", diag.msg);
         failures++;

@@ -18,7 +18,7 @@ static int faults(const char *path) {
     for (;; k++) {
         failalloc_arm(k);
         ir_graph *g = NULL;
-        ocrs_status st = ocrs_import_onnx(path, &g, &diag);
+        ocrs_status st = ocrs_import_onnx(path, NULL, &g, &diag);
         bool fired = failalloc_fired();
         if (fired && (st != OCRS_ERR_NOMEM || g)) {
             fprintf(stderr, "%s: allocation %ld failed: status %d (%s)\n", path, k, (int)st, st ? diag.msg : "ok");
@@ -32,7 +32,7 @@ static int faults(const char *path) {
             }
             break;
         }
-        if ((st = ocrs_import_onnx(path, &g, &diag)) != OCRS_OK) {
+        if ((st = ocrs_import_onnx(path, NULL, &g, &diag)) != OCRS_OK) {
             fprintf(stderr, "%s: after allocation %ld failed, importing again failed: %s\n", path, k, diag.msg);
             failures++;
         }

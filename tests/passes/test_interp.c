@@ -15,12 +15,12 @@ static void expect(ir_graph *g, ir_id out_node, const float *in, const float *ex
                    const char *what) {
     t_set_output(g, t_out(g, out_node));
     t_prepare(g);
-    int64_t count = ir_numel(&g->values[g->outputs[0]], IR_ALIGN, IR_ALIGN);
+    int64_t count = ir_numel(&g->values[g->outputs[0]], NULL);
     CHECK(count == n);
     if (count != n) return;
     float *y = malloc(sizeof(float) * (size_t)n);
-    ocrs_diag diag = {{0}};
-    ocrs_status st = ir_interp_run(g, in, IR_ALIGN, IR_ALIGN, y, &diag);
+    ocrs_diag diag = {0};
+    ocrs_status st = ir_interp_run(g, &in, NULL, &y, &diag);
     if (st) fprintf(stderr, "%s: %s\n", what, diag.msg);
     CHECK(st == OCRS_OK);
     for (int64_t i = 0; !st && i < n; i++)
@@ -192,9 +192,9 @@ static void unary_act_mismatch(void) {
     g->nodes[n].attrs.act.kind = IR_ACT_SIGMOID;
     t_set_output(g, t_out(g, n));
     float in[2] = {0, 1}, out[2];
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     CHECK(pass_shape_infer(g, &diag) == OCRS_OK);
-    CHECK(ir_interp_run(g, in, IR_ALIGN, IR_ALIGN, out, &diag) == OCRS_ERR_INVALID);
+    CHECK(ir_interp_run(g, (const float *const[]){in}, NULL, (float *const[]){out}, &diag) == OCRS_ERR_INVALID);
     CHECK(strstr(diag.msg, "Relu") != NULL);
     ir_graph_free(g);
 }
@@ -355,11 +355,12 @@ static void symbolic_sizes(void) {
     t_set_output(g, t_out(g, r));
     t_prepare(g);
     int64_t h = 64, w = 32, plane = h * w;
-    CHECK(ir_numel(&g->values[g->outputs[0]], h, w) == 4 * plane);
+    int64_t sizes[2] = {h, w}, units[2] = {h / 32, w / 32};
+    CHECK(ir_numel(&g->values[g->outputs[0]], units) == 4 * plane);
     float *in = malloc(sizeof(float) * 3 * plane), *out = malloc(sizeof(float) * 4 * plane);
     for (int64_t i = 0; i < 3 * plane; i++) in[i] = (float)(i % 97); /* small integers: exact sums */
-    ocrs_diag diag = {{0}};
-    CHECK(ir_interp_run(g, in, h, w, out, &diag) == OCRS_OK);
+    ocrs_diag diag = {0};
+    CHECK(ir_interp_run(g, (const float *const[]){in}, sizes, &out, &diag) == OCRS_OK);
     int bad = 0;
     for (int64_t oh = 0; oh < 2 * h; oh++)
         for (int64_t ow = 0; ow < 2 * w; ow++) {
@@ -367,7 +368,7 @@ static void symbolic_sizes(void) {
             bad += out[oh * 2 * w + ow] != in[p] + 2 * in[plane + p] + 3 * in[2 * plane + p];
         }
     CHECK(bad == 0);
-    CHECK(ir_interp_run(g, in, 48, 32, out, &diag) == OCRS_ERR_USAGE);
+    CHECK(ir_interp_run(g, (const float *const[]){in}, (const int64_t[]){48, 32}, &out, &diag) == OCRS_ERR_USAGE);
     free(in);
     free(out);
     ir_graph_free(g);
@@ -379,7 +380,7 @@ static void fold_node(void) {
     ir_graph *g = t_graph(3, &x);
     float a[6] = {1, 2, 3, 4, 5, 6}, b[4] = {1, 2, 3, 4};
     ir_id n = T_NODE(g, Mul, "y", t_weight(g, "a", T_DIMS(2, 1, 3), a), t_weight(g, "b", T_DIMS(1, 4, 1), b));
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     CHECK(ir_interp_fold_node(g, n, &diag) == OCRS_OK);
     const ir_value *y = &g->values[t_out(g, n)];
     CHECK(ir_is_weight(y) && y->rank == 3 && y->dims[0].q == 2 && y->dims[1].q == 4 && y->dims[2].q == 3);

@@ -64,7 +64,7 @@ static void canonicalizes(void) {
     t_prepare(g);
     int64_t n0, n1;
     float *before = t_run(g, 64, 32, &n0);
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_pipeline_opts o = {.verify_each = true};
     ocrs_status st = ocrs_canonicalize(g, &o, &diag);
     if (st) fprintf(stderr, "canonicalize: %s\n", diag.msg);
@@ -92,7 +92,7 @@ static char *dump_after(const char *pass, ocrs_status *st) {
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_pipeline_opts o = {.dump_after = pass, .dump_to = f};
     *st = ocrs_canonicalize(g, &o, &diag);
     fclose(f);
@@ -120,7 +120,7 @@ static void dumps_and_names(void) {
     free(t);
 
     ir_graph *g = mini_det();
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_pipeline_opts o = {.dump_after = "nope"};
     CHECK(ocrs_canonicalize(g, &o, &diag) == OCRS_ERR_USAGE && strstr(diag.msg, "'nope'") &&
           strstr(diag.msg, "fold_affine"));

@@ -32,7 +32,7 @@ static uint32_t grp(const ocrs_channel_groups *cg, const ir_graph *g, const char
 /* The channel groups of g (a check failure when they cannot be built). */
 static ocrs_channel_groups *groups(const ir_graph *g) {
     ocrs_channel_groups *cg = NULL;
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
     return cg;
 }
@@ -45,7 +45,7 @@ static int64_t channels(const ir_graph *g, const char *v) {
 /* Prunes every prunable group at ratio (vector width vw); checks the result
  * verifies and runs. */
 static void prune_all(ir_graph *g, double ratio, int vw) {
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_channel_groups *cg = NULL;
     CHECK(ocrs_channel_groups_build(g, &cg, &diag) == OCRS_OK);
     if (!cg) return;
@@ -172,14 +172,14 @@ static void kept_counts(void) {
  * removes a quarter of layer a's 4 channels with recovery and tells whether
  * the output still matches ref within 1e-4 relative. */
 static bool quarter_of_a_pruned(ir_graph *g, const float *ref, int64_t n, ocrs_prune_criterion crit, bool lsq) {
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_calib *cal = NULL;
     CHECK(ocrs_calib_new(g, 64, &cal, &diag) == OCRS_OK);
     float *in = malloc(sizeof(float) * 3 * 32 * 32);
     uint32_t s = 7;
     for (int i = 0; i < 4; i++) {
         for (int j = 0; j < 3 * 32 * 32; j++) in[j] = (float)((s = s * 1664525u + 1013904223u) >> 8) / (1 << 24) * 8 - 4;
-        CHECK(ocrs_calib_add(cal, g, in, 32, 32, &diag) == OCRS_OK);
+        CHECK(ocrs_calib_add(cal, g, (const float *const[]){in}, (const int64_t[]){32, 32}, &diag) == OCRS_OK);
     }
     ocrs_channel_groups *cg = groups(g);
     double *r = calloc(cg->ngroups, sizeof *r);
@@ -250,7 +250,7 @@ static void recon_sees_constant_channels(void) {
     ocrs_channel_groups *cg = groups(g);
     double r[8] = {0};
     r[grp(cg, g, "a")] = 0.5;
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_prune_opts o = {.ratio = r, .criterion = OCRS_PRUNE_RECON, .vector_width = 1};
     CHECK(ocrs_prune(g, cg, &o, NULL, &diag) == OCRS_ERR_USAGE && strstr(diag.msg, "calibration"));
     ocrs_channel_groups_free(cg);

@@ -21,8 +21,10 @@ static ir_graph *with_input(ir_graph *g, int rank, const ir_dim *dims, ir_id *x)
 }
 
 ir_graph *t_graph(int64_t c, ir_id *x) {
-    ir_dim d[4] = {ir_dim_const(1), ir_dim_const(c), {IR_ALIGN, 0, IR_SYM_H}, {IR_ALIGN, 0, IR_SYM_W}};
-    return with_input(ir_graph_new("test.onnx"), 4, d, x);
+    ir_graph *g = ir_graph_new("test.onnx");
+    int h = ir_add_symbol(g, "H", NULL, 32, 32, 4096, 640), w = ir_add_symbol(g, "W", NULL, 32, 32, 4096, 640);
+    ir_dim d[4] = {ir_dim_const(1), ir_dim_const(c), ir_dim_symbol(g->syms, h), ir_dim_symbol(g->syms, w)};
+    return with_input(g, 4, d, x);
 }
 
 ir_graph *t_graph_static(int rank, const int64_t *dims, ir_id *x) {
@@ -84,7 +86,7 @@ void t_set_output(ir_graph *g, ir_id v) {
 }
 
 void t_prepare(ir_graph *g) {
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_status st = pass_shape_infer(g, &diag);
     if (!st) st = ir_verify(g, &diag);
     if (st) fprintf(stderr, "prepare: %s\n", diag.msg);
@@ -104,15 +106,21 @@ int t_nodes(const ir_graph *g) {
 }
 
 float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n) {
-    int64_t nin = ir_numel(&g->values[g->inputs[0]], h, w);
-    *n = ir_numel(&g->values[g->outputs[0]], h, w);
+    int64_t sizes[IR_MAX_SYMS], units[IR_MAX_SYMS];
+    int sn, sh, sw;
+    for (int s = 0; s < g->nsyms; s++)
+        sizes[s] = !strcmp(g->syms[s].name, "H") ? h : !strcmp(g->syms[s].name, "W") ? w : g->syms[s].ref;
+    if (ir_image_syms(g, &sn, &sh, &sw)) ir_image_sizes(g, h, w, sizes);
+    ir_graph_units(g, sizes, units);
+    int64_t nin = ir_numel(&g->values[g->inputs[0]], units);
+    *n = ir_numel(&g->values[g->outputs[0]], units);
     float *in = malloc(sizeof(float) * (size_t)nin), *out = malloc(sizeof(float) * (size_t)*n);
     uint32_t saved = rng_state;
     rng_state = 777; /* the same input before and after a pass */
     for (int64_t i = 0; i < nin; i++) in[i] = 4 * rnd();
     rng_state = saved;
-    ocrs_diag diag = {{0}};
-    ocrs_status st = ir_interp_run(g, in, h, w, out, &diag);
+    ocrs_diag diag = {0};
+    ocrs_status st = ir_interp_run(g, (const float *const[]){in}, sizes, &out, &diag);
     if (st) fprintf(stderr, "run: %s\n", diag.msg);
     CHECK(st == OCRS_OK);
     free(in);
@@ -152,7 +160,7 @@ bool t_close(const float *a, const float *b, int64_t n, double tol) {
 void t_check_pass(ir_graph *g, ocrs_status (*pass)(ir_graph *, ocrs_diag *), int64_t h, int64_t w) {
     int64_t n0, n1;
     float *before = t_run(g, h, w, &n0);
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ocrs_status st = pass(g, &diag);
     if (!st) st = ir_verify(g, &diag);
     if (st) fprintf(stderr, "pass: %s\n", diag.msg);

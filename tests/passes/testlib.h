@@ -48,7 +48,9 @@ void t_prepare(ir_graph *g);
 int t_count(const ir_graph *g, ir_op op);
 int t_nodes(const ir_graph *g);
 
-/* Output 0 on a fixed pseudo-random input in [-4, 4] of size HxW (malloc'ed;
+/* Output 0 on a fixed pseudo-random input in [-4, 4] at height h and width
+ * w (the image's of a graph of one image input, else the symbols named H
+ * and W; others at their typical values) (malloc'ed;
  * NULL after a check failure); *n gets its element count. */
 float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n);
 

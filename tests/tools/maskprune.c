@@ -173,10 +173,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: maskprune IN.onnx OUT.onnx RATIO [--logits] [--groups] [-v]   (0 <= RATIO < 1)\n");
         return 2;
     }
-    ocrs_diag diag = {{0}};
+    ocrs_diag diag = {0};
     ir_graph *g = NULL;
     ocrs_channel_groups *cg = NULL;
-    ocrs_status st = ocrs_import_onnx(pos[0], &g, &diag);
+    ocrs_status st = ocrs_import_onnx(pos[0], NULL, &g, &diag);
     if (!st) st = pass_shape_infer(g, &diag);
     if (!st) st = ocrs_channel_groups_build(g, &cg, &diag);
     if (st) {

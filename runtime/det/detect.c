@@ -1,8 +1,10 @@
 /* The text-detection API of a generated library: image in, boxes out, with
  * PaddleOCR's DB inference pipeline around the compiled model (db_pre.c,
  * the model through <name>_forward, db_post.c). Options and buffers live in
- * the context (api.c keeps a pointer for us), so contexts stay independent
- * and buffers are reused from call to call. */
+ * the context (core/api.c keeps the task's state for us), so contexts stay
+ * independent and buffers are reused from call to call. ocrslimc compiles
+ * this part only into libraries of a DB detector: one input [N, 3, H, W],
+ * one output whose last two dims are H and W. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,9 +14,6 @@
 #include "ocrs_detect.h"
 #include "ocrs_model.h"
 
-#define OCRS_CAT2(a, b) a##b
-#define OCRS_CAT(a, b) OCRS_CAT2(a, b)
-#define OCRS_SYM(s) OCRS_CAT(OCRS_PREFIX, s)
 #define OCRS_API __attribute__((visibility("default")))
 
 /* The header's <name>_box and <name>_detect_options have the layouts of
@@ -23,7 +22,7 @@ typedef struct OCRS_SYM(_ctx) ocrs_ctx;
 
 enum { MAX_SOURCE_SIDE = 1 << 16 }; /* keeps every size computation in int */
 
-struct ocrs_detect_state {
+typedef struct {
     ocrs_det_opts opts;
     float *input, *prob; /* 3 x H x W model input, C x H x W output */
     size_t cap_input, cap_prob;
@@ -31,14 +30,14 @@ struct ocrs_detect_state {
     size_t cap_pre;
     ocrs_db_post post;
     double ms[3]; /* pre, model, post of the last call */
-};
+} detect_state;
 
-extern const int64_t OCRS_SYM(__model)[];
-struct ocrs_detect_state **OCRS_SYM(__detect_state)(ocrs_ctx *ctx);
+OCRS_HIDDEN ocrs_task *OCRS_SYM(__task)(ocrs_ctx *ctx);
 int OCRS_SYM(_forward)(ocrs_ctx *ctx, const float *input, int height, int width, float *output);
+int OCRS_SYM(_shapes)(const int64_t *input_dims, int64_t *output_dims, size_t *workspace_bytes);
 
-void ocrs_detect_state_free(struct ocrs_detect_state *s) {
-    if (!s) return;
+static void state_free(void *p) {
+    detect_state *s = p;
     free(s->input);
     free(s->prob);
     free(s->pre);
@@ -46,10 +45,13 @@ void ocrs_detect_state_free(struct ocrs_detect_state *s) {
     free(s);
 }
 
-static struct ocrs_detect_state *state(ocrs_ctx *ctx) {
-    struct ocrs_detect_state **s = OCRS_SYM(__detect_state)(ctx);
-    if (!*s && (*s = calloc(1, sizeof **s))) ocrs_det_opts_default(&(*s)->opts);
-    return *s;
+static detect_state *state(ocrs_ctx *ctx) {
+    ocrs_task *t = OCRS_SYM(__task)(ctx);
+    if (!t->state && (t->state = calloc(1, sizeof(detect_state)))) {
+        t->free = state_free;
+        ocrs_det_opts_default(&((detect_state *)t->state)->opts);
+    }
+    return t->state;
 }
 
 static int grow(void **p, size_t *cap, size_t need) {
@@ -62,21 +64,17 @@ static int grow(void **p, size_t *cap, size_t need) {
     return 0;
 }
 
-/* Extent of dim i of buffer b at this size (see ocrs_model.h). */
-static int64_t dim(int64_t b, int i, int64_t height, int64_t width) {
-    const int64_t *d = &OCRS_SYM(__model)[OCRS_MODEL_HEADER + b * OCRS_MODEL_BUF + OCRS_BUF_DIMS + 3 * i];
-    int64_t s = d[2] == 1 ? height : d[2] == 2 ? width : 0;
-    return d[0] * (s / OCRS_ALIGN) + d[1];
-}
-
-/* A DB detector reads 1x3xHxW and writes NxCxHxW; the map is channel 0. */
-static int is_db(int64_t h, int64_t w, int64_t *out_numel) {
-    const int64_t *t = OCRS_SYM(__model);
-    const int64_t *in = &t[OCRS_MODEL_HEADER], *out = &t[OCRS_MODEL_HEADER + OCRS_MODEL_BUF];
-    if (in[OCRS_BUF_RANK] != 4 || out[OCRS_BUF_RANK] != 4) return 0;
-    if (dim(0, 1, h, w) != 3 || dim(1, 2, h, w) != h || dim(1, 3, h, w) != w) return 0;
-    *out_numel = dim(1, 0, h, w) * dim(1, 1, h, w) * h * w;
-    return *out_numel > 0;
+/* The output's element count for a 1x3xHxW input, checking that it is a
+ * map of the input's size (channel 0 is read); an error code if the size
+ * does not fit the model. */
+static int output_numel(int64_t h, int64_t w, int64_t *numel) {
+    int64_t in[4] = {1, 3, h, w}, out[4];
+    size_t ws;
+    int st = OCRS_SYM(_shapes)(in, out, &ws);
+    if (st) return st;
+    if (out[2] != h || out[3] != w) return OCRS_RT_ERR_MODEL;
+    *numel = out[0] * out[1] * h * w;
+    return OCRS_RT_OK;
 }
 
 static double now_ms(void) {
@@ -87,7 +85,7 @@ static double now_ms(void) {
 
 OCRS_API int OCRS_SYM(_get_detect_options)(const ocrs_ctx *ctx, ocrs_det_opts *opts) {
     if (!ctx || !opts) return OCRS_RT_ERR_NULL;
-    struct ocrs_detect_state *s = state((ocrs_ctx *)ctx);
+    detect_state *s = state((ocrs_ctx *)ctx);
     if (!s) return OCRS_RT_ERR_NOMEM;
     *opts = s->opts;
     return OCRS_RT_OK;
@@ -96,7 +94,7 @@ OCRS_API int OCRS_SYM(_get_detect_options)(const ocrs_ctx *ctx, ocrs_det_opts *o
 OCRS_API int OCRS_SYM(_set_detect_options)(ocrs_ctx *ctx, const ocrs_det_opts *opts) {
     if (!ctx || !opts) return OCRS_RT_ERR_NULL;
     if (ocrs_det_opts_check(opts)) return OCRS_RT_ERR_ARG;
-    struct ocrs_detect_state *s = state(ctx);
+    detect_state *s = state(ctx);
     if (!s) return OCRS_RT_ERR_NOMEM;
     s->opts = *opts;
     return OCRS_RT_OK;
@@ -104,7 +102,7 @@ OCRS_API int OCRS_SYM(_set_detect_options)(ocrs_ctx *ctx, const ocrs_det_opts *o
 
 OCRS_API int OCRS_SYM(_detect_times)(const ocrs_ctx *ctx, double *pre_ms, double *model_ms, double *post_ms) {
     if (!ctx || !pre_ms || !model_ms || !post_ms) return OCRS_RT_ERR_NULL;
-    struct ocrs_detect_state *s = state((ocrs_ctx *)ctx);
+    detect_state *s = state((ocrs_ctx *)ctx);
     if (!s) return OCRS_RT_ERR_NOMEM;
     *pre_ms = s->ms[0], *model_ms = s->ms[1], *post_ms = s->ms[2];
     return OCRS_RT_OK;
@@ -117,13 +115,13 @@ OCRS_API int OCRS_SYM(_detect)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int
     if (width < 1 || height < 1 || width > MAX_SOURCE_SIDE || height > MAX_SOURCE_SIDE || stride < 3 * width ||
         max_boxes < 0)
         return OCRS_RT_ERR_ARG;
-    struct ocrs_detect_state *s = state(ctx);
+    detect_state *s = state(ctx);
     if (!s) return OCRS_RT_ERR_NOMEM;
     int in_w, in_h;
     ocrs_det_input_size(width, height, &s->opts, &in_w, &in_h);
-    if (in_w > OCRS_MAX_EXTENT || in_h > OCRS_MAX_EXTENT) return OCRS_RT_ERR_SIZE;
     int64_t out_numel;
-    if (!is_db(in_h, in_w, &out_numel)) return OCRS_RT_ERR_MODEL;
+    int st = output_numel(in_h, in_w, &out_numel);
+    if (st) return st;
     size_t plane = (size_t)in_w * in_h;
     if (grow((void **)&s->input, &s->cap_input, 3 * plane * sizeof(float)) ||
         grow((void **)&s->prob, &s->cap_prob, (size_t)out_numel * sizeof(float)) ||
@@ -132,7 +130,7 @@ OCRS_API int OCRS_SYM(_detect)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int
     double t0 = now_ms();
     ocrs_det_preprocess(rgb, width, height, stride, in_w, in_h, s->input, s->pre);
     double t1 = now_ms();
-    int st = OCRS_SYM(_forward)(ctx, s->input, in_h, in_w, s->prob);
+    st = OCRS_SYM(_forward)(ctx, s->input, in_h, in_w, s->prob);
     if (st) return st;
     double t2 = now_ms();
     if (ocrs_db_postprocess(s->prob, in_h, in_w, width, height, &s->opts, &s->post, boxes, max_boxes, num_boxes_out))

@@ -11,8 +11,6 @@
 
 #include "pool.h"
 
-OCRS_HIDDEN void OCRS_SYM(__run)(float *const *bufs, int64_t height, int64_t width, int64_t tid, int64_t nthreads,
-                                 void *pool);
 OCRS_HIDDEN void OCRS_SYM(__barrier)(void *pool);
 
 enum { SPINS_BEFORE_YIELD = 4000 };
@@ -30,8 +28,9 @@ struct OCRS_SYM(_pool) {
     pthread_cond_t cv;
     uint64_t job; /* generation of the current call, under mu */
     bool quit;
+    ocrs_run_fn *run;
     float *const *bufs;
-    int64_t height, width;
+    const int64_t *units;
     atomic_int arrived;
     atomic_uint phase;
 };
@@ -57,11 +56,12 @@ static void *worker(void *p) {
         while (pool->job == seen && !pool->quit) pthread_cond_wait(&pool->cv, &pool->mu);
         seen = pool->job;
         bool quit = pool->quit;
+        ocrs_run_fn *run = pool->run;
         float *const *bufs = pool->bufs;
-        int64_t height = pool->height, width = pool->width;
+        const int64_t *units = pool->units;
         pthread_mutex_unlock(&pool->mu);
         if (quit) return NULL;
-        OCRS_SYM(__run)(bufs, height, width, a->tid, pool->nthreads, pool);
+        run(bufs, units, a->tid, pool->nthreads, pool);
     }
 }
 
@@ -99,14 +99,14 @@ void OCRS_SYM(_pool_destroy)(ocrs_pool *pool) {
     free(pool);
 }
 
-void OCRS_SYM(_pool_run)(ocrs_pool *pool, float *const *bufs, int64_t height, int64_t width) {
+void OCRS_SYM(_pool_run)(ocrs_pool *pool, ocrs_run_fn *run, float *const *bufs, const int64_t *units) {
     pthread_mutex_lock(&pool->mu);
+    pool->run = run;
     pool->bufs = bufs;
-    pool->height = height;
-    pool->width = width;
+    pool->units = units;
     pool->job++;
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
     /* The last layer ends with a barrier: when this returns, all are done. */
-    OCRS_SYM(__run)(bufs, height, width, 0, pool->nthreads, pool);
+    run(bufs, units, 0, pool->nthreads, pool);
 }
