@@ -97,17 +97,51 @@ LLVMValueRef cg_fconst(LLVMTypeRef type, double v);
 /* y = act(x) for a float or vector of floats, with exactly ir_act_apply's
  * formulas. */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
+/* exp(x) for a float or vector of floats, as a polynomial that stays in
+ * vector registers (llvm.exp would call expf lane by lane). */
+LLVMValueRef cg_exp(cg_fn *f, LLVMValueRef x);
 /* A conv's epilogue on x (float or vector): ir_conv_epilogue. */
 LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x);
+
+/* ---- vectors (codegen/vector.c) ---------------------------------------------- */
+enum { CG_MAX_NV = 8, CG_MAX_ACC = 6 * 2 * CG_MAX_NV };
+typedef struct {
+    int64_t vw;          /* lanes */
+    LLVMTypeRef vt, it;  /* <vw x float>, <vw x i32> */
+} cg_vec;
+cg_vec cg_vec_type(cg_fn *f, int64_t vw);
+/* Calls an intrinsic overloaded on two types, such as "llvm.masked.load". */
+LLVMValueRef cg_intrinsic2(cg_fn *f, const char *name, LLVMTypeRef t0, LLVMTypeRef t1, LLVMValueRef *args,
+                           unsigned nargs);
+LLVMValueRef cg_splat(cg_fn *f, LLVMTypeRef vt, LLVMValueRef x);
+/* <start, start + step, ...> as an i32 vector constant of n lanes. */
+LLVMValueRef cg_lane_ramp(cg_fn *f, unsigned n, int64_t start, int64_t step);
+/* Lanes j with 0 <= first + start + j * step < limit. */
+LLVMValueRef cg_lane_mask(cg_fn *f, const cg_vec *v, LLVMValueRef first, int64_t start, int64_t step,
+                          LLVMValueRef limit);
+/* Address of element index of base. Not inbounds: a masked access may form
+ * an address outside the buffer whose lanes are all off. */
+LLVMValueRef cg_elem_ptr(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
+/* A vector load or store at p, masked when mask is not NULL. */
+LLVMValueRef cg_vload(cg_fn *f, const cg_vec *v, LLVMValueRef p, LLVMValueRef mask);
+void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMValueRef mask);
+/* A register tile for a kernel that, per reduction step, loads nv vectors
+ * of a row `width` long and broadcasts one value of each of mr rows (of m),
+ * each row keeping k accumulators per vector: *mr_out rows by *nv_out
+ * vectors. */
+void cg_choose_tile(const cg_target_desc *td, int64_t vw, int64_t m, int64_t width, int64_t k, int64_t *mr_out,
+                    int64_t *nv_out);
+/* An extent at the symbols' reference values, for choosing tiles. */
+int64_t cg_ref_extent(const cg_fn *f, ir_dim d);
 
 static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
     return f->node->inputs[i] == IR_NONE ? NULL : &f->g->values[f->node->inputs[i]];
 }
 static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->values[f->node->output]; }
 
-/* ---- emitters, one per op family ------------------------------------------ */
+/* ---- emitters, one per emit column of ir/ops.def ---------------------------- */
 void emit_conv(cg_fn *f);           /* conv_tile.c */
-void emit_conv_transpose(cg_fn *f); /* conv.c */
+void emit_conv_transpose(cg_fn *f); /* conv.c: the scatter kernel of conv_tile.c, or the general one */
 /* ConvTranspose with kernel = stride (kw <= 2), no pads, one group: a GEMM
  * per tap scattered into the output (conv_tile.c). */
 bool cg_conv_transpose_is_scatter(const ir_node *n);
@@ -115,9 +149,17 @@ void emit_conv_transpose_scatter(cg_fn *f);
 void emit_batchnorm(cg_fn *f);      /* elementwise.c */
 void emit_unary(cg_fn *f);          /* elementwise.c: activations, Identity */
 void emit_binary(cg_fn *f);         /* elementwise.c */
-void emit_global_avg_pool(cg_fn *f); /* pool_resize.c */
+void emit_gap(cg_fn *f);            /* pool_resize.c: GlobalAveragePool */
 void emit_resize(cg_fn *f);         /* pool_resize.c */
-void emit_concat(cg_fn *f);         /* concat.c */
+void emit_pool(cg_fn *f);           /* pool_resize.c: MaxPool, AveragePool */
+void emit_concat(cg_fn *f);         /* movement.c */
+void emit_transpose(cg_fn *f);      /* movement.c */
+void emit_slice(cg_fn *f);          /* movement.c */
+void emit_reshape(cg_fn *f);        /* movement.c: a copy, where the plan made no alias */
+void emit_matmul(cg_fn *f);         /* gemm.c */
+void emit_softmax(cg_fn *f);        /* reduce.c */
+void emit_reduce_mean(cg_fn *f);    /* reduce.c */
+void emit_layernorm(cg_fn *f);      /* reduce.c */
 
 /* ---- driver pieces ---------------------------------------------------------- */
 
@@ -135,6 +177,8 @@ typedef struct {
 bool cg_is_detector(const ir_graph *g);
 
 ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag);
+/* Whether node is a Reshape whose output is its input's buffer (no code). */
+bool cg_plan_is_alias(const ir_graph *g, const cg_plan *p, ir_id node);
 void cg_plan_free(cg_plan *p);
 
 /* Writes the text-detection part of the header (codegen/header_detect.c). */

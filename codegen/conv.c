@@ -87,7 +87,7 @@ static LLVMValueRef ceildiv_rt(cg_fn *f, LLVMValueRef a, LLVMValueRef b) {
     return LLVMBuildSDiv(f->b, cg_sub(f, cg_add(f, a, b), cg_i64(f, 1)), b, "");
 }
 
-void emit_conv_transpose(cg_fn *f) {
+static void emit_general(cg_fn *f) {
     const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f);
     const ir_attrs *a = &f->node->attrs;
     conv_shape s = {.cin = x->dims[1].q, .cout = y->dims[1].q, .kh = a->kernel[0],
@@ -153,4 +153,9 @@ void emit_conv_transpose(cg_fn *f) {
     cg_end(f, &lb);
     cg_end(f, &lo);
     cg_end(f, &ln);
+}
+
+void emit_conv_transpose(cg_fn *f) {
+    if (cg_conv_transpose_is_scatter(f->node)) emit_conv_transpose_scatter(f);
+    else emit_general(f);
 }

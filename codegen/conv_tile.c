@@ -9,7 +9,7 @@
  * mr * nv fused multiply-adds. Bias initialises the accumulators and the
  * activation is applied before the one store, so each output is written
  * once. mr and nv come from the target's register count and vector width
- * and the layer's shape (choose_tile).
+ * and the layer's shape (cg_choose_tile).
  *
  * Tiles whose reads lie inside the input row and whose pixels lie inside the
  * output row use plain vector loads and stores; the others (borders, row
@@ -25,96 +25,32 @@
 
 #include "cg.h"
 
-enum { MAX_NV = 8, MAX_LANES = 64 };
-
 typedef struct {
     int64_t vw, nv;     /* lanes per vector, vectors per tile */
     int64_t mr;         /* output channels per tile (full tiles) */
     int64_t cin, cout, cpg, mpg, group, kh, kw, sh, sw, dh, dw, pt, pl;
     LLVMValueRef ih, iw, oh, ow; /* i64; a flat 1x1 conv has ih = oh = 1 and iw = ow = plane */
-    LLVMTypeRef vt, it;          /* <vw x float>, <vw x i32> */
+    cg_vec v;
 } tconv;
-
-/* ---- vector helpers ------------------------------------------------------------ */
-
-static LLVMValueRef intrinsic2(cg_fn *f, const char *name, LLVMTypeRef t0, LLVMTypeRef t1, LLVMValueRef *args,
-                               unsigned nargs) {
-    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    OCRS_ASSERT(id != 0);
-    LLVMTypeRef types[2] = {t0, t1};
-    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->m->mod, id, types, 2);
-    return LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->m->ctx, id, types, 2), decl, args, nargs, "");
-}
-
-static LLVMValueRef splat(cg_fn *f, LLVMTypeRef vt, LLVMValueRef x) {
-    LLVMValueRef v = LLVMBuildInsertElement(f->b, LLVMGetUndef(vt), x, cg_i64(f, 0), "");
-    LLVMValueRef zeros = LLVMConstNull(LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), LLVMGetVectorSize(vt)));
-    return LLVMBuildShuffleVector(f->b, v, LLVMGetUndef(vt), zeros, "");
-}
-
-/* <start, start + step, ...> as an i32 vector constant of n lanes. */
-static LLVMValueRef lane_ramp(cg_fn *f, unsigned n, int64_t start, int64_t step) {
-    LLVMTypeRef i32 = LLVMInt32TypeInContext(f->m->ctx);
-    LLVMValueRef lanes[MAX_LANES];
-    OCRS_ASSERT(n <= MAX_LANES);
-    for (unsigned i = 0; i < n; i++) lanes[i] = LLVMConstInt(i32, (unsigned long long)(start + i * step), 1);
-    return LLVMConstVector(lanes, n);
-}
-
-/* Lanes j with 0 <= first + j * step + off_j < limit, off_j = ramp start. */
-static LLVMValueRef lane_mask(cg_fn *f, const tconv *t, LLVMValueRef first, int64_t start, int64_t step,
-                              LLVMValueRef limit) {
-    LLVMTypeRef i32 = LLVMInt32TypeInContext(f->m->ctx);
-    LLVMValueRef pos = LLVMBuildAdd(f->b, splat(f, t->it, LLVMBuildTrunc(f->b, first, i32, "")),
-                                    lane_ramp(f, (unsigned)t->vw, start, step), "");
-    LLVMValueRef ge = LLVMBuildICmp(f->b, LLVMIntSGE, pos, LLVMConstNull(t->it), "");
-    LLVMValueRef lt = LLVMBuildICmp(f->b, LLVMIntSLT, pos, splat(f, t->it, LLVMBuildTrunc(f->b, limit, i32, "")), "");
-    return LLVMBuildAnd(f->b, ge, lt, "");
-}
-
-/* Address of element index of base. Not inbounds: a masked access may form
- * an address before the row whose lanes are all off. */
-static LLVMValueRef elem_ptr(cg_fn *f, LLVMValueRef base, LLVMValueRef index) {
-    return LLVMBuildGEP2(f->b, f->m->f32, base, &index, 1, "");
-}
-
-static LLVMValueRef vload(cg_fn *f, const tconv *t, LLVMValueRef p, LLVMValueRef mask) {
-    if (!mask) {
-        LLVMValueRef v = LLVMBuildLoad2(f->b, t->vt, p, "");
-        LLVMSetAlignment(v, 4);
-        return v;
-    }
-    LLVMValueRef args[4] = {p, LLVMConstInt(LLVMInt32TypeInContext(f->m->ctx), 4, 0), mask, LLVMConstNull(t->vt)};
-    return intrinsic2(f, "llvm.masked.load", t->vt, f->m->ptr, args, 4);
-}
-
-static void vstore(cg_fn *f, const tconv *t, LLVMValueRef v, LLVMValueRef p, LLVMValueRef mask) {
-    if (!mask) {
-        LLVMSetAlignment(LLVMBuildStore(f->b, v, p), 4);
-        return;
-    }
-    LLVMValueRef args[4] = {v, p, LLVMConstInt(LLVMInt32TypeInContext(f->m->ctx), 4, 0), mask};
-    intrinsic2(f, "llvm.masked.store", t->vt, f->m->ptr, args, 4);
-}
 
 /* vw input pixels col, col + sw, ... of the row starting at element row;
  * safe: only columns in [0, iw) are read, the others are 0. */
 static LLVMValueRef load_pixels(cg_fn *f, const tconv *t, LLVMValueRef row, LLVMValueRef col, bool safe) {
-    LLVMValueRef p = elem_ptr(f, f->in[0], cg_add(f, row, col));
-    if (t->sw == 1) return vload(f, t, p, safe ? lane_mask(f, t, col, 0, 1, t->iw) : NULL);
+    LLVMValueRef p = cg_elem_ptr(f, f->in[0], cg_add(f, row, col));
+    if (t->sw == 1) return cg_vload(f, &t->v, p, safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->iw) : NULL);
     if (t->sw == 2) {
-        LLVMValueRef lo = vload(f, t, p, safe ? lane_mask(f, t, col, 0, 1, t->iw) : NULL);
-        LLVMValueRef hi = vload(f, t, elem_ptr(f, p, cg_i64(f, t->vw)),
-                                safe ? lane_mask(f, t, col, t->vw, 1, t->iw) : NULL);
-        return LLVMBuildShuffleVector(f->b, lo, hi, lane_ramp(f, (unsigned)t->vw, 0, 2), "");
+        LLVMValueRef lo = cg_vload(f, &t->v, p, safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->iw) : NULL);
+        LLVMValueRef hi = cg_vload(f, &t->v, cg_elem_ptr(f, p, cg_i64(f, t->vw)),
+                                safe ? cg_lane_mask(f, &t->v, col, t->vw, 1, t->iw) : NULL);
+        return LLVMBuildShuffleVector(f->b, lo, hi, cg_lane_ramp(f, (unsigned)t->vw, 0, 2), "");
     }
     LLVMTypeRef i64v = LLVMVectorType(f->m->i64, (unsigned)t->vw);
-    LLVMValueRef idx = LLVMBuildSExt(f->b, lane_ramp(f, (unsigned)t->vw, 0, t->sw), i64v, "");
+    LLVMValueRef idx = LLVMBuildSExt(f->b, cg_lane_ramp(f, (unsigned)t->vw, 0, t->sw), i64v, "");
     LLVMValueRef ptrs = LLVMBuildGEP2(f->b, f->m->f32, p, &idx, 1, "");
-    LLVMValueRef mask = safe ? lane_mask(f, t, col, 0, t->sw, t->iw)
+    LLVMValueRef mask = safe ? cg_lane_mask(f, &t->v, col, 0, t->sw, t->iw)
                              : LLVMConstAllOnes(LLVMVectorType(LLVMInt1TypeInContext(f->m->ctx), (unsigned)t->vw));
-    LLVMValueRef args[4] = {ptrs, LLVMConstInt(LLVMInt32TypeInContext(f->m->ctx), 4, 0), mask, LLVMConstNull(t->vt)};
-    return intrinsic2(f, "llvm.masked.gather", t->vt, LLVMTypeOf(ptrs), args, 4);
+    LLVMValueRef args[4] = {ptrs, LLVMConstInt(LLVMInt32TypeInContext(f->m->ctx), 4, 0), mask, LLVMConstNull(t->v.vt)};
+    return cg_intrinsic2(f, "llvm.masked.gather", t->v.vt, LLVMTypeOf(ptrs), args, 4);
 }
 
 /* ---- one tile ----------------------------------------------------------------- */
@@ -125,13 +61,13 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
                       LLVMValueRef oc0, LLVMValueRef oy, LLVMValueRef ox0, LLVMValueRef ky0, LLVMValueRef ky1) {
     LLVMBuilderRef b = f->b;
     int64_t nv = t->nv;
-    LLVMValueRef acc[6 * 2 * MAX_NV];
-    OCRS_ASSERT(mr * nv <= 6 * 2 * MAX_NV);
+    LLVMValueRef acc[CG_MAX_ACC];
+    OCRS_ASSERT(mr * nv <= CG_MAX_ACC);
     LLVMValueRef bias = f->node->ninputs > 2 ? f->in[2] : NULL;
     for (int64_t r = 0; r < mr; r++) {
-        LLVMValueRef init = bias ? splat(f, t->vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->vt);
+        LLVMValueRef init = bias ? cg_splat(f, t->v.vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->v.vt);
         for (int64_t v = 0; v < nv; v++) {
-            acc[r * nv + v] = cg_alloca(f, t->vt, "acc");
+            acc[r * nv + v] = cg_alloca(f, t->v.vt, "acc");
             LLVMBuildStore(b, init, acc[r * nv + v]);
         }
     }
@@ -145,17 +81,17 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     /* W[oc][icg][ky][kx] */
     LLVMValueRef wrow = cg_muli(f, cg_add(f, cg_muli(f, cg_add(f, cg_muli(f, oc0, t->cpg), icg), t->kh), ky), t->kw);
     for (int64_t kx = 0; kx < t->kw; kx++) {
-        LLVMValueRef x[MAX_NV];
+        LLVMValueRef x[CG_MAX_NV];
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef col = cg_addi(f, cg_muli(f, cg_addi(f, ox0, v * t->vw), t->sw), kx * t->dw - t->pl);
             x[v] = load_pixels(f, t, row, col, safe);
         }
         for (int64_t r = 0; r < mr; r++) {
-            LLVMValueRef w = splat(f, t->vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->cpg * t->kh * t->kw + kx)));
+            LLVMValueRef w = cg_splat(f, t->v.vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->cpg * t->kh * t->kw + kx)));
             for (int64_t v = 0; v < nv; v++) {
-                LLVMValueRef a = LLVMBuildLoad2(b, t->vt, acc[r * nv + v], "");
+                LLVMValueRef a = LLVMBuildLoad2(b, t->v.vt, acc[r * nv + v], "");
                 LLVMValueRef args[3] = {w, x[v], a};
-                LLVMBuildStore(b, cg_intrinsic(f, "llvm.fmuladd", t->vt, args, 3), acc[r * nv + v]);
+                LLVMBuildStore(b, cg_intrinsic(f, "llvm.fmuladd", t->v.vt, args, 3), acc[r * nv + v]);
             }
         }
     }
@@ -166,8 +102,8 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
             cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cout), cg_addi(f, oc0, r)), t->oh), oy), t->ow);
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef col = cg_addi(f, ox0, v * t->vw);
-            LLVMValueRef y = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->vt, acc[r * nv + v], ""));
-            vstore(f, t, y, elem_ptr(f, f->out, cg_add(f, orow, col)), safe ? lane_mask(f, t, col, 0, 1, t->ow) : NULL);
+            LLVMValueRef y = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->v.vt, acc[r * nv + v], ""));
+            cg_vstore(f, &t->v, y, cg_elem_ptr(f, f->out, cg_add(f, orow, col)), safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->ow) : NULL);
         }
     }
 }
@@ -196,8 +132,7 @@ static bool is_flat(const ir_attrs *a) {
 
 /* Vector types and the i64 extents of input x and output y. */
 static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value *y, bool flat) {
-    t->vt = LLVMVectorType(f->m->f32, (unsigned)t->vw);
-    t->it = LLVMVectorType(LLVMInt32TypeInContext(f->m->ctx), (unsigned)t->vw);
+    t->v = cg_vec_type(f, t->vw);
     if (flat) {
         t->ih = t->oh = cg_i64(f, 1);
         t->iw = t->ow = cg_extent(f, y, 2, 4);
@@ -207,38 +142,6 @@ static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value 
     t->iw = cg_dim(f, x->dims[3]);
     t->oh = cg_dim(f, y->dims[2]);
     t->ow = cg_dim(f, y->dims[3]);
-}
-
-/* An extent at the symbols' typical values, for choosing tiles. */
-static int64_t ref_extent(const cg_fn *f, ir_dim d) {
-    int64_t units[IR_MAX_SYMS];
-    ir_ref_units(f->g, units);
-    return ir_dim_eval(d, units);
-}
-
-static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
-
-/* The tile (t->mr channels, t->nv vectors) for m output channels and rows
- * of width pixels at the reference size, each channel with k accumulators
- * per vector. The best estimated FMA throughput: useful over computed
- * work (partial channel blocks and row ends compute idle lanes), times the
- * FMA share of a reduction step bound by two loads and two FMAs per cycle
- * (nv input loads and mr * k broadcasts against mr * k * nv FMAs), with all
- * accumulators, the inputs and a broadcast in registers. */
-static void choose_tile(tconv *t, const cg_target_desc *td, int64_t m, int64_t width, int64_t k) {
-    double best = -1;
-    for (int64_t mr = 1; mr <= (m < 8 ? m : 8); mr++)
-        for (int64_t nv = 1; nv <= MAX_NV && mr * k * nv + nv + 1 <= td->vector_regs; nv++) {
-            if (mr * k * nv > 6 * 2 * MAX_NV) continue;
-            double fmas = (double)(mr * k * nv), loads = (double)(nv + mr * k);
-            double useful = (double)(m * width) / (double)(round_up(m, mr) * round_up(width, nv * t->vw));
-            double score = useful * fmas / (fmas > loads ? fmas : loads);
-            /* Ties go to the larger tile: fewer loop trips. */
-            if (score > best + 1e-9 || (score > best - 1e-9 && mr * nv > t->mr * t->nv)) {
-                best = score > best ? score : best;
-                t->mr = mr, t->nv = nv;
-            }
-        }
 }
 
 void emit_conv(cg_fn *f) {
@@ -251,7 +154,8 @@ void emit_conv(cg_fn *f) {
     t.cpg = t.cin / t.group;
     t.mpg = t.cout / t.group;
     bool flat = is_flat(a);
-    choose_tile(&t, td, t.mpg, ref_extent(f, y->dims[3]) * (flat ? ref_extent(f, y->dims[2]) : 1), 1);
+    cg_choose_tile(td, t.vw, t.mpg, cg_ref_extent(f, y->dims[3]) * (flat ? cg_ref_extent(f, y->dims[2]) : 1), 1, &t.mr,
+                   &t.nv);
     tconv_extents(f, &t, x, y, flat);
     int64_t span = t.nv * t.vw; /* output pixels per tile */
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.ow, span - 1), cg_i64(f, span), "");
@@ -308,30 +212,30 @@ static void emit_scatter_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, L
                               LLVMValueRef iy, LLVMValueRef ky, LLVMValueRef ix0) {
     LLVMBuilderRef b = f->b;
     int64_t nv = t->nv, kw = t->kw;
-    LLVMValueRef acc[6 * 2 * MAX_NV];
-    OCRS_ASSERT(mr * kw * nv <= 6 * 2 * MAX_NV);
+    LLVMValueRef acc[CG_MAX_ACC];
+    OCRS_ASSERT(mr * kw * nv <= CG_MAX_ACC);
     LLVMValueRef bias = f->node->ninputs > 2 ? f->in[2] : NULL;
     for (int64_t r = 0; r < mr; r++) {
-        LLVMValueRef init = bias ? splat(f, t->vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->vt);
+        LLVMValueRef init = bias ? cg_splat(f, t->v.vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->v.vt);
         for (int64_t k = 0; k < kw * nv; k++) {
-            acc[r * kw * nv + k] = cg_alloca(f, t->vt, "acc");
+            acc[r * kw * nv + k] = cg_alloca(f, t->v.vt, "acc");
             LLVMBuildStore(b, init, acc[r * kw * nv + k]);
         }
     }
     cg_loop li;
     LLVMValueRef ic = cg_for(f, &li, cg_i64(f, 0), cg_i64(f, t->cin), "ic");
     LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), ic), t->ih), iy), t->iw);
-    LLVMValueRef x[MAX_NV];
+    LLVMValueRef x[CG_MAX_NV];
     for (int64_t v = 0; v < nv; v++) x[v] = load_pixels(f, t, row, cg_addi(f, ix0, v * t->vw), safe);
     /* W[ic][oc][ky][kx] */
     LLVMValueRef wrow = cg_muli(f, cg_add(f, cg_muli(f, cg_add(f, cg_muli(f, ic, t->cout), oc0), t->kh), ky), kw);
     for (int64_t r = 0; r < mr; r++)
         for (int64_t kx = 0; kx < kw; kx++) {
-            LLVMValueRef w = splat(f, t->vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->kh * kw + kx)));
+            LLVMValueRef w = cg_splat(f, t->v.vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->kh * kw + kx)));
             for (int64_t v = 0; v < nv; v++) {
                 LLVMValueRef *slot = &acc[(r * kw + kx) * nv + v];
-                LLVMValueRef args[3] = {w, x[v], LLVMBuildLoad2(b, t->vt, *slot, "")};
-                LLVMBuildStore(b, cg_intrinsic(f, "llvm.fmuladd", t->vt, args, 3), *slot);
+                LLVMValueRef args[3] = {w, x[v], LLVMBuildLoad2(b, t->v.vt, *slot, "")};
+                LLVMBuildStore(b, cg_intrinsic(f, "llvm.fmuladd", t->v.vt, args, 3), *slot);
             }
         }
     cg_end(f, &li);
@@ -342,20 +246,20 @@ static void emit_scatter_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, L
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef y[2];
             for (int64_t kx = 0; kx < kw; kx++)
-                y[kx] = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->vt, acc[(r * kw + kx) * nv + v], ""));
+                y[kx] = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->v.vt, acc[(r * kw + kx) * nv + v], ""));
             for (int64_t h = 0; h < kw; h++) {
                 /* kw = 2: lanes h*vw/2 .. of y[0] and y[1], alternating. */
                 LLVMValueRef out = y[0];
                 if (kw == 2) {
-                    LLVMValueRef sel[MAX_LANES];
+                    LLVMValueRef sel[64];
                     LLVMTypeRef i32 = LLVMInt32TypeInContext(f->m->ctx);
                     for (int64_t j = 0; j < t->vw; j++)
                         sel[j] = LLVMConstInt(i32, (unsigned long long)(h * t->vw / 2 + j / 2 + (j % 2) * t->vw), 0);
                     out = LLVMBuildShuffleVector(b, y[0], y[1], LLVMConstVector(sel, (unsigned)t->vw), "");
                 }
                 LLVMValueRef col = cg_addi(f, ox0, (v * kw + h) * t->vw);
-                vstore(f, t, out, elem_ptr(f, f->out, cg_add(f, orow, col)),
-                       safe ? lane_mask(f, t, col, 0, 1, t->ow) : NULL);
+                cg_vstore(f, &t->v, out, cg_elem_ptr(f, f->out, cg_add(f, orow, col)),
+                       safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->ow) : NULL);
             }
         }
     }
@@ -368,7 +272,7 @@ void emit_conv_transpose_scatter(cg_fn *f) {
     OCRS_ASSERT(cg_conv_transpose_is_scatter(f->node));
     tconv t = {.vw = td->vector_floats, .cin = x->dims[1].q, .cout = y->dims[1].q, .group = 1, .kh = a->kernel[0],
                .kw = a->kernel[1], .sh = 1, .sw = 1, .dh = 1, .dw = 1};
-    choose_tile(&t, td, t.cout, ref_extent(f, x->dims[3]), t.kw);
+    cg_choose_tile(td, t.vw, t.cout, cg_ref_extent(f, x->dims[3]), t.kw, &t.mr, &t.nv);
     tconv_extents(f, &t, x, y, false);
     int64_t span = t.nv * t.vw; /* input pixels per tile */
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.iw, span - 1), cg_i64(f, span), "");

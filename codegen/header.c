@@ -302,6 +302,13 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
     fprintf(f, "void %s_destroy(%s_ctx *ctx);\n\n", name, name);
     fprintf(f, "/* A static English description of a status code. */\n");
     fprintf(f, "const char *%s_strerror(int status);\n\n", name);
+    fprintf(f, "/* The inputs and outputs as the library sees them, for callers without\n"
+               " * this header (bindings that load the library at run time): their\n"
+               " * counts, and each one's rank into ranks_out (inputs first; room for\n"
+               " * %s_NUM_INPUTS + %s_NUM_OUTPUTS, or NULL). Returns %s_OK or\n"
+               " * %s_ERR_NULL. */\n",
+            up, up, up, up);
+    fprintf(f, "int %s_describe(int *num_inputs_out, int *num_outputs_out, int *ranks_out);\n\n", name);
     fprintf(f, "/* For inputs of these dims (every input's, one after the other:\n"
                " * %s_INPUT_DIMS_TOTAL values): every output's dims (%s_OUTPUT_DIMS_TOTAL\n"
                " * values) and the workspace bytes a run needs. %s_ERR_SIZE when the dims\n"

@@ -1,5 +1,6 @@
 /* Loop builder and the small integer, memory and activation helpers every
  * emitter uses, so that kernels read as loop nests. */
+#include <math.h>
 #include <string.h>
 
 #include "cg.h"
@@ -161,8 +162,55 @@ LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
         LLVMValueRef e = cg_intrinsic(f, "llvm.exp", t, (LLVMValueRef[]){LLVMBuildFNeg(b, x, "")}, 1);
         return LLVMBuildFDiv(b, C(1), LLVMBuildFAdd(b, C(1), e, ""), "");
     }
+    case IR_ACT_SQRT: return cg_intrinsic(f, "llvm.sqrt", t, &x, 1);
+    case IR_ACT_POW: /* the cases ir_pow takes apart, the same way */
+        if (act.a == 2.0f) return LLVMBuildFMul(b, x, x, "");
+        if (act.a == 1.0f) return x;
+        if (act.a == 0.5f) return cg_intrinsic(f, "llvm.sqrt", t, &x, 1);
+        return cg_intrinsic(f, "llvm.pow", t, (LLVMValueRef[]){x, C(act.a)}, 2);
     }
 #undef C
     OCRS_ASSERT(!"unknown activation");
     return x;
+}
+
+/* Cephes' expf: x = n ln2 + r with |r| <= ln2 / 2 (ln2 in two parts, so r is
+ * exact), exp(r) by a degree-6 polynomial, times 2^n built in the exponent
+ * bits. Within 2 ulp of expf over the clamped range; below it the result
+ * is 2^-126 * exp(r), which no caller distinguishes from 0 in a sum, above
+ * it (x > 88.38) +inf, and NaN stays NaN. */
+LLVMValueRef cg_exp(cg_fn *f, LLVMValueRef x) {
+    LLVMBuilderRef b = f->b;
+    LLVMTypeRef t = LLVMTypeOf(x);
+    bool vec = LLVMGetTypeKind(t) == LLVMVectorTypeKind;
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(f->m->ctx);
+    LLVMTypeRef it = vec ? LLVMVectorType(i32, LLVMGetVectorSize(t)) : i32;
+#define C(v) cg_fconst(t, (v))
+    LLVMValueRef hi = LLVMBuildFCmp(b, LLVMRealOGT, x, C(88.3762626647949), "");
+    LLVMValueRef nan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
+    LLVMValueRef xc = fmax2(f, fmin2(f, x, C(88.3762626647949)), C(-87.3365447504));
+    LLVMValueRef n = cg_intrinsic(f, "llvm.floor", t,
+                                  (LLVMValueRef[]){LLVMBuildFAdd(b, LLVMBuildFMul(b, xc, C(1.44269504088896341), ""),
+                                                                 C(0.5), "")},
+                                  1);
+    LLVMValueRef r = LLVMBuildFSub(b, xc, LLVMBuildFMul(b, n, C(0.693359375), ""), "");
+    r = LLVMBuildFAdd(b, r, LLVMBuildFMul(b, n, C(2.12194440e-4), ""), "");
+    static const double poly[] = {1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3,
+                                  4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1};
+    LLVMValueRef p = C(poly[0]);
+    for (int i = 1; i < 6; i++) p = LLVMBuildFAdd(b, LLVMBuildFMul(b, p, r, ""), C(poly[i]), "");
+    LLVMValueRef y = LLVMBuildFAdd(b, LLVMBuildFMul(b, p, LLVMBuildFMul(b, r, r, ""), ""), r, "");
+    y = LLVMBuildFAdd(b, y, C(1), "");
+    /* 2^n: (n + 127) << 23 as the bits of a float; n is in [-126, 127]. */
+    LLVMValueRef k127 = LLVMConstInt(i32, 127, 0), k23 = LLVMConstInt(i32, 23, 0);
+    if (vec) {
+        k127 = cg_splat(f, it, k127);
+        k23 = cg_splat(f, it, k23);
+    }
+    LLVMValueRef bits = LLVMBuildShl(b, LLVMBuildAdd(b, LLVMBuildFPToSI(b, n, it, ""), k127, ""), k23, "");
+    y = LLVMBuildFMul(b, y, LLVMBuildBitCast(b, bits, t, ""), "");
+    y = LLVMBuildSelect(b, hi, C(INFINITY), y, "");
+    y = LLVMBuildSelect(b, nan, x, y, "");
+#undef C
+    return y;
 }

@@ -102,22 +102,16 @@ static void print_dims(FILE *f, const ir_value *v) {
     }
 }
 
-/* Everything the emitted code depends on: op, attributes, shapes. Weights
+/* Everything the emitted code depends on: op, every attribute (from the
+ * attribute table, so a new one cannot be missed) and the shapes. Weights
  * are parameters, so layers that differ only in weights share code. */
 static char *layer_key(const ir_graph *g, const ir_node *n) {
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return NULL;
-    const ir_attrs *a = &n->attrs;
-    fprintf(f, "%s|k%lld,%lld|s%lld,%lld|d%lld,%lld|p%lld,%lld,%lld,%lld|op%lld,%lld|g%lld|act%d,%a,%a|eps%a|ax%lld",
-            ir_ops[n->op].name, (long long)a->kernel[0], (long long)a->kernel[1], (long long)a->stride[0],
-            (long long)a->stride[1], (long long)a->dilation[0], (long long)a->dilation[1], (long long)a->pad[0],
-            (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3], (long long)a->output_padding[0],
-            (long long)a->output_padding[1], (long long)a->group, (int)a->act.kind, a->act.a, a->act.b, a->epsilon,
-            (long long)a->axis);
-    fprintf(f, "|sc%a,%a|c%d|n%d|aff%d,%a,%d,%a", a->scale[0], a->scale[1], (int)a->coord, (int)a->nearest,
-            (int)a->post.on, a->post.scale, (int)a->post.has_shift, a->post.shift);
+    fputs(ir_ops[n->op].name, f);
+    ir_attrs_key(&n->attrs, f);
     for (uint32_t j = 0; j < n->ninputs; j++) {
         if (n->inputs[j] == IR_NONE) fputs("|-", f);
         else print_dims(f, &g->values[n->inputs[j]]);
@@ -141,30 +135,11 @@ static void add_function_attrs(emitter *e, LLVMValueRef fn) {
     for (int i = 0; i < 2; i++) LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, e->target_attrs[i]);
 }
 
-static void emit_body(cg_fn *f) {
-    switch (f->node->op) {
-    case IR_OP_Conv: emit_conv(f); break;
-    case IR_OP_ConvTranspose:
-        if (cg_conv_transpose_is_scatter(f->node)) emit_conv_transpose_scatter(f);
-        else emit_conv_transpose(f);
-        break;
-    case IR_OP_BatchNormalization: emit_batchnorm(f); break;
-    case IR_OP_Relu:
-    case IR_OP_Clip:
-    case IR_OP_HardSigmoid:
-    case IR_OP_HardSwish:
-    case IR_OP_Sigmoid:
-    case IR_OP_Identity: emit_unary(f); break;
-    case IR_OP_Add:
-    case IR_OP_Sub:
-    case IR_OP_Mul:
-    case IR_OP_Div: emit_binary(f); break;
-    case IR_OP_GlobalAveragePool: emit_global_avg_pool(f); break;
-    case IR_OP_Resize: emit_resize(f); break;
-    case IR_OP_Concat: emit_concat(f); break;
-    case IR_OP_COUNT: OCRS_ASSERT(!"not an op");
-    }
-}
+static void (*const emitters[IR_OP_COUNT])(cg_fn *) = {
+#define OP(id, name, min_in, max_in, flags, attrs, shape, interp, emit, flops, chan) [IR_OP_##id] = emit_##emit,
+#include "ops.def"
+#undef OP
+};
 
 /* The function computing node i: an existing one with the same key, or a
  * new one. Signature: (ptr in..., ptr out, i64 height, i64 width). */
@@ -220,7 +195,7 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
         f.units[s] = LLVMBuildLoad2(m->b, m->i64, LLVMBuildInBoundsGEP2(m->b, m->i64, units, &idx, 1, ""),
                                     e->g->syms[s].name);
     }
-    emit_body(&f);
+    emitters[n->op](&f);
     LLVMBuildRetVoid(m->b);
     free(in);
 
@@ -268,7 +243,7 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
     }
     ocrs_status st = OCRS_OK;
     for (uint32_t i = 0; i < g->nnodes && !st; i++) {
-        if (!e->plan->needed[i]) continue;
+        if (!e->plan->needed[i] || cg_plan_is_alias(g, e->plan, i)) continue;
         const ir_node *n = &g->nodes[i];
         LLVMValueRef fn = NULL;
         st = layer_function(e, i, &fn, diag);

@@ -15,7 +15,7 @@
 
 const char *const ocrs_symbol_suffixes[] = {
     /* the API: OCRS_API in runtime/core/api.c and runtime/det/detect.c */
-    "_create", "_destroy", "_run", "_shapes", "_forward", "_strerror", "_workspace_size", "_detect",
+    "_create", "_destroy", "_describe", "_run", "_shapes", "_forward", "_strerror", "_workspace_size", "_detect",
     "_get_detect_options", "_set_detect_options", "_detect_times",
     /* hidden: the runtime's other OCRS_SYM names and what module.c emits */
     "_pool_create", "_pool_destroy", "_pool_run", "__task", "__run", "__barrier", "__model", "__weights",

@@ -5,7 +5,9 @@
  * = the graph outputs (all the caller's memory), one buffer per other value
  * a needed node computes, and a workspace slot per such buffer so that
  * buffers live at the same time never share a slot. A node's output never
- * shares a slot with its inputs. */
+ * shares a slot with its inputs, except a Reshape's: it is its input's
+ * buffer seen with other dims (no data moves, no code runs), unless it is a
+ * graph output, which lives in the caller's memory. */
 #include <stdlib.h>
 
 #include "cg.h"
@@ -63,16 +65,31 @@ ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag) {
         p->slot_of_buf[p->nbufs] = -1;
         p->buf_of_value[v] = (int32_t)p->nbufs++;
     }
+    /* root[v]: the value whose buffer v uses (itself, or a Reshape's input's
+     * root); a root lives until the last read of any of its aliases. */
+    ir_id *root = malloc(sizeof(ir_id) * (nv + 1));
+    if (!root) {
+        free(last_use);
+        free(slot_ref);
+        free(slot_free);
+        cg_plan_free(p);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory planning buffers", g->source);
+    }
+    for (uint32_t v = 0; v < nv; v++) root[v] = v;
     for (uint32_t i = 0; i < nn; i++) {
         if (!p->needed[i]) continue;
         const ir_node *n = &g->nodes[i];
+        if (n->op == IR_OP_Reshape && p->buf_of_value[n->output] < 0 && !ir_is_weight(&g->values[n->inputs[0]]))
+            root[n->output] = root[n->inputs[0]];
         for (uint32_t j = 0; j < n->ninputs; j++)
-            if (n->inputs[j] != IR_NONE) last_use[n->inputs[j]] = i;
+            if (n->inputs[j] != IR_NONE) last_use[root[n->inputs[j]]] = i;
     }
     for (uint32_t i = 0; i < nn; i++) {
         if (!p->needed[i]) continue;
         const ir_node *n = &g->nodes[i];
-        if (p->buf_of_value[n->output] < 0) {
+        if (root[n->output] != n->output) {
+            p->buf_of_value[n->output] = p->buf_of_value[root[n->output]];
+        } else if (p->buf_of_value[n->output] < 0) {
             uint32_t b = p->nbufs++;
             int64_t need = ir_numel(&g->values[n->output], units);
             int32_t best = -1;
@@ -88,16 +105,23 @@ ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag) {
         /* Inputs read for the last time release their slot only now, after
          * the output took one, so the two never coincide. */
         for (uint32_t j = 0; j < n->ninputs; j++) {
-            ir_id v = n->inputs[j];
+            ir_id v = n->inputs[j] == IR_NONE ? IR_NONE : root[n->inputs[j]];
             if (v == IR_NONE || last_use[v] != i || p->buf_of_value[v] < 0) continue;
             int32_t s = p->slot_of_buf[p->buf_of_value[v]];
             if (s >= 0) slot_free[s] = true;
         }
     }
+    free(root);
     free(last_use);
     free(slot_ref);
     free(slot_free);
     return OCRS_OK;
+}
+
+bool cg_plan_is_alias(const ir_graph *g, const cg_plan *p, ir_id node) {
+    const ir_node *n = &g->nodes[node];
+    return n->op == IR_OP_Reshape && !ir_is_weight(&g->values[n->inputs[0]]) &&
+           p->buf_of_value[n->output] == p->buf_of_value[n->inputs[0]];
 }
 
 void cg_plan_free(cg_plan *p) {

@@ -1,9 +1,11 @@
-/* GlobalAveragePool and nearest Resize. Both follow the interpreter's
+/* GlobalAveragePool, nearest Resize, MaxPool and AveragePool. Both follow the interpreter's
  * arithmetic: the pool sums in double (rounded once), Resize maps output to
  * input coordinates in double, so indices agree exactly with ir/interp.c. */
+#include <math.h>
+
 #include "cg.h"
 
-void emit_global_avg_pool(cg_fn *f) {
+void emit_gap(cg_fn *f) {
     const ir_value *x = cg_in_value(f, 0);
     LLVMBuilderRef b = f->b;
     LLVMTypeRef f64 = f->m->f64;
@@ -92,6 +94,69 @@ void emit_resize(cg_fn *f) {
     LLVMValueRef ox = cg_for(f, &lx, cg_i64(f, 0), ow, "ox");
     LLVMValueRef ix = resize_source(f, a->scale[1], ox, iw, ow);
     cg_store(f, cg_load(f, f->in[0], cg_add(f, xrow, ix)), f->out, cg_add(f, yrow, ox));
+    cg_end(f, &lx);
+    cg_end(f, &ly);
+    cg_end(f, &lp);
+}
+
+/* MaxPool and AveragePool as ir/interp.c computes them: the window clipped
+ * to the input (padding never wins a max), AveragePool's sum in double
+ * divided by the window's elements inside the input, or inside the padded
+ * input with count_include_pad. Threads split the planes. */
+void emit_pool(cg_fn *f) {
+    const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f);
+    const ir_attrs *a = &f->node->attrs;
+    LLVMBuilderRef b = f->b;
+    LLVMTypeRef f64 = f->m->f64;
+    bool avg = f->node->op == IR_OP_AveragePool;
+    LLVMValueRef ih = cg_dim(f, x->dims[2]), iw = cg_dim(f, x->dims[3]);
+    LLVMValueRef oh = cg_dim(f, y->dims[2]), ow = cg_dim(f, y->dims[3]);
+    LLVMValueRef acc = cg_alloca(f, f64, "acc"), cnt = cg_alloca(f, f->m->i64, "count");
+    cg_loop lp, ly, lx, lky, lkx;
+    LLVMValueRef p = cg_for_shared(f, &lp, cg_i64(f, 0), cg_extent(f, x, 0, 2), "plane");
+    LLVMValueRef oy = cg_for(f, &ly, cg_i64(f, 0), oh, "oy");
+    LLVMValueRef ox = cg_for(f, &lx, cg_i64(f, 0), ow, "ox");
+    LLVMValueRef y0 = cg_addi(f, cg_muli(f, oy, a->stride[0]), -a->pad[0]);
+    LLVMValueRef x0 = cg_addi(f, cg_muli(f, ox, a->stride[1]), -a->pad[1]);
+    LLVMBuildStore(b, LLVMConstReal(f64, avg ? 0 : -INFINITY), acc);
+    LLVMBuildStore(b, cg_i64(f, 0), cnt);
+    /* Kernel taps inside the input: 0 <= y0 + k * dilation < ih. */
+    LLVMValueRef ky0 = cg_max(f, cg_i64(f, 0), cg_ceildiv(f, cg_sub(f, cg_i64(f, 0), y0), a->dilation[0]));
+    LLVMValueRef ky1 = cg_min(f, cg_i64(f, a->kernel[0]),
+                              cg_addi(f, cg_floordiv(f, cg_sub(f, cg_addi(f, ih, -1), y0), a->dilation[0]), 1));
+    LLVMValueRef kx0 = cg_max(f, cg_i64(f, 0), cg_ceildiv(f, cg_sub(f, cg_i64(f, 0), x0), a->dilation[1]));
+    LLVMValueRef kx1 = cg_min(f, cg_i64(f, a->kernel[1]),
+                              cg_addi(f, cg_floordiv(f, cg_sub(f, cg_addi(f, iw, -1), x0), a->dilation[1]), 1));
+    LLVMValueRef ky = cg_for(f, &lky, ky0, ky1, "ky");
+    LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, p, ih), cg_add(f, y0, cg_muli(f, ky, a->dilation[0]))), iw);
+    LLVMValueRef kx = cg_for(f, &lkx, kx0, kx1, "kx");
+    LLVMValueRef v = LLVMBuildFPExt(b, cg_load(f, f->in[0], cg_add(f, row, cg_add(f, x0, cg_muli(f, kx, a->dilation[1])))),
+                                    f64, "");
+    LLVMValueRef old = LLVMBuildLoad2(b, f64, acc, "");
+    LLVMValueRef next;
+    if (avg) {
+        next = LLVMBuildFAdd(b, old, v, "");
+    } else {
+        /* the interpreter's max: a larger value or a NaN wins, and stays */
+        LLVMValueRef take = LLVMBuildOr(b, LLVMBuildFCmp(b, LLVMRealOGT, v, old, ""),
+                                        LLVMBuildFCmp(b, LLVMRealUNO, v, v, ""), "");
+        next = LLVMBuildSelect(b, take, v, old, "");
+    }
+    LLVMBuildStore(b, next, acc);
+    LLVMBuildStore(b, cg_addi(f, LLVMBuildLoad2(b, f->m->i64, cnt, ""), 1), cnt);
+    cg_end(f, &lkx);
+    cg_end(f, &lky);
+    LLVMValueRef r = LLVMBuildLoad2(b, f64, acc, "");
+    if (avg) {
+        LLVMValueRef count = LLVMBuildLoad2(b, f->m->i64, cnt, "");
+        if (a->count_include_pad) {
+            LLVMValueRef y1 = cg_min(f, cg_addi(f, y0, a->kernel[0]), cg_addi(f, ih, a->pad[2]));
+            LLVMValueRef x1 = cg_min(f, cg_addi(f, x0, a->kernel[1]), cg_addi(f, iw, a->pad[3]));
+            count = cg_mul(f, cg_sub(f, y1, y0), cg_sub(f, x1, x0));
+        }
+        r = LLVMBuildFDiv(b, r, LLVMBuildSIToFP(b, count, f64, ""), "");
+    }
+    cg_store(f, LLVMBuildFPTrunc(b, r, f->m->f32, ""), f->out, cg_add(f, cg_mul(f, cg_add(f, cg_mul(f, p, oh), oy), ow), ox));
     cg_end(f, &lx);
     cg_end(f, &ly);
     cg_end(f, &lp);

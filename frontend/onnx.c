@@ -9,6 +9,7 @@
  * folder. The dims graph inputs and outputs declare are kept
  * (ir_value.declared) for the ONNX writer. */
 #include "frontend.h"
+#include "onnx_import.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -26,27 +27,6 @@ enum { OPSET_MIN = 9, OPSET_MAX = 17 };
 #define MAX_MODEL_BYTES ((size_t)2 << 30)
 #define MAX_TENSOR_ELEMS ((int64_t)1 << 30)
 
-/* ONNX op types the frontend accepts; Constant and Upsample are not IR ops. */
-static const char *const supported_list =
-    "Conv, ConvTranspose, BatchNormalization, Relu, Clip, HardSigmoid, HardSwish, Sigmoid, Add, Sub, Mul, Div, "
-    "GlobalAveragePool, Resize, Upsample, Concat, Identity, Constant";
-
-typedef struct {
-    const char *path;
-    char *dir; /* the model's folder, resolved; external data must stay inside */
-    ir_graph *g;
-    int64_t opset;
-    ocrs_diag *diag;
-    const Onnx__NodeProto *node; /* node being imported, for messages */
-    char where[600];
-    const ocrs_import_opts *opts;
-    bool *used;                  /* per opts->dims entry: it named a dim */
-    /* Per symbol, in the order the inputs create them (the same on every
-     * attempt): the alignment and the smallest value the shape rules asked
-     * for so far. */
-    int64_t align[IR_MAX_SYMS], min[IR_MAX_SYMS];
-} importer;
-
 static const char *node_where(importer *im) {
     const Onnx__NodeProto *n = im->node;
     if (n->name && n->name[0])
@@ -58,9 +38,7 @@ static const char *node_where(importer *im) {
     return im->where;
 }
 
-#define NODE_FAIL(im, status, ...) node_fail(im, status, __VA_ARGS__)
-
-__attribute__((format(printf, 3, 4))) static ocrs_status node_fail(importer *im, ocrs_status st, const char *fmt, ...) {
+ocrs_status onnx_node_fail(importer *im, ocrs_status st, const char *fmt, ...) {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -167,7 +145,7 @@ static ocrs_status tensor_dims(importer *im, const Onnx__TensorProto *t, const c
 }
 
 /* Converts a TensorProto into an IR weight (float32 or int64). */
-static ocrs_status import_tensor(importer *im, const Onnx__TensorProto *t, const char *name, ir_id *out) {
+ocrs_status onnx_import_tensor(importer *im, const Onnx__TensorProto *t, const char *name, ir_id *out) {
     int64_t dims[IR_MAX_RANK], n = 0;
     ocrs_status st = tensor_dims(im, t, name, dims, &n);
     if (st) return st;
@@ -272,13 +250,11 @@ static ocrs_status import_tensor(importer *im, const Onnx__TensorProto *t, const
 
 /* ---- attributes ----------------------------------------------------------- */
 
-static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {
+const Onnx__AttributeProto *onnx_attr(const Onnx__NodeProto *n, const char *name) {
     for (size_t i = 0; i < n->n_attribute; i++)
         if (n->attribute[i]->name && strcmp(n->attribute[i]->name, name) == 0) return n->attribute[i];
     return NULL;
 }
-
-typedef Onnx__AttributeProto__AttributeType attr_type;
 
 static const char *attr_type_name(attr_type t) {
     switch (t) {
@@ -308,8 +284,8 @@ static attr_type type_of(const Onnx__AttributeProto *a) {
 /* Attribute `name` of the node being imported, which must be of type want:
  * *out is NULL when absent. A value of another type is an error rather than
  * a silent default (ONNX Runtime refuses such models too). */
-static ocrs_status attr_of(importer *im, const char *name, attr_type want, const Onnx__AttributeProto **out) {
-    *out = attr(im->node, name);
+ocrs_status onnx_attr_of(importer *im, const char *name, attr_type want, const Onnx__AttributeProto **out) {
+    *out = onnx_attr(im->node, name);
     if (!*out) return OCRS_OK;
     attr_type t = type_of(*out);
     bool has_value = want == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT    ? (*out)->has_f
@@ -323,16 +299,16 @@ static ocrs_status attr_of(importer *im, const char *name, attr_type want, const
     return OCRS_OK;
 }
 
-static ocrs_status attr_int(importer *im, const char *name, int64_t dflt, int64_t *out) {
+ocrs_status onnx_attr_int(importer *im, const char *name, int64_t dflt, int64_t *out) {
     const Onnx__AttributeProto *a;
-    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT, &a);
+    ocrs_status st = onnx_attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT, &a);
     *out = a ? a->i : dflt;
     return st;
 }
 
-static ocrs_status attr_float(importer *im, const char *name, float dflt, float *out) {
+ocrs_status onnx_attr_float(importer *im, const char *name, float dflt, float *out) {
     const Onnx__AttributeProto *a;
-    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, &a);
+    ocrs_status st = onnx_attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT, &a);
     *out = a ? a->f : dflt;
     return st;
 }
@@ -340,9 +316,9 @@ static ocrs_status attr_float(importer *im, const char *name, float dflt, float 
 /* A string attribute that must be one of the NULL-terminated choices: *out
  * is the index of the one it equals, dflt when absent. An empty string is
  * the default, as ONNX Runtime reads it. */
-static ocrs_status attr_choice(importer *im, const char *name, const char *const *choices, int dflt, int *out) {
+ocrs_status onnx_attr_choice(importer *im, const char *name, const char *const *choices, int dflt, int *out) {
     const Onnx__AttributeProto *a;
-    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &a);
+    ocrs_status st = onnx_attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING, &a);
     *out = dflt;
     if (st || !a || a->s.len == 0) return st;
     for (int i = 0; choices[i]; i++)
@@ -357,9 +333,9 @@ static ocrs_status attr_choice(importer *im, const char *name, const char *const
 }
 
 /* Reads an ints attribute of exactly `count` entries into out; absent keeps out. */
-static ocrs_status attr_ints(importer *im, const char *name, size_t count, int64_t *out) {
+ocrs_status onnx_attr_ints(importer *im, const char *name, size_t count, int64_t *out) {
     const Onnx__AttributeProto *a;
-    ocrs_status st = attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &a);
+    ocrs_status st = onnx_attr_of(im, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS, &a);
     if (st || !a) return st;
     if (a->n_ints != count)
         return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "attribute %s has %zu entries, expected %zu (2-D only)", name,
@@ -370,7 +346,7 @@ static ocrs_status attr_ints(importer *im, const char *name, size_t count, int64
 
 /* ---- value lookup --------------------------------------------------------- */
 
-static ocrs_status lookup(importer *im, const char *name, ir_id *out) {
+ocrs_status onnx_lookup(importer *im, const char *name, ir_id *out) {
     if (!name || !name[0]) {
         *out = IR_NONE;
         return OCRS_OK;
@@ -381,9 +357,9 @@ static ocrs_status lookup(importer *im, const char *name, ir_id *out) {
 }
 
 /* A constant input (weight) as floats, for Clip bounds and Resize scales. */
-static ocrs_status const_floats(importer *im, const char *name, const char *what, float *vals, size_t max, size_t *n) {
+ocrs_status onnx_const_floats(importer *im, const char *name, const char *what, float *vals, size_t max, size_t *n) {
     ir_id id;
-    ocrs_status st = lookup(im, name, &id);
+    ocrs_status st = onnx_lookup(im, name, &id);
     if (st) return st;
     *n = 0;
     if (id == IR_NONE) return OCRS_OK;
@@ -397,233 +373,6 @@ static ocrs_status const_floats(importer *im, const char *name, const char *what
         vals[i] = v->dtype == IR_F32 ? ((const float *)v->data)[i] : (float)((const int64_t *)v->data)[i];
     *n = (size_t)cnt;
     return OCRS_OK;
-}
-
-/* ---- ops ------------------------------------------------------------------ */
-
-static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, const ir_value *w, bool transpose) {
-    a->kernel[0] = w->rank == 4 ? w->dims[2].q : 0;
-    a->kernel[1] = w->rank == 4 ? w->dims[3].q : 0;
-    ocrs_status st;
-    if ((st = attr_ints(im, "kernel_shape", 2, a->kernel)) || (st = attr_ints(im, "strides", 2, a->stride)) ||
-        (st = attr_ints(im, "dilations", 2, a->dilation)) || (st = attr_ints(im, "pads", 4, a->pad)))
-        return st;
-    /* ONNX orders pads as all begins then all ends: (top, left, bottom, right). */
-    if ((st = attr_int(im, "group", 1, &a->group))) return st;
-    if (transpose) {
-        if ((st = attr_ints(im, "output_padding", 2, a->output_padding))) return st;
-        if (attr(im->node, "output_shape"))
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "attribute output_shape is not supported; give pads instead");
-    }
-    for (int i = 0; i < 2; i++) {
-        if (a->stride[i] <= 0) return NODE_FAIL(im, OCRS_ERR_INVALID, "stride %lld must be positive", (long long)a->stride[i]);
-        if (a->dilation[i] <= 0)
-            return NODE_FAIL(im, OCRS_ERR_INVALID, "dilation %lld must be positive", (long long)a->dilation[i]);
-        if (a->stride[i] > IR_MAX_STRIDE)
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "stride %lld is above the supported %d", (long long)a->stride[i],
-                             IR_MAX_STRIDE);
-        if (a->dilation[i] > IR_MAX_DILATION)
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "dilation %lld is above the supported %d",
-                             (long long)a->dilation[i], IR_MAX_DILATION);
-        if (a->kernel[i] <= 0 || a->kernel[i] > IR_MAX_KERNEL)
-            return NODE_FAIL(im, OCRS_ERR_INVALID, "kernel extent %lld out of range", (long long)a->kernel[i]);
-    }
-    static const char *const pad_modes[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER", NULL};
-    int mode;
-    if ((st = attr_choice(im, "auto_pad", pad_modes, 0, &mode))) return st;
-    if (mode == 0) return OCRS_OK;
-    if (mode == 1) {
-        memset(a->pad, 0, sizeof a->pad);
-        return OCRS_OK;
-    }
-    const char *ap = pad_modes[mode];
-    if (transpose) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s on ConvTranspose is not supported", ap);
-    if (a->dilation[0] != 1 || a->dilation[1] != 1)
-        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with dilation is not supported (nor by ONNX Runtime)", ap);
-    if (x->rank != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "input must be 4-D NCHW");
-    for (int i = 0; i < 2; i++) {
-        /* SAME: output = ceil(in / stride); the padding that achieves it
-         * depends only on in mod stride, which is constant when the stride
-         * divides the extent's slope. */
-        ir_dim in = x->dims[2 + i], unused;
-        int64_t s = a->stride[i], k = a->kernel[i];
-        ir_align_need need;
-        if (!ir_dim_floordiv(in, 0, s, &unused, &need)) {
-            im->diag->need_sym = need.sym;
-            im->diag->need_factor = need.factor;
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with stride %lld on an extent not always a multiple",
-                             ap, (long long)s);
-        }
-        int64_t r = ((s - in.q % s) % s + s) % s;
-        int64_t total = r - s + k;
-        if (total < 0) total = 0;
-        a->pad[i] = mode == 2 ? total / 2 : total - total / 2;
-        a->pad[i + 2] = total - a->pad[i];
-    }
-    return OCRS_OK;
-}
-
-static ocrs_status resize_attrs(importer *im, ir_attrs *a, const ir_value *x, bool upsample) {
-    const Onnx__NodeProto *n = im->node;
-    static const char *const modes[] = {"nearest", NULL};
-    int mode;
-    ocrs_status st = attr_choice(im, "mode", modes, 0, &mode);
-    if (st) return st;
-    float scales[4];
-    size_t ns = 0;
-    if (upsample || im->opset < 11) {
-        const Onnx__AttributeProto *sa;
-        if ((st = attr_of(im, "scales", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS, &sa))) return st;
-        if (sa) {
-            if (sa->n_floats > 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "scales must have 4 entries");
-            memcpy(scales, sa->floats, sizeof(float) * sa->n_floats);
-            ns = sa->n_floats;
-        } else if ((st = const_floats(im, n->n_input > 1 ? n->input[1] : NULL, "scales", scales, 4, &ns)))
-            return st;
-        a->coord = IR_COORD_ASYMMETRIC;
-        a->nearest = IR_NEAREST_FLOOR;
-    } else {
-        /* In the order of ir_coord and ir_nearest. */
-        static const char *const coords[] = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners", NULL};
-        static const char *const roundings[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil", NULL};
-        int coord, nearest;
-        if ((st = attr_choice(im, "coordinate_transformation_mode", coords, IR_COORD_HALF_PIXEL, &coord)) ||
-            (st = attr_choice(im, "nearest_mode", roundings, IR_NEAREST_ROUND_PREFER_FLOOR, &nearest)))
-            return st;
-        a->coord = (ir_coord)coord;
-        a->nearest = (ir_nearest)nearest;
-        if ((st = const_floats(im, n->n_input > 2 ? n->input[2] : NULL, "scales", scales, 4, &ns))) return st;
-        if (ns == 0) {
-            float sizes[4];
-            size_t nz;
-            if ((st = const_floats(im, n->n_input > 3 ? n->input[3] : NULL, "sizes", sizes, 4, &nz))) return st;
-            if (nz != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "needs scales or 4 sizes");
-            /* Fixed sizes on a variable extent would pin H and W; accept
-             * them only when they scale a fixed extent by a whole factor. */
-            for (int i = 0; i < 4; i++) {
-                ir_dim d = x->dims[i];
-                if (!ir_dim_static(d) || d.q <= 0 || fmodf(sizes[i], (float)d.q) != 0)
-                    return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED,
-                                     "sizes are supported only as whole multiples of a fixed input extent");
-                scales[i] = sizes[i] / (float)d.q;
-            }
-            ns = 4;
-        }
-    }
-    if (ns != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "scales must have 4 entries, has %zu", ns);
-    if (scales[0] != 1 || scales[1] != 1)
-        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "only spatial scaling is supported (N and C scales must be 1)");
-    a->scale[0] = scales[2];
-    a->scale[1] = scales[3];
-    return OCRS_OK;
-}
-
-typedef struct {
-    const char *onnx;
-    ir_op op;
-} op_map;
-
-static const op_map ops_by_name[] = {
-#define OP(id, name, min_in, max_in, flags) {name, IR_OP_##id},
-#include "ops.def"
-#undef OP
-    {"Upsample", IR_OP_Resize},
-};
-
-static ocrs_status import_node(importer *im, const Onnx__NodeProto *n) {
-    im->node = n;
-    ir_graph *g = im->g;
-    if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0)
-        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "op domain '%s' is not supported; supported ops: %s", n->domain,
-                         supported_list);
-    int op = -1;
-    for (size_t i = 0; i < sizeof ops_by_name / sizeof ops_by_name[0]; i++)
-        if (strcmp(n->op_type, ops_by_name[i].onnx) == 0) op = (int)ops_by_name[i].op;
-    if (op < 0) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "unsupported op; supported ops: %s", supported_list);
-    bool upsample = strcmp(n->op_type, "Upsample") == 0;
-
-    /* Inputs that the IR keeps as operands; the rest become attributes. */
-    size_t nin = n->n_input;
-    if (op == IR_OP_Clip || op == IR_OP_Resize) nin = n->n_input ? 1 : 0;
-    if (nin == 0) return NODE_FAIL(im, OCRS_ERR_INVALID, "has no inputs");
-    if ((int)nin < ir_ops[op].min_inputs || (int)nin > ir_ops[op].max_inputs)
-        return NODE_FAIL(im, OCRS_ERR_INVALID, "has %zu inputs, expects %d to %d", nin, ir_ops[op].min_inputs,
-                         ir_ops[op].max_inputs);
-    ir_id ins[64];
-    for (size_t i = 0; i < nin; i++) {
-        ocrs_status st = lookup(im, n->input[i], &ins[i]);
-        if (st) return st;
-        if (ins[i] == IR_NONE && (int)i < ir_ops[op].min_inputs)
-            return NODE_FAIL(im, OCRS_ERR_INVALID, "input %zu is required", i);
-    }
-    while (nin > 1 && ins[nin - 1] == IR_NONE) nin--;
-    const ir_value *x = &g->values[ins[0]];
-    ir_attrs a = {.group = 1, .stride = {1, 1}, .dilation = {1, 1}};
-    ocrs_status st = OCRS_OK;
-    switch ((ir_op)op) {
-    case IR_OP_Conv:
-    case IR_OP_ConvTranspose: {
-        /* Weights may still be computed from constants here; fold_constants
-         * turns them into weights and codegen insists that it did. */
-        st = conv_attrs(im, &a, x, &g->values[ins[1]], op == IR_OP_ConvTranspose);
-        break;
-    }
-    case IR_OP_BatchNormalization: {
-        int64_t training;
-        if ((st = attr_float(im, "epsilon", 1e-5f, &a.epsilon)) || (st = attr_int(im, "training_mode", 0, &training)))
-            return st;
-        if (training) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "training_mode is not supported");
-        break;
-    }
-    case IR_OP_Relu: a.act.kind = IR_ACT_RELU; break;
-    case IR_OP_Sigmoid: a.act.kind = IR_ACT_SIGMOID; break;
-    case IR_OP_HardSwish: a.act.kind = IR_ACT_HARDSWISH; break;
-    case IR_OP_HardSigmoid:
-        a.act.kind = IR_ACT_HARDSIGMOID;
-        if ((st = attr_float(im, "alpha", 0.2f, &a.act.a)) || (st = attr_float(im, "beta", 0.5f, &a.act.b))) return st;
-        break;
-    case IR_OP_Clip: {
-        a.act = (ir_act){IR_ACT_CLIP, -INFINITY, INFINITY};
-        if (im->opset < 11) {
-            if ((st = attr_float(im, "min", -FLT_MAX, &a.act.a)) || (st = attr_float(im, "max", FLT_MAX, &a.act.b)))
-                return st;
-            break;
-        }
-        float v;
-        size_t cnt;
-        if ((st = const_floats(im, n->n_input > 1 ? n->input[1] : NULL, "min", &v, 1, &cnt))) return st;
-        if (cnt) a.act.a = v;
-        if ((st = const_floats(im, n->n_input > 2 ? n->input[2] : NULL, "max", &v, 1, &cnt))) return st;
-        if (cnt) a.act.b = v;
-        break;
-    }
-    case IR_OP_Resize:
-        if (x->rank != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "input must be 4-D NCHW");
-        st = resize_attrs(im, &a, x, upsample);
-        break;
-    case IR_OP_Concat:
-        if (!attr(n, "axis")) return NODE_FAIL(im, OCRS_ERR_INVALID, "attribute axis is required");
-        if ((st = attr_int(im, "axis", 0, &a.axis))) return st;
-        break;
-    default:
-        break;
-    }
-    if (st) return st;
-    ir_id out = ir_add_value(g, n->output[0], IR_F32, 0, NULL);
-    if (out == IR_NONE) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
-    ir_id id = ir_add_node(g, (ir_op)op, n->name, (uint32_t)nin, ins, out);
-    if (id == IR_NONE) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
-    g->nodes[id].attrs = a;
-    if (op == IR_OP_Conv || op == IR_OP_ConvTranspose) {
-        /* Channel axes of the weights, for pruning: Conv's weight is
-         * [out, in/g, kh, kw], ConvTranspose's is [in, out/g, kh, kw]. */
-        ir_value *w = &g->values[ins[1]];
-        w->out_axis = op == IR_OP_Conv ? 0 : 1;
-        w->in_axis = op == IR_OP_Conv ? 1 : 0;
-        if (nin > 2) g->values[ins[2]].out_axis = 0;
-    }
-    ir_value *o = &g->values[out];
-    return ir_node_shape(g, id, &o->rank, o->dims, im->diag);
 }
 
 /* ---- graph ---------------------------------------------------------------- */
@@ -762,6 +511,41 @@ static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
     return keep_declared(im, id, vi);
 }
 
+/* Checks that every node's op is one the importer takes, naming every
+ * unsupported op at once with the first node using it. */
+static ocrs_status check_ops(importer *im, const Onnx__GraphProto *gp) {
+    char bad[1024] = "";
+    int nbad = 0;
+    ocrs_strmap seen = {0}; /* unsupported op types already named */
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *n = gp->node[i];
+        if (!n->op_type) {
+            ocrs_strmap_free(&seen);
+            return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: node #%zu has no op_type", im->path, i);
+        }
+        bool other_domain = n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0;
+        if (!other_domain && onnx_op_known(n->op_type)) continue;
+        int added = ocrs_strmap_put(&seen, n->op_type, 0);
+        if (added < 0) {
+            ocrs_strmap_free(&seen);
+            return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+        }
+        if (!added) continue;
+        im->node = n;
+        char one[300];
+        snprintf(one, sizeof one, "%s%s%s%s (node '%s')", nbad ? ", " : "", other_domain ? n->domain : "",
+                 other_domain ? "." : "", n->op_type, n->name && n->name[0] ? n->name : n->n_output ? n->output[0] : "?");
+        if (strlen(bad) + strlen(one) + 8 < sizeof bad) strcat(bad, one);
+        nbad++;
+    }
+    ocrs_strmap_free(&seen);
+    if (!nbad) return OCRS_OK;
+    char supported[1024];
+    onnx_supported_ops(supported, sizeof supported);
+    return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: unsupported op%s (opset %lld): %s; supported ops: %s",
+                     im->path, nbad > 1 ? "s" : "", (long long)im->opset, bad, supported);
+}
+
 /* Checks that every node has an op type and exactly one output that no
  * other node, graph input or initializer defines, before anything is built
  * from the nodes; fills prod with output name -> node. */
@@ -855,7 +639,7 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if (ir_find_value(g, t->name) != IR_NONE)
             return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: initializer '%s' is defined twice", im->path, t->name);
         ir_id id;
-        if ((st = import_tensor(im, t, t->name, &id))) return st;
+        if ((st = onnx_import_tensor(im, t, t->name, &id))) return st;
     }
     for (size_t i = 0; i < gp->n_input; i++) {
         if (!gp->input[i]->name || !gp->input[i]->name[0])
@@ -865,27 +649,16 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
     }
     if (!g->ninputs) return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no inputs", im->path);
 
-    /* Every value has one producer: check, then order the nodes. */
+    /* Every op known, every value with one producer: check, then order the nodes. */
     ocrs_strmap prod = {0};
     uint32_t *order = malloc(sizeof *order * gp->n_node);
-    st = order ? check_outputs(im, gp, &prod) : ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    st = order ? check_ops(im, gp) : ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    if (!st) st = check_outputs(im, gp, &prod);
     if (!st) st = order_nodes(im, gp, &prod, order);
     if (st) goto done;
     for (size_t i = 0; i < gp->n_node; i++) {
-        const Onnx__NodeProto *n = gp->node[order[i]];
-        im->node = n;
-        if (strcmp(n->op_type, "Constant") == 0 && (!n->domain || !n->domain[0])) {
-            const Onnx__AttributeProto *v;
-            if ((st = attr_of(im, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR, &v))) goto done;
-            if (!v) {
-                st = NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "only the tensor 'value' form of Constant is supported");
-                goto done;
-            }
-            ir_id id;
-            if ((st = import_tensor(im, v->t, n->output[0], &id))) goto done;
-            continue;
-        }
-        if ((st = import_node(im, n))) goto done;
+        im->node = gp->node[order[i]];
+        if ((st = onnx_import_node(im, gp->node[order[i]]))) goto done;
     }
     for (size_t i = 0; i < gp->n_output; i++) {
         if (!gp->output[i]->name || !gp->output[i]->name[0]) {
@@ -893,6 +666,11 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
             goto done;
         }
         ir_id id = ir_find_value(g, gp->output[i]->name);
+        if (id != IR_NONE && g->values[id].is_output) {
+            st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph output '%s' is listed twice", im->path,
+                           gp->output[i]->name);
+            goto done;
+        }
         if (id == IR_NONE || g->values[id].producer == IR_NONE) {
             st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph output '%s' is not computed by any node", im->path,
                            gp->output[i]->name);

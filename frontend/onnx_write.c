@@ -56,6 +56,7 @@ typedef struct {
     const ir_graph *g;
     ocrs_arena *arena;
     bool nomem;
+    char unsupported[256]; /* why a node has no ONNX form here, or "" */
     const char **names;  /* per IR value: its name in the file */
     name_set values, nodes;
     Onnx__GraphProto graph; /* node and initializer arrays sized for the worst case */
@@ -206,8 +207,8 @@ static const char *scalar(writer *w, const char *base, const char *what, float v
 /* ---- ops ------------------------------------------------------------------ */
 
 static const char *const act_ops[] = {
-    [IR_ACT_RELU] = "Relu", [IR_ACT_CLIP] = "Clip", [IR_ACT_HARDSIGMOID] = "HardSigmoid",
-    [IR_ACT_HARDSWISH] = "HardSwish", [IR_ACT_SIGMOID] = "Sigmoid"};
+    [IR_ACT_RELU] = "Relu", [IR_ACT_CLIP] = "Clip",   [IR_ACT_HARDSIGMOID] = "HardSigmoid",
+    [IR_ACT_HARDSWISH] = "HardSwish", [IR_ACT_SIGMOID] = "Sigmoid", [IR_ACT_SQRT] = "Sqrt", [IR_ACT_POW] = "Pow"};
 
 /* Activation act on x into y: one node named as add_node says (act is not
  * NONE). */
@@ -219,6 +220,11 @@ static void emit_act(writer *w, const char *base, const char *suffix, ir_act act
         if (act.a != -INFINITY) in[1] = scalar(w, y, "min", act.a), nin = 2;
         if (act.b != INFINITY) in[2] = scalar(w, y, "max", act.b), nin = 3;
         add_node(w, "Clip", base, suffix, nin, in, y);
+        return;
+    }
+    if (act.kind == IR_ACT_POW) {
+        const char *in[2] = {x, scalar(w, y, "exponent", act.a)};
+        add_node(w, "Pow", base, suffix, 2, in, y);
         return;
     }
     Onnx__NodeProto *n = add_node(w, act_ops[act.kind], base, suffix, 1, &x, y);
@@ -279,6 +285,96 @@ static void emit_resize(writer *w, const ir_node *node, const char *base, const 
     attr_string(w, n, "nearest_mode", modes[a->nearest]);
 }
 
+/* A new int64 initializer <base>.<what> of the n values v (rank 1). */
+static const char *new_ints(writer *w, const char *base, const char *what, size_t n, const int64_t *v) {
+    int64_t *data = wr_alloc(w, sizeof(int64_t) * (n ? n : 1));
+    if (!data) return NULL;
+    memcpy(data, v, sizeof(int64_t) * n);
+    return add_initializer(w, value_name(w, base, what), IR_I64, 1, (int64_t[]){(int64_t)n}, data);
+}
+
+static void emit_pool(writer *w, const ir_node *node, const char *base, const char *x, const char *out) {
+    const ir_attrs *a = &node->attrs;
+    Onnx__NodeProto *n = add_node(w, ir_ops[node->op].name, base, NULL, 1, &x, out);
+    attr_ints(w, n, "kernel_shape", 2, a->kernel);
+    attr_ints(w, n, "strides", 2, a->stride);
+    attr_ints(w, n, "pads", 4, a->pad);
+    attr_int(w, n, "ceil_mode", a->ceil_mode);
+    if (node->op == IR_OP_MaxPool) attr_ints(w, n, "dilations", 2, a->dilation);
+    else attr_int(w, n, "count_include_pad", a->count_include_pad);
+}
+
+/* MatMul, then the fused bias as an Add. */
+static void emit_matmul(writer *w, const ir_node *node, const char *base, size_t nin, const char *const *in,
+                        const char *out) {
+    const char *y = nin > 2 ? value_name(w, out, "MatMul") : out;
+    add_node(w, "MatMul", base, NULL, 2, in, y);
+    if (nin > 2) add_node(w, "Add", base, "Add", 2, (const char *[]){y, in[2]}, out);
+}
+
+/* Softmax over one axis; over several (the last ones, as before opset 13),
+ * on the input reshaped to put them in one axis, and shaped back. */
+static void emit_softmax(writer *w, const ir_node *node, const char *base, const char *x, const char *out) {
+    uint64_t axes = (uint64_t)node->attrs.axes;
+    int first = __builtin_ctzll(axes), rank = w->g->values[node->inputs[0]].rank;
+    if (!(axes & (axes - 1))) {
+        attr_int(w, add_node(w, "Softmax", base, NULL, 1, &x, out), "axis", first);
+        return;
+    }
+    if (axes >> (rank - 1) != 1) {
+        snprintf(w->unsupported, sizeof w->unsupported, "a softmax over axes that do not end at the last one");
+        return;
+    }
+    int64_t target[IR_MAX_RANK + 1] = {0}; /* 0: the same extent */
+    target[first] = -1;
+    const char *shape = value_name(w, out, "shape"), *flat = value_name(w, out, "flat"), *soft = value_name(w, out, "softmax");
+    add_node(w, "Shape", base, "Shape", 1, &x, shape);
+    add_node(w, "Reshape", base, "Reshape", 2, (const char *[]){x, new_ints(w, out, "target", (size_t)first + 1, target)},
+             flat);
+    attr_int(w, add_node(w, "Softmax", base, NULL, 1, &flat, soft), "axis", first);
+    add_node(w, "Reshape", base, "Back", 2, (const char *[]){soft, shape}, out);
+}
+
+/* Reshape to the output's extents: fixed ones as values, symbolic ones as 0
+ * (the input's at the same axis) or one -1. */
+static void emit_reshape(writer *w, const ir_node *node, const char *base, const char *x, const char *out) {
+    const ir_value *xv = &w->g->values[node->inputs[0]], *yv = &w->g->values[node->output];
+    int64_t target[IR_MAX_RANK];
+    int minus = 0;
+    for (int i = 0; i < yv->rank; i++) {
+        ir_dim d = yv->dims[i];
+        if (ir_dim_static(d)) target[i] = d.q;
+        else if (i < xv->rank && ir_dim_equal(d, xv->dims[i])) target[i] = 0;
+        else target[i] = -1, minus++;
+    }
+    if (minus > 1) {
+        snprintf(w->unsupported, sizeof w->unsupported, "a reshape into more than one new symbolic extent");
+        return;
+    }
+    add_node(w, "Reshape", base, NULL, 2, (const char *[]){x, new_ints(w, out, "shape", (size_t)yv->rank, target)}, out);
+}
+
+/* Slice with its fixed starts, ends and steps on every axis (a symbolic
+ * axis taken whole: start 0, end INT64_MAX). */
+static void emit_slice(writer *w, const ir_node *node, const char *base, const char *x, const char *out) {
+    const ir_value *yv = &w->g->values[node->output];
+    const ir_attrs *a = &node->attrs;
+    int64_t starts[IR_MAX_RANK], ends[IR_MAX_RANK], axes[IR_MAX_RANK], steps[IR_MAX_RANK];
+    for (int i = 0; i < yv->rank; i++) {
+        axes[i] = i;
+        starts[i] = a->start[i];
+        steps[i] = a->step[i];
+        /* One past the last element read; INT64_MIN for a backward slice
+         * down to element 0 (an end of -1 would mean the last). */
+        int64_t end = ir_dim_static(yv->dims[i]) ? a->start[i] + yv->dims[i].q * a->step[i] : INT64_MAX;
+        ends[i] = a->step[i] < 0 && end < 0 ? INT64_MIN : end;
+    }
+    size_t r = (size_t)yv->rank;
+    const char *in[5] = {x, new_ints(w, out, "starts", r, starts), new_ints(w, out, "ends", r, ends),
+                         new_ints(w, out, "axes", r, axes), new_ints(w, out, "steps", r, steps)};
+    add_node(w, "Slice", base, NULL, 5, in, out);
+}
+
 static void emit_node(writer *w, const ir_node *node) {
     const char *in[64];
     size_t nin = 0;
@@ -295,7 +391,34 @@ static void emit_node(writer *w, const ir_node *node) {
     case IR_OP_Clip:
     case IR_OP_HardSigmoid:
     case IR_OP_HardSwish:
-    case IR_OP_Sigmoid: emit_act(w, base, NULL, node->attrs.act, in[0], out); return;
+    case IR_OP_Sigmoid:
+    case IR_OP_Sqrt:
+    case IR_OP_Pow: emit_act(w, base, NULL, node->attrs.act, in[0], out); return;
+    case IR_OP_MaxPool:
+    case IR_OP_AveragePool: emit_pool(w, node, base, in[0], out); return;
+    case IR_OP_MatMul: emit_matmul(w, node, base, nin, in, out); return;
+    case IR_OP_Softmax: emit_softmax(w, node, base, in[0], out); return;
+    case IR_OP_ReduceMean: {
+        int64_t axes[IR_MAX_RANK], n = 0;
+        for (int i = 0; i < IR_MAX_RANK; i++)
+            if (node->attrs.axes >> i & 1) axes[n++] = i;
+        Onnx__NodeProto *p = add_node(w, op, base, NULL, 1, in, out);
+        attr_ints(w, p, "axes", (size_t)n, axes);
+        attr_int(w, p, "keepdims", node->attrs.keepdims);
+        return;
+    }
+    case IR_OP_LayerNorm: {
+        Onnx__NodeProto *p = add_node(w, op, base, NULL, nin, in, out);
+        attr_int(w, p, "axis", node->attrs.axis);
+        attr_float(w, p, "epsilon", node->attrs.epsilon);
+        return;
+    }
+    case IR_OP_Transpose:
+        attr_ints(w, add_node(w, op, base, NULL, 1, in, out), "perm", (size_t)w->g->values[node->output].rank,
+                  node->attrs.perm);
+        return;
+    case IR_OP_Slice: emit_slice(w, node, base, in[0], out); return;
+    case IR_OP_Reshape: emit_reshape(w, node, base, in[0], out); return;
     case IR_OP_Resize: emit_resize(w, node, base, in[0], out); return;
     case IR_OP_BatchNormalization:
         attr_float(w, add_node(w, op, base, NULL, nin, in, out), "epsilon", node->attrs.epsilon);
@@ -413,6 +536,10 @@ ocrs_status ocrs_write_onnx(const ir_graph *g, FILE *out, const char *path, ocrs
     if (!w.arena || !build(&w)) {
         ocrs_arena_free(w.arena);
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: out of memory building the ONNX model", path);
+    }
+    if (w.unsupported[0]) {
+        ocrs_arena_free(w.arena);
+        return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED, "%s: %s has no ONNX form here", path, w.unsupported);
     }
     Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
     opset.domain = "";

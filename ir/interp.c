@@ -207,40 +207,295 @@ static void concat(int64_t axis, uint32_t n, const float *const *in, const shape
         }
 }
 
-/* ---- one node --------------------------------------------------------------- */
+/* ---- the new op families ----------------------------------------------------------- */
 
-/* Computes node's output y (shape ys) from its inputs (in[i] NULL for an
- * absent optional input). Shapes are trusted: the verifier checked them. */
+/* Row-major strides of s. */
+static void strides(shape s, int64_t *st) {
+    int64_t step = 1;
+    for (int i = s.rank - 1; i >= 0; i--) st[i] = step, step *= s.d[i];
+}
+
+/* MaxPool and AveragePool over NCHW planes, windows clipped to the input
+ * (padding never wins a max); AveragePool divides by the window's elements
+ * inside the input, or with count_include_pad by those inside the padded
+ * input, as ONNX Runtime does. */
+static void pool(const ir_node *n, const float *x, shape xs, float *y, shape ys) {
+    const ir_attrs *a = &n->attrs;
+    bool avg = n->op == IR_OP_AveragePool;
+    int64_t planes = xs.d[0] * xs.d[1], ih = xs.d[2], iw = xs.d[3], oh = ys.d[2], ow = ys.d[3];
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t oy = 0; oy < oh; oy++)
+            for (int64_t ox = 0; ox < ow; ox++) {
+                int64_t y0 = oy * a->stride[0] - a->pad[0], x0 = ox * a->stride[1] - a->pad[1];
+                double sum = 0, best = -INFINITY;
+                int64_t count = 0;
+                for (int64_t ky = 0; ky < a->kernel[0]; ky++)
+                    for (int64_t kx = 0; kx < a->kernel[1]; kx++) {
+                        int64_t yy = y0 + ky * a->dilation[0], xx = x0 + kx * a->dilation[1];
+                        if (yy < 0 || yy >= ih || xx < 0 || xx >= iw) continue;
+                        double v = x[(p * ih + yy) * iw + xx];
+                        sum += v;
+                        best = v > best || isnan(v) ? v : best;
+                        count++;
+                    }
+                if (avg && a->count_include_pad) {
+                    int64_t y1 = y0 + a->kernel[0], x1 = x0 + a->kernel[1];
+                    if (y1 > ih + a->pad[2]) y1 = ih + a->pad[2];
+                    if (x1 > iw + a->pad[3]) x1 = iw + a->pad[3];
+                    count = (y1 - y0) * (x1 - x0);
+                }
+                y[(p * oh + oy) * ow + ox] = (float)(avg ? sum / (double)count : best);
+            }
+}
+
+/* C[..., M, N] = A[..., M, K] B[..., K, N] (batch axes broadcast; a 1-D
+ * operand a row or a column), summed in double in order of k; then the bias,
+ * added in float as the Add it replaces. */
+static void matmul(const float *a, shape as, const float *b, shape bs, const float *bias, float *y, shape ys) {
+    int64_t k_ = as.d[as.rank - 1], m_ = as.rank >= 2 ? as.d[as.rank - 2] : 1, n_ = bs.rank >= 2 ? bs.d[bs.rank - 1] : 1;
+    /* The batch axes of the output and each operand's strides over them. */
+    int nb = ys.rank - (as.rank >= 2) - (bs.rank >= 2);
+    shape batch = {nb, {0}}, ab = {as.rank > 2 ? as.rank - 2 : 0, {0}}, bb = {bs.rank > 2 ? bs.rank - 2 : 0, {0}};
+    memcpy(batch.d, ys.d, sizeof(int64_t) * (size_t)nb);
+    memcpy(ab.d, as.d, sizeof(int64_t) * (size_t)ab.rank);
+    memcpy(bb.d, bs.d, sizeof(int64_t) * (size_t)bb.rank);
+    int64_t sa[IR_MAX_RANK], sb[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, nbatch = numel(&batch);
+    broadcast_strides(ab, batch, sa);
+    broadcast_strides(bb, batch, sb);
+    int64_t ia = 0, ib = 0;
+    for (int64_t t = 0; t < nbatch; t++) {
+        const float *pa = a + ia * m_ * k_, *pb = b + ib * k_ * n_;
+        float *py = y + t * m_ * n_;
+        for (int64_t i = 0; i < m_; i++)
+            for (int64_t j = 0; j < n_; j++) {
+                double acc = 0;
+                for (int64_t k = 0; k < k_; k++) acc += (double)pa[i * k_ + k] * (double)pb[k * n_ + j];
+                py[i * n_ + j] = bias ? (float)acc + bias[j] : (float)acc;
+            }
+        for (int i = nb - 1; i >= 0; i--) {
+            ia += sa[i], ib += sb[i];
+            if (++idx[i] < batch.d[i]) break;
+            ia -= sa[i] * batch.d[i], ib -= sb[i] * batch.d[i];
+            idx[i] = 0;
+        }
+    }
+}
+
+/* The reduced axes (a bit per axis, adjacent) as outer x len x inner. */
+static void reduced_run(shape xs, int64_t axes, int64_t *outer, int64_t *len, int64_t *inner) {
+    *outer = *len = *inner = 1;
+    int first = __builtin_ctzll((uint64_t)axes), last = 63 - __builtin_clzll((uint64_t)axes);
+    for (int i = 0; i < xs.rank; i++) *(i < first ? outer : i <= last ? len : inner) *= xs.d[i];
+}
+
+/* exp(x - max) / sum over the axes, in double. */
+static void softmax(const ir_node *n, const float *x, shape xs, float *y) {
+    int64_t outer, len, inner;
+    reduced_run(xs, n->attrs.axes, &outer, &len, &inner);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t i = 0; i < inner; i++) {
+            const float *px = x + o * len * inner + i;
+            float *py = y + o * len * inner + i;
+            double m = -INFINITY, sum = 0;
+            for (int64_t k = 0; k < len; k++) m = fmax(m, px[k * inner]);
+            for (int64_t k = 0; k < len; k++) sum += exp((double)px[k * inner] - m);
+            for (int64_t k = 0; k < len; k++) py[k * inner] = (float)(exp((double)px[k * inner] - m) / sum);
+        }
+}
+
+/* The mean over the axes of attrs.axes (any set), summed in double. */
+static void reduce_mean(const ir_node *n, const float *x, shape xs, float *y, shape ys) {
+    int64_t st[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, count = 1, total = numel(&xs), ny = numel(&ys);
+    /* The output element of each input element: its index with the reduced
+     * axes dropped (or at 0). */
+    shape kept = {0, {0}};
+    for (int i = 0; i < xs.rank; i++)
+        if (n->attrs.axes >> i & 1) count *= xs.d[i];
+        else kept.d[kept.rank++] = xs.d[i];
+    strides(kept, st);
+    double *acc = calloc((size_t)ny, sizeof *acc);
+    OCRS_ASSERT(acc || !ny);
+    for (int64_t k = 0; k < total; k++) {
+        int64_t o = 0;
+        for (int i = 0, j = 0; i < xs.rank; i++)
+            if (!(n->attrs.axes >> i & 1)) o += idx[i] * st[j++];
+        acc[o] += x[k];
+        for (int i = xs.rank - 1; i >= 0 && ++idx[i] == xs.d[i]; i--) idx[i] = 0;
+    }
+    for (int64_t o = 0; o < ny; o++) y[o] = (float)(acc[o] / (double)count);
+    free(acc);
+}
+
+/* (x - mean) / sqrt(variance + epsilon) * scale + bias over axes [axis, rank),
+ * the statistics in double. */
+static void layernorm(const ir_node *n, const float *x, shape xs, const float *scale, shape ss, const float *bias,
+                      shape bs, float *y) {
+    int64_t axis = ir_axis(n, xs.rank), outer = 1, len = 1;
+    for (int i = 0; i < xs.rank; i++) *(i < axis ? &outer : &len) *= xs.d[i];
+    /* scale and bias broadcast over the normalised axes: element k of them
+     * is index k modulo their own element count (trailing axes). */
+    int64_t sn = numel(&ss), bn = bias ? numel(&bs) : 1;
+    for (int64_t o = 0; o < outer; o++) {
+        const float *px = x + o * len;
+        double mean = 0, var = 0;
+        for (int64_t k = 0; k < len; k++) mean += px[k];
+        mean /= (double)len;
+        for (int64_t k = 0; k < len; k++) var += ((double)px[k] - mean) * ((double)px[k] - mean);
+        var /= (double)len;
+        double inv = 1 / sqrt(var + (double)n->attrs.epsilon);
+        for (int64_t k = 0; k < len; k++) {
+            double v = ((double)px[k] - mean) * inv * (double)scale[k % sn];
+            y[o * len + k] = (float)(bias ? v + (double)bias[k % bn] : v);
+        }
+    }
+}
+
+static void transpose(const ir_node *n, const float *x, shape xs, float *y, shape ys) {
+    int64_t sx[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, total = numel(&ys), ix = 0;
+    strides(xs, sx);
+    for (int64_t k = 0; k < total; k++) {
+        y[k] = x[ix];
+        for (int i = ys.rank - 1; i >= 0; i--) {
+            ix += sx[n->attrs.perm[i]];
+            if (++idx[i] < ys.d[i]) break;
+            ix -= sx[n->attrs.perm[i]] * ys.d[i];
+            idx[i] = 0;
+        }
+    }
+}
+
+static void slice(const ir_node *n, const float *x, shape xs, float *y, shape ys) {
+    int64_t sx[IR_MAX_RANK], idx[IR_MAX_RANK] = {0}, total = numel(&ys), ix = 0;
+    strides(xs, sx);
+    for (int i = 0; i < xs.rank; i++) ix += n->attrs.start[i] * sx[i];
+    for (int64_t k = 0; k < total; k++) {
+        y[k] = x[ix];
+        for (int i = ys.rank - 1; i >= 0; i--) {
+            ix += n->attrs.step[i] * sx[i];
+            if (++idx[i] < ys.d[i]) break;
+            ix -= n->attrs.step[i] * sx[i] * ys.d[i];
+            idx[i] = 0;
+        }
+    }
+}
+
+/* ---- one node, by the interp column of ops.def ----------------------------------- *
+ * Each computes node n's output y (shape ys) from its inputs (in[i] NULL for
+ * an absent optional input). Shapes are trusted: the verifier checked them. */
+
+typedef ocrs_status interp_fn(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                              ocrs_diag *diag);
+
+static ocrs_status interp_conv(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                               ocrs_diag *diag) {
+    double *acc = malloc(sizeof(double) * (size_t)ys.d[3]);
+    if (!acc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+    conv(&n->attrs, in[0], ins[0], in[1], ins[1], n->ninputs > 2 ? in[2] : NULL, y, ys, acc);
+    free(acc);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_conv_transpose(const ir_node *n, const float *const *in, const shape *ins, float *y,
+                                         shape ys, ocrs_diag *diag) {
+    conv_transpose(&n->attrs, in[0], ins[0], in[1], ins[1], n->ninputs > 2 ? in[2] : NULL, y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_batchnorm(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                    ocrs_diag *diag) {
+    batch_norm(n->attrs.epsilon, in[0], ins[0], in[1], in[2], in[3], in[4], y);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_unary(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                ocrs_diag *diag) {
+    int64_t count = numel(&ys);
+    for (int64_t i = 0; i < count; i++) y[i] = ir_act_apply(n->attrs.act, in[0][i]);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_binary(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                 ocrs_diag *diag) {
+    binary(n->op, in[0], ins[0], in[1], ins[1], y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_gap(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                              ocrs_diag *diag) {
+    global_average_pool(in[0], ins[0], y);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_resize(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                 ocrs_diag *diag) {
+    return resize(&n->attrs, in[0], ins[0], y, ys, diag);
+}
+
+static ocrs_status interp_concat(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                 ocrs_diag *diag) {
+    concat(ir_axis(n, ys.rank), n->ninputs, in, ins, y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_pool(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                               ocrs_diag *diag) {
+    pool(n, in[0], ins[0], y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_matmul(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                 ocrs_diag *diag) {
+    matmul(in[0], ins[0], in[1], ins[1], n->ninputs > 2 ? in[2] : NULL, y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_softmax(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                  ocrs_diag *diag) {
+    softmax(n, in[0], ins[0], y);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_reduce_mean(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                      ocrs_diag *diag) {
+    reduce_mean(n, in[0], ins[0], y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_layernorm(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                    ocrs_diag *diag) {
+    bool bias = n->ninputs > 2 && in[2];
+    layernorm(n, in[0], ins[0], in[1], ins[1], bias ? in[2] : NULL, bias ? ins[2] : ins[1], y);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_transpose(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                    ocrs_diag *diag) {
+    transpose(n, in[0], ins[0], y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_slice(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                ocrs_diag *diag) {
+    slice(n, in[0], ins[0], y, ys);
+    return OCRS_OK;
+}
+
+static ocrs_status interp_reshape(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
+                                  ocrs_diag *diag) {
+    memcpy(y, in[0], sizeof(float) * (size_t)numel(&ys));
+    return OCRS_OK;
+}
+
+static interp_fn *const kernels[IR_OP_COUNT] = {
+#define OP(id, name, min_in, max_in, flags, attrs, shape, interp, emit, flops, chan) [IR_OP_##id] = interp_##interp,
+#include "ops.def"
+#undef OP
+};
+
 static ocrs_status eval_node(const ir_graph *g, ir_id node, const float *const *in, const shape *ins, float *y,
                              shape ys, ocrs_diag *diag) {
     const ir_node *n = &g->nodes[node];
-    const ir_attrs *a = &n->attrs;
-    const float *b = n->ninputs > 2 ? in[2] : NULL;
-    switch (n->op) {
-    case IR_OP_Conv: {
-        double *acc = malloc(sizeof(double) * (size_t)ys.d[3]);
-        if (!acc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
-        conv(a, in[0], ins[0], in[1], ins[1], b, y, ys, acc);
-        free(acc);
-        return OCRS_OK;
-    }
-    case IR_OP_ConvTranspose: conv_transpose(a, in[0], ins[0], in[1], ins[1], b, y, ys); return OCRS_OK;
-    case IR_OP_BatchNormalization:
-        batch_norm(a->epsilon, in[0], ins[0], in[1], in[2], in[3], in[4], y);
-        return OCRS_OK;
-    case IR_OP_Add:
-    case IR_OP_Sub:
-    case IR_OP_Mul:
-    case IR_OP_Div: binary(n->op, in[0], ins[0], in[1], ins[1], y, ys); return OCRS_OK;
-    case IR_OP_GlobalAveragePool: global_average_pool(in[0], ins[0], y); return OCRS_OK;
-    case IR_OP_Resize: return resize(a, in[0], ins[0], y, ys, diag);
-    case IR_OP_Concat: concat(a->axis < 0 ? a->axis + ys.rank : a->axis, n->ninputs, in, ins, y, ys); return OCRS_OK;
-    default: break;
-    }
-    OCRS_ASSERT(ir_ops[n->op].flags & IR_F_UNARY);
-    int64_t count = numel(&ys);
-    for (int64_t i = 0; i < count; i++) y[i] = ir_act_apply(a->act, in[0][i]);
-    return OCRS_OK;
+    return kernels[n->op](n, in, ins, y, ys, diag);
 }
 
 /* ---- whole graph ------------------------------------------------------------ */

@@ -7,7 +7,8 @@
 #include <string.h>
 
 const ir_op_info ir_ops[IR_OP_COUNT] = {
-#define OP(id, name, min_in, max_in, flags) {name, min_in, max_in, flags},
+#define OP(id, name, min_in, max_in, flags, attrs, shape, interp, emit, flops, chan) \
+    {name, min_in, max_in, flags, IR_AS_##attrs, IR_FLOPS_##flops, IR_CHAN_##chan},
 #include "ops.def"
 #undef OP
 };
@@ -190,10 +191,21 @@ ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, con
     memcpy(n->inputs, inputs, sizeof(ir_id) * ninputs);
     n->ninputs = ninputs;
     n->output = output;
-    n->attrs.group = 1;
-    for (int i = 0; i < 2; i++) n->attrs.stride[i] = n->attrs.dilation[i] = 1;
+    n->attrs = ir_attrs_default();
     if (output != IR_NONE) g->values[output].producer = g->nnodes;
     return g->nnodes++;
+}
+
+bool ir_node_set_inputs(ir_graph *g, ir_id node, uint32_t ninputs, const ir_id *inputs) {
+    ir_node *n = &g->nodes[node];
+    if (ninputs > n->ninputs) {
+        ir_id *grown = ocrs_arena_alloc(g->arena, sizeof(ir_id) * ninputs);
+        if (!grown) return false;
+        n->inputs = grown;
+    }
+    memmove(n->inputs, inputs, sizeof(ir_id) * ninputs);
+    n->ninputs = ninputs;
+    return true;
 }
 
 uint32_t ir_use_count(const ir_graph *g, ir_id v) {
@@ -225,14 +237,12 @@ ir_id ir_single_user(const ir_graph *g, ir_id v) {
 bool ir_uses_build(const ir_graph *g, ir_uses *u) {
     u->nvalues = g->nvalues;
     u->single = malloc(sizeof *u->single * (g->nvalues + 1));
-    uint32_t *count = calloc(g->nvalues + 1, sizeof *count);
-    if (!u->single || !count) {
-        free(count);
+    u->readers = calloc(g->nvalues + 1, sizeof *u->readers);
+    if (!u->single || !u->readers) {
         ir_uses_free(u);
         return false;
     }
     for (ir_id v = 0; v < g->nvalues; v++) u->single[v] = IR_NONE;
-    for (uint32_t i = 0; i < g->noutputs; i++) count[g->outputs[i]] += 2; /* never single */
     for (uint32_t i = 0; i < g->nnodes; i++) {
         const ir_node *n = &g->nodes[i];
         if (n->dead) continue;
@@ -240,22 +250,30 @@ bool ir_uses_build(const ir_graph *g, ir_uses *u) {
             ir_id v = n->inputs[j];
             if (v == IR_NONE || u->single[v] == i) continue; /* a node reading v twice is one reader */
             u->single[v] = i;
-            count[v]++;
+            u->readers[v]++;
         }
     }
     for (ir_id v = 0; v < g->nvalues; v++)
-        if (count[v] != 1) u->single[v] = IR_NONE;
-    free(count);
+        if (u->readers[v] != 1) u->single[v] = IR_NONE;
+    for (uint32_t i = 0; i < g->noutputs; i++) {
+        u->readers[g->outputs[i]]++;
+        u->single[g->outputs[i]] = IR_NONE;
+    }
     return true;
 }
 
 void ir_uses_free(ir_uses *u) {
     free(u->single);
+    free(u->readers);
     *u = (ir_uses){0};
 }
 
 ir_id ir_uses_single(const ir_graph *g, const ir_uses *u, ir_id v) {
     return v < u->nvalues ? u->single[v] : ir_single_user(g, v);
+}
+
+uint32_t ir_uses_readers(const ir_graph *g, const ir_uses *u, ir_id v) {
+    return v < u->nvalues ? u->readers[v] : ir_use_count(g, v);
 }
 
 void ir_compact(ir_graph *g) {
@@ -372,6 +390,8 @@ ir_act_kind ir_unary_act(ir_op op) {
     case IR_OP_HardSigmoid: return IR_ACT_HARDSIGMOID;
     case IR_OP_HardSwish: return IR_ACT_HARDSWISH;
     case IR_OP_Sigmoid: return IR_ACT_SIGMOID;
+    case IR_OP_Sqrt: return IR_ACT_SQRT;
+    case IR_OP_Pow: return IR_ACT_POW;
     default: return IR_ACT_NONE;
     }
 }
@@ -384,6 +404,8 @@ const char *ir_act_name(ir_act_kind k) {
     case IR_ACT_HARDSIGMOID: return "hardsigmoid";
     case IR_ACT_HARDSWISH: return "hardswish";
     case IR_ACT_SIGMOID: return "sigmoid";
+    case IR_ACT_SQRT: return "sqrt";
+    case IR_ACT_POW: return "pow";
     }
     return "?";
 }
@@ -396,9 +418,18 @@ float ir_act_apply(ir_act act, float x) {
     case IR_ACT_HARDSIGMOID: return fmaxf(0.0f, fminf(1.0f, act.a * x + act.b));
     case IR_ACT_HARDSWISH: return x * fmaxf(0.0f, fminf(1.0f, x * (1.0f / 6.0f) + 0.5f));
     case IR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
+    case IR_ACT_SQRT: return sqrtf(x);
+    case IR_ACT_POW: return ir_pow(x, act.a);
     }
     OCRS_ASSERT(!"unknown activation");
     return x;
+}
+
+float ir_pow(float x, float e) {
+    if (e == 2.0f) return x * x;
+    if (e == 1.0f) return x;
+    if (e == 0.5f) return sqrtf(x);
+    return powf(x, e);
 }
 
 float ir_binary_apply(ir_op op, float a, float b) {

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "diag.h"
 #include "dim.h"
@@ -49,17 +50,58 @@ enum {
     IR_F_CONV = 4,
 };
 
+/* How an op's FLOPs are counted (passes/prune.c): 2 per multiply-add of a
+ * convolution or matrix product, 1 per output element of elementwise ops,
+ * per input element of reductions, per window element of pooling; a few
+ * per element of softmax (exp, sum, divide) and LayerNorm (mean, variance,
+ * scale); none for data movement. */
+typedef enum { IR_FLOPS_CONV, IR_FLOPS_CONVT, IR_FLOPS_MATMUL, IR_FLOPS_ELEM, IR_FLOPS_REDUCE, IR_FLOPS_POOL,
+               IR_FLOPS_SOFTMAX, IR_FLOPS_LNORM, IR_FLOPS_ZERO } ir_flops_kind;
+
+/* How channel pruning sees an op (passes/channel_groups.c, dead_channels.c):
+ * a convolution (filters produce channels, weight columns consume them), a
+ * pass-through (channel c in, channel c out), broadcasting elementwise,
+ * BatchNormalization, Concat, or STOP: no rule, so every channel it touches
+ * is pinned and pruning does not cross it. */
+typedef enum { IR_CHAN_CONV, IR_CHAN_PASS, IR_CHAN_BINARY, IR_CHAN_BN, IR_CHAN_CONCAT, IR_CHAN_STOP } ir_chan_rule;
+
+/* Attribute ids (ir/attrs.def) and the sets ops use (ops.def's attrs column). */
+enum {
+#define ATTR(name, type, count, dflt, quiet) IR_ATTR_##name,
+#include "attrs.def"
+#undef ATTR
+    IR_ATTR_COUNT
+};
+#define IR_A(name) (1u << IR_ATTR_##name)
+#define IR_AS_NONE 0u
+#define IR_AS_CONV                                                                                         \
+    (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(group) | IR_A(output_padding) | IR_A(act) | \
+     IR_A(post))
+#define IR_AS_POOL (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(ceil_mode) | IR_A(count_include_pad))
+#define IR_AS_ACT IR_A(act)
+#define IR_AS_EPS IR_A(epsilon)
+#define IR_AS_AXIS IR_A(axis)
+#define IR_AS_AXES IR_A(axes)
+#define IR_AS_REDUCE (IR_A(axes) | IR_A(keepdims))
+#define IR_AS_LNORM (IR_A(axis) | IR_A(epsilon))
+#define IR_AS_RESIZE (IR_A(scale) | IR_A(coord) | IR_A(nearest))
+#define IR_AS_PERM IR_A(perm)
+#define IR_AS_SLICE (IR_A(start) | IR_A(step))
+
 typedef enum {
-#define OP(id, name, min_in, max_in, flags) IR_OP_##id,
+#define OP(id, name, min_in, max_in, flags, attrs, shape, interp, emit, flops, chan) IR_OP_##id,
 #include "ops.def"
 #undef OP
     IR_OP_COUNT
 } ir_op;
 
 typedef struct {
-    const char *name;
+    const char *name; /* the ONNX op it is */
     int min_inputs, max_inputs;
     unsigned flags;
+    unsigned attrs; /* IR_A bits */
+    ir_flops_kind flops;
+    ir_chan_rule chan;
 } ir_op_info;
 
 extern const ir_op_info ir_ops[IR_OP_COUNT];
@@ -72,6 +114,8 @@ typedef enum {
     IR_ACT_HARDSIGMOID, /* max(0, min(1, a*x + b)) */
     IR_ACT_HARDSWISH,   /* x * max(0, min(1, x/6 + 1/2)) */
     IR_ACT_SIGMOID,
+    IR_ACT_SQRT,
+    IR_ACT_POW,         /* x^a, a constant exponent */
 } ir_act_kind;
 
 typedef struct {
@@ -121,23 +165,21 @@ typedef struct {
 typedef enum { IR_COORD_ASYMMETRIC, IR_COORD_HALF_PIXEL, IR_COORD_PYTORCH_HALF_PIXEL, IR_COORD_ALIGN_CORNERS } ir_coord;
 typedef enum { IR_NEAREST_FLOOR, IR_NEAREST_CEIL, IR_NEAREST_ROUND_PREFER_FLOOR, IR_NEAREST_ROUND_PREFER_CEIL } ir_nearest;
 
+/* A node's attributes: the fields of ir/attrs.def. */
+typedef int64_t ir_attr_i64;
+typedef float ir_attr_f32;
+typedef ir_act ir_attr_act;
+typedef ir_post ir_attr_post;
+typedef ir_coord ir_attr_coord;
+typedef ir_nearest ir_attr_nearest;
+#define IR_ATTR_DIMS_1
+#define IR_ATTR_DIMS_2 [2]
+#define IR_ATTR_DIMS_4 [4]
+#define IR_ATTR_DIMS_6 [6]
 typedef struct {
-    /* Conv, ConvTranspose */
-    int64_t kernel[2], stride[2], dilation[2];
-    int64_t pad[4];     /* top, left, bottom, right */
-    int64_t output_padding[2];
-    int64_t group;
-    /* Conv's fused activation; the unary ops' activation */
-    ir_act act;
-    ir_post post;
-    /* BatchNormalization */
-    float epsilon;
-    /* Concat */
-    int64_t axis;
-    /* Resize (nearest only): output extent = floor(input extent * scale) */
-    float scale[2];     /* H, W */
-    ir_coord coord;
-    ir_nearest nearest;
+#define ATTR(name, type, count, dflt, quiet) ir_attr_##type name IR_ATTR_DIMS_##count;
+#include "attrs.def"
+#undef ATTR
 } ir_attrs;
 
 typedef struct {
@@ -186,6 +228,9 @@ ir_id ir_add_value(ir_graph *g, const char *name, ir_dtype dtype, int rank, cons
 /* A weight value; data (nelems of dtype) is copied into the arena. */
 ir_id ir_add_weight(ir_graph *g, const char *name, ir_dtype dtype, int rank, const int64_t *dims, const void *data);
 ir_id ir_add_node(ir_graph *g, ir_op op, const char *name, uint32_t ninputs, const ir_id *inputs, ir_id output);
+/* Replaces node's inputs (growing its array from the arena when needed);
+ * false when out of memory, the node unchanged. */
+bool ir_node_set_inputs(ir_graph *g, ir_id node, uint32_t ninputs, const ir_id *inputs);
 /* The value named name (hash lookup), or IR_NONE. When several values share
  * a name, the first one added. */
 ir_id ir_find_value(const ir_graph *g, const char *name);
@@ -212,13 +257,19 @@ ir_id ir_single_user(const ir_graph *g, ir_id v);
 typedef struct {
     uint32_t nvalues;
     ir_id *single;
+    uint32_t *readers; /* distinct live reading nodes, plus one per graph output */
 } ir_uses;
 /* false when out of memory. */
 bool ir_uses_build(const ir_graph *g, ir_uses *u);
 void ir_uses_free(ir_uses *u);
 ir_id ir_uses_single(const ir_graph *g, const ir_uses *u, ir_id v);
+/* How many read v: distinct nodes, plus one per graph output. */
+uint32_t ir_uses_readers(const ir_graph *g, const ir_uses *u, ir_id v);
 
 static inline bool ir_is_weight(const ir_value *v) { return v->data != NULL; }
+/* attrs.axis of a node on a value of this rank, counted from 0 (ONNX
+ * counts negative axes from the end). */
+static inline int64_t ir_axis(const ir_node *n, int rank) { return n->attrs.axis < 0 ? n->attrs.axis + rank : n->attrs.axis; }
 int64_t ir_numel_static(const ir_value *v); /* -1 if a dim is symbolic */
 /* Elements of v for the symbols' units (ir_units), bounded by the shape
  * rules' checks when the units are within the symbols' ranges. */
@@ -251,7 +302,20 @@ const char *ir_act_name(ir_act_kind k);
 /* The activation a unary op applies (the verifier checks that its attrs.act
  * has this kind); NONE for Identity and for ops that are not activations. */
 ir_act_kind ir_unary_act(ir_op op);
+/* Every attribute at its default (attrs.def): what a new node starts with. */
+ir_attrs ir_attrs_default(void);
+/* Whether attribute id of a is at its default. */
+bool ir_attr_is_default(const ir_attrs *a, int id);
+/* Appends every attribute of a, exactly, to f: equal text means equal
+ * attributes (codegen's layer-sharing key). */
+void ir_attrs_key(const ir_attrs *a, FILE *f);
+/* Prints the attributes the op uses (ops.def), " name=value" each, the
+ * quiet ones only when not at their default. */
+void ir_attrs_print(ir_op op, const ir_attrs *a, FILE *f);
 float ir_act_apply(ir_act act, float x);
+/* x^e as Pow computes it: x*x for 2 (as ONNX Runtime does, so the square of
+ * a difference in LayerNorm rounds the same), sqrt for 0.5, else powf. */
+float ir_pow(float x, float e);
 /* a op b in float for Add, Sub, Mul, Div. */
 float ir_binary_apply(ir_op op, float a, float b);
 
@@ -276,7 +340,6 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag);
 ocrs_status ir_verify_constant_params(const ir_graph *g, ocrs_diag *diag);
 
 /* Text dump: ops, attributes, shapes, channel counts and weight summaries. */
-#include <stdio.h>
 void ir_dump(const ir_graph *g, FILE *out);
 
 /* "node 'conv1' (Conv)" or "node #12 (Conv) -> 'x'" for messages. */

@@ -34,55 +34,6 @@ static void print_weight(const ir_graph *g, const ir_value *v, FILE *out) {
     fputc('\n', out);
 }
 
-static void print_act(ir_act act, FILE *out) {
-    fprintf(out, " act=%s", ir_act_name(act.kind));
-    if (act.kind == IR_ACT_CLIP || act.kind == IR_ACT_HARDSIGMOID) fprintf(out, "(%.6g,%.6g)", act.a, act.b);
-}
-
-static const char *coord_name(ir_coord c) {
-    static const char *names[] = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners"};
-    return names[c];
-}
-
-static const char *nearest_name(ir_nearest m) {
-    static const char *names[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"};
-    return names[m];
-}
-
-static void print_attrs(const ir_node *n, FILE *out) {
-    const ir_attrs *a = &n->attrs;
-    switch (n->op) {
-    case IR_OP_Conv:
-    case IR_OP_ConvTranspose:
-        fprintf(out, " kernel=%lldx%lld stride=%lldx%lld pad=%lld,%lld,%lld,%lld dilation=%lldx%lld group=%lld",
-                (long long)a->kernel[0], (long long)a->kernel[1], (long long)a->stride[0], (long long)a->stride[1],
-                (long long)a->pad[0], (long long)a->pad[1], (long long)a->pad[2], (long long)a->pad[3],
-                (long long)a->dilation[0], (long long)a->dilation[1], (long long)a->group);
-        if (n->op == IR_OP_ConvTranspose && (a->output_padding[0] || a->output_padding[1]))
-            fprintf(out, " output_padding=%lld,%lld", (long long)a->output_padding[0], (long long)a->output_padding[1]);
-        if (a->act.kind != IR_ACT_NONE) print_act(a->act, out);
-        if (a->post.on) fprintf(out, " post=*%.9g", a->post.scale);
-        if (a->post.on && a->post.has_shift) fprintf(out, "+%.9g", a->post.shift);
-        break;
-    case IR_OP_BatchNormalization:
-        fprintf(out, " epsilon=%.6g", a->epsilon);
-        break;
-    case IR_OP_Clip:
-    case IR_OP_HardSigmoid:
-        print_act(a->act, out);
-        break;
-    case IR_OP_Concat:
-        fprintf(out, " axis=%lld", (long long)a->axis);
-        break;
-    case IR_OP_Resize:
-        fprintf(out, " scale=%.6gx%.6g coord=%s nearest=%s", a->scale[0], a->scale[1], coord_name(a->coord),
-                nearest_name(a->nearest));
-        break;
-    default:
-        break;
-    }
-}
-
 void ir_dump(const ir_graph *g, FILE *out) {
     fprintf(out, "# ocrslim IR: %u nodes, %u values, opset %lld\n", g->nnodes, g->nvalues, (long long)g->opset);
     for (int s = 0; s < g->nsyms; s++) {
@@ -110,7 +61,7 @@ void ir_dump(const ir_graph *g, FILE *out) {
         for (uint32_t j = 0; j < n->ninputs; j++)
             fprintf(out, "%s%s", j ? ", " : "", n->inputs[j] == IR_NONE ? "<none>" : g->values[n->inputs[j]].name);
         fputc(')', out);
-        print_attrs(n, out);
+        ir_attrs_print(n->op, &n->attrs, out);
         if (n->name[0]) fprintf(out, "  # %s", n->name);
         fputc('\n', out);
     }

@@ -139,9 +139,278 @@ static ocrs_status scale_extent(const ir_graph *g, ir_dim in, double s, ir_dim *
     return OCRS_OK;
 }
 
-/* The output shape of node n by its op's rule. Every input extent lies in
- * [1, IR_MAX_EXTENT] and the attributes within their IR_MAX_* bounds, so no
- * intermediate overflows. */
+/* ---- the rules, one per shape column of ops.def ------------------------------------ *
+ * Each gets o and *rank preset to input 0's shape. */
+
+typedef ocrs_status shape_fn(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                             ocrs_diag *diag);
+
+static ocrs_status shape_conv(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                              ocrs_diag *diag) {
+    *rank = 4;
+    return conv_shape(g, n, where, o, diag);
+}
+
+static ocrs_status shape_batchnorm(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                   ocrs_diag *diag) {
+    const ir_value *x = in_val(g, n, 0);
+    if (x->rank < 2 || !ir_dim_static(x->dims[1])) FAIL("%s: input needs a constant channel axis", where);
+    for (uint32_t i = 1; i < 5; i++) {
+        const ir_value *p = in_val(g, n, i);
+        if (!p || p->rank != 1 || !ir_dim_equal(p->dims[0], x->dims[1]))
+            FAIL("%s: parameter %u must have %lld elements", where, i, (long long)x->dims[1].q);
+    }
+    return OCRS_OK;
+}
+
+static ocrs_status shape_same(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                              ocrs_diag *diag) {
+    return OCRS_OK;
+}
+
+static ocrs_status shape_broadcast(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                   ocrs_diag *diag) {
+    return broadcast(g, in_val(g, n, 0), in_val(g, n, 1), rank, o, where, diag);
+}
+
+static ocrs_status shape_gap(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                             ocrs_diag *diag) {
+    if (*rank < 3) FAIL("%s: input must have a channel axis and a spatial one", where);
+    for (int i = 2; i < *rank; i++) o[i] = ir_dim_const(1);
+    return OCRS_OK;
+}
+
+static ocrs_status shape_resize(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                ocrs_diag *diag) {
+    if (*rank != 4) FAIL("%s: input must be 4-D NCHW", where);
+    for (int i = 0; i < 2; i++) {
+        double s = n->attrs.scale[i];
+        if (!(s > 0) || !isfinite(s) || s > 64) FAIL("%s: scale %g out of range", where, s);
+        ocrs_status st = scale_extent(g, in_val(g, n, 0)->dims[2 + i], s, &o[2 + i], where, diag);
+        if (st) return st;
+    }
+    return OCRS_OK;
+}
+
+static ocrs_status shape_concat(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                ocrs_diag *diag) {
+    const ir_value *x = in_val(g, n, 0);
+    int64_t axis = ir_axis(n, x->rank);
+    if (axis < 0 || axis >= x->rank) FAIL("%s: axis %lld out of range", where, (long long)n->attrs.axis);
+    ir_dim total = ir_dim_const(0);
+    for (uint32_t i = 0; i < n->ninputs; i++) {
+        const ir_value *v = in_val(g, n, i);
+        if (!v || v->rank != x->rank) FAIL("%s: input %u has a different rank", where, i);
+        for (int d = 0; d < x->rank; d++)
+            if (d != axis && !ir_dim_equal(v->dims[d], x->dims[d]))
+                FAIL("%s: input %u differs from input 0 on axis %d", where, i, d);
+        ir_align_need none = {-1, 0};
+        if (!ir_dim_add(total, v->dims[axis], &total)) return inexact(g, &none, "the concatenated extent", where, diag);
+    }
+    o[axis] = total;
+    return OCRS_OK;
+}
+
+/* MaxPool, AveragePool: out = floor or ceil((in + pads - dilation*(k-1) - 1)
+ * / stride) + 1; in ceil mode a last window starting past the input and its
+ * leading pad is dropped, as ONNX Runtime does. */
+static ocrs_status shape_pool(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                              ocrs_diag *diag) {
+    const ir_attrs *a = &n->attrs;
+    const ir_value *x = in_val(g, n, 0);
+    if (*rank != 4) FAIL("%s: input must be 4-D NCHW, has rank %d", where, *rank);
+    for (int i = 0; i < 2; i++) {
+        if (a->kernel[i] <= 0 || a->kernel[i] > IR_MAX_KERNEL || a->stride[i] <= 0 || a->stride[i] > IR_MAX_STRIDE ||
+            a->dilation[i] <= 0 || a->dilation[i] > IR_MAX_DILATION)
+            FAIL("%s: kernel, stride or dilation out of range", where);
+        if (n->op == IR_OP_AveragePool && a->dilation[i] != 1) FAIL("%s: AveragePool takes no dilation", where);
+    }
+    for (int i = 0; i < 4; i++)
+        if (a->pad[i] < 0 || a->pad[i] > IR_MAX_PAD || a->pad[i] >= a->kernel[i % 2] * a->dilation[i % 2])
+            FAIL("%s: pad %lld out of range (it must be smaller than the kernel's extent)", where, (long long)a->pad[i]);
+    for (int i = 0; i < 2; i++) {
+        int64_t k = a->kernel[i], s = a->stride[i], d = a->dilation[i], pads = a->pad[i] + a->pad[i + 2];
+        ir_dim in = x->dims[2 + i];
+        if (!a->ceil_mode) {
+            ocrs_status st = conv_extent(g, in, k, s, d, pads, &o[2 + i], where, diag);
+            if (st) return st;
+            continue;
+        }
+        /* ceil((in + c) / s) + 1 = floor((in + c + s - 1) / s) + 1 */
+        int64_t c = pads - d * (k - 1) - 1;
+        ir_align_need need;
+        if (!ir_dim_floordiv(in, c + s - 1, s, &o[2 + i], &need) || !ir_dim_add_const(o[2 + i], 1, &o[2 + i]))
+            return inexact(g, &need, "the output extent of this stride", where, diag);
+        if (ir_dim_static(in) && in.q + c < 0) FAIL("%s: kernel larger than the padded input", where);
+        /* (out - 1) * stride - in - pad_begin no longer depends on the
+         * symbols (the alignment made out's terms in's over stride). */
+        ir_dim last;
+        if (!ir_dim_add_const(o[2 + i], -1, &last) || !ir_dim_scale(last, s, &last) || !ir_dim_sub(last, in, &last))
+            return inexact(g, &need, "the last window", where, diag);
+        OCRS_ASSERT(ir_dim_static(last));
+        if (last.q >= a->pad[i]) (void)ir_dim_add_const(o[2 + i], -1, &o[2 + i]);
+    }
+    return OCRS_OK;
+}
+
+/* MatMul: [..., M, K] x [..., K, N] -> [..., M, N], the batch axes
+ * broadcast; a 1-D operand is a row (A) or a column (B) whose axis goes
+ * again. Input 2, when there, is a bias of N elements (fused by
+ * passes/fuse_matmul_bias.c). */
+static ocrs_status shape_matmul(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                ocrs_diag *diag) {
+    const ir_value *a = in_val(g, n, 0), *b = in_val(g, n, 1);
+    if (a->rank < 1 || b->rank < 1) FAIL("%s: operands must have at least one axis", where);
+    ir_dim ka = a->dims[a->rank - 1], kb = b->dims[b->rank >= 2 ? b->rank - 2 : 0];
+    if (!ir_dim_equal(ka, kb)) {
+        char sa[64], sb[64];
+        ir_format_dim(g, ka, sa, sizeof sa);
+        ir_format_dim(g, kb, sb, sizeof sb);
+        FAIL("%s: inner extents differ (%s vs %s)", where, sa, sb);
+    }
+    /* The batch axes: everything but the last two (one for a 1-D operand). */
+    ir_value ba = {.rank = a->rank > 2 ? a->rank - 2 : 0}, bb = {.rank = b->rank > 2 ? b->rank - 2 : 0};
+    memcpy(ba.dims, a->dims, sizeof(ir_dim) * (size_t)ba.rank);
+    memcpy(bb.dims, b->dims, sizeof(ir_dim) * (size_t)bb.rank);
+    int r;
+    ocrs_status st = broadcast(g, &ba, &bb, &r, o, where, diag);
+    if (st) return st;
+    if (a->rank >= 2) o[r++] = a->dims[a->rank - 2];
+    if (b->rank >= 2) o[r++] = b->dims[b->rank - 1];
+    if (r > IR_MAX_RANK) FAIL("%s: output rank above %d", where, IR_MAX_RANK);
+    *rank = r;
+    const ir_value *bias = n->ninputs > 2 ? in_val(g, n, 2) : NULL;
+    if (bias && (b->rank < 2 || bias->rank != 1 || !ir_dim_equal(bias->dims[0], b->dims[b->rank - 1])))
+        FAIL("%s: the bias must be a vector of the output's last extent", where);
+    return OCRS_OK;
+}
+
+/* Softmax over a run of adjacent axes (bits of attrs.axes): the last from
+ * some axis on (opset < 13 flattens them) or any single one. */
+static ocrs_status shape_softmax(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                 ocrs_diag *diag) {
+    uint64_t m = (uint64_t)n->attrs.axes;
+    if (!m || m >> *rank) FAIL("%s: softmax axes out of range", where);
+    uint64_t low = m & -m;
+    if ((m + low) & m) FAIL("%s: softmax axes must be adjacent", where);
+    return OCRS_OK;
+}
+
+/* ReduceMean over the axes of attrs.axes, kept as 1s with keepdims. */
+static ocrs_status shape_reduce(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                ocrs_diag *diag) {
+    uint64_t m = (uint64_t)n->attrs.axes;
+    if (!m || m >> *rank) FAIL("%s: axes out of range", where);
+    int r = 0;
+    for (int i = 0; i < *rank; i++) {
+        if (!(m >> i & 1)) o[r++] = o[i];
+        else if (n->attrs.keepdims) o[r++] = ir_dim_const(1);
+    }
+    *rank = r;
+    return OCRS_OK;
+}
+
+/* LayerNorm over axes [axis, rank): scale and bias broadcast to them. */
+static ocrs_status shape_layernorm(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                   ocrs_diag *diag) {
+    const ir_value *x = in_val(g, n, 0);
+    int64_t axis = ir_axis(n, x->rank);
+    if (axis < 0 || axis >= x->rank) FAIL("%s: axis %lld out of range", where, (long long)n->attrs.axis);
+    if (!(n->attrs.epsilon >= 0)) FAIL("%s: epsilon must not be negative", where);
+    for (uint32_t k = 1; k < n->ninputs; k++) {
+        const ir_value *p = in_val(g, n, k);
+        if (!p) continue;
+        if (p->rank > x->rank - axis) FAIL("%s: input %u has more axes than the normalised ones", where, k);
+        /* Leading 1s, then the trailing normalised extents: element j of
+         * the normalised run reads element j modulo the input's size. */
+        bool started = false;
+        for (int i = 0; i < p->rank; i++) {
+            ir_dim d = p->dims[i], xd = x->dims[x->rank - p->rank + i];
+            started |= !ir_dim_equal(d, ir_dim_const(1));
+            if (started && !ir_dim_equal(d, xd))
+                FAIL("%s: input %u does not broadcast to the normalised axes as 1s then their trailing extents",
+                     where, k);
+        }
+    }
+    return OCRS_OK;
+}
+
+static ocrs_status shape_transpose(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                   ocrs_diag *diag) {
+    const ir_value *x = in_val(g, n, 0);
+    bool seen[IR_MAX_RANK] = {false};
+    for (int i = 0; i < x->rank; i++) {
+        int64_t p = n->attrs.perm[i];
+        if (p < 0 || p >= x->rank || seen[p]) FAIL("%s: perm is not a permutation of the %d axes", where, x->rank);
+        seen[p] = true;
+        o[i] = x->dims[p];
+    }
+    return OCRS_OK;
+}
+
+/* The output of Slice and Reshape is not a function of the input alone (the
+ * importer computed it from the op's constant inputs): their rules check
+ * the stored output against the input. */
+static const ir_value *stored_output(const ir_graph *g, const ir_node *n, int *rank, ir_dim *o) {
+    const ir_value *y = &g->values[n->output];
+    *rank = y->rank;
+    memcpy(o, y->dims, sizeof(ir_dim) * IR_MAX_RANK);
+    return y;
+}
+
+/* Slice: output element i of each axis is input element start + i * step,
+ * inside the input for every value of the symbols (a symbolic axis is taken
+ * whole, or for a fixed extent within its smallest value). */
+static ocrs_status shape_slice(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                               ocrs_diag *diag) {
+    const ir_value *x = in_val(g, n, 0), *y = stored_output(g, n, rank, o);
+    if (y->rank != x->rank) FAIL("%s: the output's rank differs from the input's", where);
+    for (int i = 0; i < x->rank; i++) {
+        int64_t start = n->attrs.start[i], step = n->attrs.step[i], lo, hi;
+        ir_dim in = x->dims[i], out = y->dims[i];
+        if (!step) FAIL("%s: step 0 on axis %d", where, i);
+        if (ir_dim_equal(in, out) && start == 0 && step == 1) continue;
+        if (!ir_dim_static(out) || out.q < 1) FAIL("%s: axis %d: a part of a symbolic extent must be fixed", where, i);
+        if (!ir_dim_range(in, g->syms, &lo, &hi)) FAIL("%s: axis %d out of range", where, i);
+        int64_t last = start + (out.q - 1) * step;
+        if (start < 0 || last < 0 || start >= lo || last >= lo)
+            FAIL("%s: axis %d: elements %lld to %lld are not all inside the input", where, i, (long long)start,
+                 (long long)last);
+    }
+    return OCRS_OK;
+}
+
+/* Whether a[0..na) and b[0..nb) have the same product for every value of
+ * the symbols: equal extents cancel, the rest multiply out. */
+static bool same_numel(const ir_dim *a, int na, const ir_dim *b, int nb) {
+    bool used[IR_MAX_RANK] = {false};
+    ir_dim pa = ir_dim_const(1), pb = ir_dim_const(1);
+    for (int i = 0; i < na; i++) {
+        int j = 0;
+        while (j < nb && (used[j] || !ir_dim_equal(a[i], b[j]))) j++;
+        if (j < nb) used[j] = true;
+        else if (!ir_dim_mul(pa, a[i], &pa)) return false;
+    }
+    for (int j = 0; j < nb; j++)
+        if (!used[j] && !ir_dim_mul(pb, b[j], &pb)) return false;
+    return ir_dim_equal(pa, pb);
+}
+
+static ocrs_status shape_reshape(const ir_graph *g, const ir_node *n, const char *where, int *rank, ir_dim *o,
+                                 ocrs_diag *diag) {
+    const ir_value *x = in_val(g, n, 0), *y = stored_output(g, n, rank, o);
+    if (!same_numel(x->dims, x->rank, y->dims, y->rank)) FAIL("%s: the output's element count differs", where);
+    return OCRS_OK;
+}
+
+static shape_fn *const rules[IR_OP_COUNT] = {
+#define OP(id, name, min_in, max_in, flags, attrs, shape, interp, emit, flops, chan) [IR_OP_##id] = shape_##shape,
+#include "ops.def"
+#undef OP
+};
+
+/* The output shape of node n by its op's rule, after checks every op
+ * shares: float inputs, attributes the op does not use at their defaults. */
 static ocrs_status rule(const ir_graph *g, const ir_node *n, const char *where, int *rank_out, ir_dim o[IR_MAX_RANK],
                         ocrs_diag *diag) {
     const ir_value *x = in_val(g, n, 0);
@@ -150,61 +419,12 @@ static ocrs_status rule(const ir_graph *g, const ir_node *n, const char *where, 
         const ir_value *v = in_val(g, n, i);
         if (v && v->dtype != IR_F32) FAIL("%s: input %u ('%s') must be float32", where, i, v->name);
     }
+    for (int id = 0; id < IR_ATTR_COUNT; id++)
+        if (!(ir_ops[n->op].attrs & 1u << id) && !ir_attr_is_default(&n->attrs, id))
+            FAIL("%s: has an attribute the op does not take (#%d)", where, id);
     *rank_out = x->rank;
     memcpy(o, x->dims, sizeof(ir_dim) * IR_MAX_RANK);
-    const ir_attrs *a = &n->attrs;
-    switch (n->op) {
-    case IR_OP_Conv:
-    case IR_OP_ConvTranspose:
-        *rank_out = 4;
-        return conv_shape(g, n, where, o, diag);
-    case IR_OP_BatchNormalization:
-        if (x->rank < 2 || !ir_dim_static(x->dims[1])) FAIL("%s: input needs a constant channel axis", where);
-        for (uint32_t i = 1; i < 5; i++) {
-            const ir_value *p = in_val(g, n, i);
-            if (!p || p->rank != 1 || !ir_dim_equal(p->dims[0], x->dims[1]))
-                FAIL("%s: parameter %u must have %lld elements", where, i, (long long)x->dims[1].q);
-        }
-        return OCRS_OK;
-    case IR_OP_Add:
-    case IR_OP_Sub:
-    case IR_OP_Mul:
-    case IR_OP_Div:
-        return broadcast(g, x, in_val(g, n, 1), rank_out, o, where, diag);
-    case IR_OP_GlobalAveragePool:
-        if (x->rank != 4) FAIL("%s: input must be 4-D NCHW", where);
-        o[2] = o[3] = ir_dim_const(1);
-        return OCRS_OK;
-    case IR_OP_Resize:
-        if (x->rank != 4) FAIL("%s: input must be 4-D NCHW", where);
-        for (int i = 0; i < 2; i++) {
-            double s = a->scale[i];
-            if (!(s > 0) || !isfinite(s) || s > 64) FAIL("%s: scale %g out of range", where, s);
-            ocrs_status st = scale_extent(g, x->dims[2 + i], s, &o[2 + i], where, diag);
-            if (st) return st;
-        }
-        return OCRS_OK;
-    case IR_OP_Concat: {
-        int64_t axis = a->axis < 0 ? a->axis + x->rank : a->axis;
-        if (axis < 0 || axis >= x->rank) FAIL("%s: axis %lld out of range", where, (long long)a->axis);
-        ir_dim total = ir_dim_const(0);
-        for (uint32_t i = 0; i < n->ninputs; i++) {
-            const ir_value *v = in_val(g, n, i);
-            if (!v || v->rank != x->rank) FAIL("%s: input %u has a different rank", where, i);
-            for (int d = 0; d < x->rank; d++)
-                if (d != axis && !ir_dim_equal(v->dims[d], x->dims[d]))
-                    FAIL("%s: input %u differs from input 0 on axis %d", where, i, d);
-            ir_align_need none = {-1, 0};
-            if (!ir_dim_add(total, v->dims[axis], &total))
-                return inexact(g, &none, "the concatenated extent", where, diag);
-        }
-        o[axis] = total;
-        return OCRS_OK;
-    }
-    default:
-        OCRS_ASSERT(ir_ops[n->op].flags & IR_F_UNARY);
-        return OCRS_OK;
-    }
+    return rules[n->op](g, n, where, rank_out, o, diag);
 }
 
 ocrs_status ir_check_extents(const ir_graph *g, int rank, const ir_dim *dims, const char *where, ocrs_diag *diag) {
@@ -248,6 +468,14 @@ ocrs_status ir_node_shape(const ir_graph *g, ir_id node, int *rank_out, ir_dim o
         if (v && ir_check_extents(g, v->rank, v->dims, where, NULL) != OCRS_OK)
             FAIL("%s: input %u ('%s') has an extent out of range", where, i, v->name);
     }
-    ocrs_status st = rule(g, n, where, rank_out, o, diag);
-    return st ? st : ir_check_extents(g, *rank_out, o, where, diag);
+    /* Computed aside: callers pass the output value's own rank and dims,
+     * which the rules of Slice and Reshape read as the stored output. */
+    int rank;
+    ir_dim dims[IR_MAX_RANK];
+    ocrs_status st = rule(g, n, where, &rank, dims, diag);
+    if (!st) st = ir_check_extents(g, rank, dims, where, diag);
+    if (st) return st;
+    *rank_out = rank;
+    memcpy(o, dims, sizeof dims);
+    return OCRS_OK;
 }

@@ -6,8 +6,10 @@
  *
  * Elements are (value, channel) pairs of the 4-D activations. A union-find
  * over them ties what one removal must take together:
- *  - activations, BatchNormalization (constant parameters), Resize, GlobalAveragePool, Identity:
- *    input channel c with output channel c;
+ *  - the chan column of ir/ops.def says which rule an op follows;
+ *  - pass-through ops (activations, Identity, Resize, pooling) and
+ *    BatchNormalization with constant parameters: input channel c with
+ *    output channel c;
  *  - Add/Sub/Mul/Div: every operand with the output's channel count, channel
  *    by channel (residuals, the SE gate); a broadcast operand of one channel
  *    feeds them all and is pinned; weight operands are parameters;
@@ -17,7 +19,9 @@
  * A dense Conv (group 1) separates its sides: its output channel m is
  * produced by filter m (a producer), its input channel c is read by weight
  * column c (a consumer). ConvTranspose likewise, but its output channels are
- * pinned; grouped convs pin both sides. Graph inputs and outputs are pinned.
+ * pinned; grouped convs pin both sides. Ops with no channel rule (matrix
+ * products, reductions, softmax, data movement) pin every channel they
+ * touch. Graph inputs and outputs are pinned.
  * Groups gather the classes that appear in one value (other than a channel
  * Concat's output), so a group is "a layer's channels and all tied to them". */
 #include <stdlib.h>
@@ -149,15 +153,11 @@ static void concat_ties(builder *b, const ocrs_channel_groups *cg, const ir_grap
 
 static void node_ties(builder *b, const ocrs_channel_groups *cg, const ir_graph *g, ir_id id) {
     const ir_node *n = &g->nodes[id];
-    switch (n->op) {
-    case IR_OP_Conv:
-    case IR_OP_ConvTranspose: conv_ties(b, cg, g, id); return;
-    case IR_OP_Add:
-    case IR_OP_Sub:
-    case IR_OP_Mul:
-    case IR_OP_Div: binary_ties(b, cg, g, n); return;
-    case IR_OP_Concat: concat_ties(b, cg, g, n); return;
-    case IR_OP_BatchNormalization:
+    switch (ir_ops[n->op].chan) {
+    case IR_CHAN_CONV: conv_ties(b, cg, g, id); return;
+    case IR_CHAN_BINARY: binary_ties(b, cg, g, n); return;
+    case IR_CHAN_CONCAT: concat_ties(b, cg, g, n); return;
+    case IR_CHAN_BN:
         for (uint32_t j = 1; j < 5; j++)
             if (!ir_is_weight(&g->values[n->inputs[j]])) {
                 pin_value(b, cg, g, n->inputs[0]);
@@ -166,8 +166,14 @@ static void node_ties(builder *b, const ocrs_channel_groups *cg, const ir_graph 
             }
         tie_values(b, cg, g, n->inputs[0], n->output);
         return;
-    default: tie_values(b, cg, g, n->inputs[0], n->output); return; /* pass-through */
+    case IR_CHAN_PASS: tie_values(b, cg, g, n->inputs[0], n->output); return;
+    case IR_CHAN_STOP:
+        for (uint32_t j = 0; j < n->ninputs; j++)
+            if (n->inputs[j] != IR_NONE) pin_value(b, cg, g, n->inputs[j]);
+        pin_value(b, cg, g, n->output);
+        return;
     }
+    OCRS_ASSERT(!"unknown channel rule");
 }
 
 /* Sorts the refs into per-class ranges (counting sort by class). */

@@ -134,17 +134,13 @@ static void node_constants(dead *d, ir_id id) {
     ir_id y = n->output;
     if (elem(d, y, 0) == OCRS_CHAN_NONE) return;
     int64_t cout = d->g->values[y].dims[1].q;
-    switch (n->op) {
-    case IR_OP_Conv:
-    case IR_OP_ConvTranspose:
+    switch (ir_ops[n->op].chan) {
+    case IR_CHAN_CONV:
         if (ir_is_weight(&d->g->values[n->inputs[1]]) && elem(d, n->inputs[0], 0) != OCRS_CHAN_NONE &&
             (n->ninputs < 3 || n->inputs[2] == IR_NONE || ir_is_weight(&d->g->values[n->inputs[2]])))
             conv_constants(d, n);
         return;
-    case IR_OP_Add:
-    case IR_OP_Sub:
-    case IR_OP_Mul:
-    case IR_OP_Div:
+    case IR_CHAN_BINARY:
         for (int64_t c = 0; c < cout; c++) {
             float a, b;
             uint32_t o = elem(d, y, c);
@@ -152,7 +148,7 @@ static void node_constants(dead *d, ir_id id) {
             if (d->is_const[o]) d->value[o] = ir_binary_apply(n->op, a, b);
         }
         return;
-    case IR_OP_Concat: {
+    case IR_CHAN_CONCAT: {
         bool channel_axis = n->attrs.axis == 1 || n->attrs.axis == -3;
         int64_t off = 0;
         for (uint32_t j = 0; j < n->ninputs && channel_axis; j++) {
@@ -166,10 +162,15 @@ static void node_constants(dead *d, ir_id id) {
         }
         return; /* along another axis: not tracked (not constant) */
     }
-    case IR_OP_BatchNormalization: return; /* not tracked: canonicalisation folds it */
-    default: break;
+    case IR_CHAN_BN: return;   /* not tracked: canonicalisation folds it */
+    case IR_CHAN_STOP: return; /* not tracked */
+    case IR_CHAN_PASS: break;
     }
-    /* pass-through: activations, GlobalAveragePool, Resize, Identity */
+    /* pass-through: a constant channel stays constant (mapped by the
+     * activation), except where an average counts padding as zeros */
+    const ir_attrs *pa = &n->attrs;
+    if (n->op == IR_OP_AveragePool && pa->count_include_pad && (pa->pad[0] | pa->pad[1] | pa->pad[2] | pa->pad[3]))
+        return;
     ir_id x = n->inputs[0];
     if (elem(d, x, 0) == OCRS_CHAN_NONE || d->g->values[x].dims[1].q != cout) return;
     for (int64_t c = 0; c < cout; c++) {
@@ -366,19 +367,15 @@ static ocrs_status rewrite_node(dead *d, ir_id id, FILE *report, ocrs_diag *diag
         free(out);
         return OCRS_OK;
     }
-    switch (n->op) {
-    case IR_OP_Conv:
-    case IR_OP_ConvTranspose:
+    switch (ir_ops[n->op].chan) {
+    case IR_CHAN_CONV:
         in = mask_of(d, n->inputs[0], &in_kept, &oom);
         st = oom ? nomem(d, diag) : rewrite_conv(d, id, in, out, out_kept, report, diag);
         break;
-    case IR_OP_BatchNormalization:
+    case IR_CHAN_BN:
         for (uint32_t j = 1; j < 5 && !st; j++) st = slice_weight(d, id, j, (const bool *[IR_MAX_RANK]){out}, diag);
         break;
-    case IR_OP_Add:
-    case IR_OP_Sub:
-    case IR_OP_Mul:
-    case IR_OP_Div:
+    case IR_CHAN_BINARY:
         for (uint32_t j = 0; j < 2 && !st && out; j++) {
             const ir_value *w = &g->values[n->inputs[j]];
             int ca = w->rank - 3;
@@ -388,7 +385,7 @@ static ocrs_status rewrite_node(dead *d, ir_id id, FILE *report, ocrs_diag *diag
             st = slice_weight(d, id, j, keep, diag);
         }
         break;
-    case IR_OP_Concat: {
+    case IR_CHAN_CONCAT: {
         uint32_t k = 0;
         for (uint32_t j = 0; j < n->ninputs; j++) {
             int64_t kept;
@@ -400,7 +397,8 @@ static ocrs_status rewrite_node(dead *d, ir_id id, FILE *report, ocrs_diag *diag
         st = oom ? nomem(d, diag) : OCRS_OK;
         break;
     }
-    default: break;
+    case IR_CHAN_PASS:
+    case IR_CHAN_STOP: break; /* no weights along channels */
     }
     free(in);
     free(out);

@@ -66,7 +66,8 @@ static void rewrite(ir_graph *g, ir_id d, ir_op op, ir_act act, ir_id x, const i
     n->op = op;
     n->ninputs = 1;
     n->inputs[0] = x;
-    n->attrs = (ir_attrs){.act = act};
+    n->attrs = ir_attrs_default();
+    n->attrs.act = act;
     for (int i = 0; i < ndying; i++) g->nodes[dying[i]].dead = true;
 }
 

@@ -14,6 +14,8 @@ ocrs_status pass_shape_infer(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_constants(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_dce(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_hardswish(ir_graph *g, ocrs_diag *diag);
+ocrs_status pass_fuse_layernorm(ir_graph *g, ocrs_diag *diag);
+ocrs_status pass_fuse_matmul_bias(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_bn(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_act(ir_graph *g, ocrs_diag *diag);
@@ -198,6 +200,14 @@ void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const boo
 /* A value name not used in g: base itself, else base.1, base.2, ...
  * In the arena; NULL when out of memory. */
 const char *pass_unique_name(ir_graph *g, const char *base);
+
+/* A pattern pass: match(g, uses, node) on every live node of op, in order,
+ * with the readers counted once before (a match may only kill nodes, move
+ * reads into the node it rewrites and add values, so stale counts can only
+ * make a later match miss); then ir_compact. match returns false when out
+ * of memory, which fails the pass naming it. */
+typedef bool pass_match_fn(ir_graph *g, const ir_uses *uses, ir_id node);
+ocrs_status pass_match_each(ir_graph *g, ir_op op, pass_match_fn *match, const char *pass, ocrs_diag *diag);
 
 /* The float value of v when it is a weight with exactly one element and rank
  * at most max_rank (so broadcasting it does not grow the other operand). */

@@ -48,14 +48,26 @@
 
 /* ---- analysis: FLOPs, skip list, info --------------------------------------- */
 
+/* Floating-point operations of one node at the given units, by the flops
+ * column of ir/ops.def: a multiply-add is two, exp and sqrt are one. */
 static double node_flops(const ir_graph *g, const ir_node *n, const int64_t *units) {
     const ir_value *y = &g->values[n->output], *x = &g->values[n->inputs[0]];
     const ir_attrs *a = &n->attrs;
-    double out = (double)ir_numel(y, units);
-    if (n->op == IR_OP_Conv) return 2 * out * (double)(x->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
-    if (n->op == IR_OP_ConvTranspose)
-        return 2 * (double)ir_numel(x, units) * (double)(y->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
-    return out;
+    double out = (double)ir_numel(y, units), in = (double)ir_numel(x, units);
+    switch (ir_ops[n->op].flops) {
+    case IR_FLOPS_CONV: return 2 * out * (double)(x->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
+    case IR_FLOPS_CONVT: return 2 * in * (double)(y->dims[1].q / a->group) * a->kernel[0] * a->kernel[1];
+    case IR_FLOPS_MATMUL: /* 2K per output, plus the bias */
+        return out * (2 * (double)ir_dim_eval(x->dims[x->rank - 1], units) + (n->ninputs > 2));
+    case IR_FLOPS_ELEM: return out;
+    case IR_FLOPS_REDUCE: return in;
+    case IR_FLOPS_POOL: return out * (double)(a->kernel[0] * a->kernel[1]);
+    case IR_FLOPS_SOFTMAX: return 5 * in; /* max, subtract, exp, sum, divide */
+    case IR_FLOPS_LNORM: return 8 * in;   /* sum; subtract, square-add; subtract, scale, shift, twice a product */
+    case IR_FLOPS_ZERO: return 0;
+    }
+    OCRS_ASSERT(!"unknown flops kind");
+    return 0;
 }
 
 double ocrs_graph_flops(const ir_graph *g, const int64_t *units) {

@@ -91,16 +91,12 @@ static ir_id add_zero_bias(ir_graph *g, ir_id conv, int64_t m) {
     snprintf(base, sizeof base, "%s.bias", g->values[g->nodes[conv].inputs[1]].name);
     const char *name = pass_unique_name(g, base);
     float *zeros = calloc((size_t)m, sizeof(float));
-    ir_id *inputs = ocrs_arena_alloc(g->arena, sizeof(ir_id) * 3);
-    ir_id b = name && zeros && inputs ? ir_add_weight(g, name, IR_F32, 1, &m, zeros) : IR_NONE;
+    ir_id b = name && zeros ? ir_add_weight(g, name, IR_F32, 1, &m, zeros) : IR_NONE;
     free(zeros);
     if (b == IR_NONE) return IR_NONE;
     g->values[b].out_axis = 0;
-    ir_node *c = &g->nodes[conv];
-    memcpy(inputs, c->inputs, sizeof(ir_id) * c->ninputs);
-    inputs[2] = b;
-    c->inputs = inputs;
-    c->ninputs = 3;
+    const ir_node *c = &g->nodes[conv];
+    if (!ir_node_set_inputs(g, conv, 3, (ir_id[]){c->inputs[0], c->inputs[1], b})) return IR_NONE;
     return b;
 }
 
@@ -133,5 +129,16 @@ ocrs_status pass_conv_absorb_affine(ir_graph *g, ir_id conv, const double *alpha
         wd[i] = (float)(alpha[m] * wd[i]);
     }
     for (int64_t m = 0; m < m_; m++) bd[m] = (float)(alpha[m] * bd[m] + beta[m]);
+    return OCRS_OK;
+}
+
+ocrs_status pass_match_each(ir_graph *g, ir_op op, pass_match_fn *match, const char *pass, ocrs_diag *diag) {
+    ir_uses uses;
+    bool ok = ir_uses_build(g, &uses);
+    for (ir_id i = 0; i < g->nnodes && ok; i++)
+        if (!g->nodes[i].dead && g->nodes[i].op == op) ok = match(g, &uses, i);
+    ir_uses_free(&uses);
+    if (!ok) return ocrs_fail(diag, OCRS_ERR_NOMEM, "%s: %s: out of memory", g->source, pass);
+    ir_compact(g);
     return OCRS_OK;
 }

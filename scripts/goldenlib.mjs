@@ -1,4 +1,4 @@
-// Shared by make_goldens.mjs and check_onnx_emit.mjs: the deterministic input
+// Shared by make_goldens.mjs and check_ort.mjs: the deterministic input
 // of the goldens (tests/tools/golden_input.h, repeated below bit for bit in
 // uint32 arithmetic: >>> 0, Math.imul) and the lookup of onnxruntime-node.
 import fs from 'node:fs';

@@ -24,6 +24,7 @@ OCRS_HIDDEN ocrs_run_fn OCRS_SYM(__run);
 OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads);
 OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx);
 OCRS_API const char *OCRS_SYM(_strerror)(int status);
+OCRS_API int OCRS_SYM(_describe)(int *num_inputs_out, int *num_outputs_out, int *ranks_out);
 OCRS_API int OCRS_SYM(_shapes)(const int64_t *input_dims, int64_t *output_dims, size_t *workspace_bytes);
 OCRS_API int OCRS_SYM(_run)(ocrs_ctx *ctx, const int64_t *input_dims, const float *const *inputs,
                             float *const *outputs);
@@ -88,6 +89,16 @@ static size_t layout(size_t *offset, const int64_t *units) {
     }
     for (int64_t s = 0; s < nslots; s++) offset[s + 1] += offset[s];
     return offset[nslots];
+}
+
+OCRS_API int OCRS_SYM(_describe)(int *num_inputs_out, int *num_outputs_out, int *ranks_out) {
+    if (!num_inputs_out || !num_outputs_out) return OCRS_RT_ERR_NULL;
+    int64_t nio = MODEL[OCRS_MODEL_NINPUTS] + MODEL[OCRS_MODEL_NOUTPUTS];
+    *num_inputs_out = (int)MODEL[OCRS_MODEL_NINPUTS];
+    *num_outputs_out = (int)MODEL[OCRS_MODEL_NOUTPUTS];
+    for (int64_t i = 0; ranks_out && i < nio; i++)
+        ranks_out[i] = (int)ocrs_model_buf(MODEL, ocrs_model_io(MODEL, i))[OCRS_BUF_RANK];
+    return OCRS_RT_OK;
 }
 
 OCRS_API int OCRS_SYM(_shapes)(const int64_t *input_dims, int64_t *output_dims, size_t *workspace_bytes) {

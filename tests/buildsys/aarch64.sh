@@ -30,9 +30,8 @@ aarch64-linux-gnu-gcc -std=c11 -O2 -ffp-contract=off -D_XOPEN_SOURCE=700 -I"$tes
   "$tests/model/check_golden.c" "$tests/tools/golden_input.c" -o "$work/check_golden" -ldl -lm
 run_arm() { qemu-aarch64 -L $sysroot "$work/check_golden" "$work/lib$name.so" "$name" "$@"; }
 for shape in "$@"; do
-  h=${shape%x*} w=${shape#*x}
-  "$host_check" "$host_lib" "$name" "${golden}_$shape.f32" "$h" "$w" 1 $tol 1 "$work/x86_64_$shape.f32"
-  run_arm "${golden}_$shape.f32" "$h" "$w" 1 $tol
+  "$host_check" "$host_lib" "$name" "${golden}_$shape.f32" "1x3x$shape" 1 $tol 1 "$work/x86_64_$shape.f32"
+  run_arm "${golden}_$shape.f32" "1x3x$shape" 1 $tol
   echo "aarch64 vs x86-64:"
-  run_arm "$work/x86_64_$shape.f32" "$h" "$w" 1 $tol
+  run_arm "$work/x86_64_$shape.f32" "1x3x$shape" 1 $tol
 done

@@ -11,7 +11,7 @@ mkdir -p "$work"
 for name in one two; do
   "$ocrslimc" "$model" -o "$work/lib$name.a"
   nm -g --defined-only "$work/lib$name.a" | awk 'NF == 3 { print $3 }' | sort >"$work/$name.syms"
-  printf '%s\n' create destroy detect detect_times forward get_detect_options run set_detect_options shapes strerror workspace_size | sed "s/^/${name}_/" >"$work/$name.want"
+  printf '%s\n' create describe destroy detect detect_times forward get_detect_options run set_detect_options shapes strerror workspace_size | sed "s/^/${name}_/" >"$work/$name.want"
   diff -u "$work/$name.want" "$work/$name.syms" || { echo "lib$name.a: unexpected global symbols"; exit 1; }
 done
 cat >"$work/main.c" <<'C'

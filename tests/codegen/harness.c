@@ -47,12 +47,7 @@ ir_id h_weight(ir_graph *g, h_rng *r, int rank, const int64_t *dims, float lo, f
     return id;
 }
 
-ir_attrs h_attrs(void) {
-    ir_attrs a = {0};
-    a.group = 1;
-    a.stride[0] = a.stride[1] = a.dilation[0] = a.dilation[1] = 1;
-    return a;
-}
+ir_attrs h_attrs(void) { return ir_attrs_default(); }
 
 ir_act h_unary_act(ir_op op, h_rng *r) {
     switch (op) {

@@ -246,7 +246,7 @@ static void test_deps(void) {
         if (sscanf(line, "%31s %63s %31s %31s %31s %31s %31s %511s", num, val, size, type, bind, vis, ndx, name) != 8)
             continue;
         if (!strcmp(ndx, "UND") || !strcmp(bind, "LOCAL") || !strcmp(ndx, "Ndx")) continue;
-        static const char *const api_names[] = {"deps_create",         "deps_destroy",
+        static const char *const api_names[] = {"deps_create",         "deps_destroy",        "deps_describe",
                                                 "deps_run",            "deps_shapes",
                                                 "deps_forward",        "deps_strerror",
                                                 "deps_workspace_size", "deps_detect",
@@ -259,7 +259,7 @@ static void test_deps(void) {
         exported++;
     }
     CHECK(f && pclose(f) == 0);
-    CHECK(exported == 11);
+    CHECK(exported == 12);
     ir_graph_free(g);
 }
 

@@ -16,7 +16,7 @@
 #     fails with a message naming it and leaves no temporary file. Leaves
 #     WORK/orig_HxW.f32, liborig.so's outputs, for the ort step.
 #   onnx_emit.sh ort WORK "HxW ..."
-#     runs WORK/emitted.onnx in ONNX Runtime (scripts/check_onnx_emit.mjs)
+#     runs WORK/emitted.onnx in ONNX Runtime (scripts/check_ort.mjs)
 #     and compares with WORK/orig_HxW.f32 within 1e-4, the golden tests'
 #     tolerance against ORT; exit 77 (skip) without node or onnxruntime-node.
 set -eu
@@ -27,8 +27,8 @@ if [ "$mode" = ort ]; then
   work=$1 shapes=$2
   command -v node >/dev/null || { echo "node not found: skipped"; exit 77; }
   for shape in $shapes; do
-    node "$here/../../scripts/check_onnx_emit.mjs" "$work/emitted.onnx" "$work/orig_$shape.f32" \
-      "${shape%x*}" "${shape#*x}" 1e-4
+    node "$here/../../scripts/check_ort.mjs" "$work/emitted.onnx" "$work/orig_$shape.f32" \
+      "1x3x$shape" 1e-4
   done
   exit 0
 fi
@@ -61,7 +61,6 @@ if ls "$work" | grep -q '\.tmp'; then
   exit 1
 fi
 for shape in $shapes; do
-  h=${shape%x*} w=${shape#*x}
-  "$check" "$work/liborig.so" orig - "$h" "$w" 1 0 1 "$work/orig_$shape.f32"
-  "$check" "$work/libemitted.so" emitted "$work/orig_$shape.f32" "$h" "$w" 1 1e-5
+  "$check" "$work/liborig.so" orig - "1x3x$shape" 1 0 1 "$work/orig_$shape.f32"
+  "$check" "$work/libemitted.so" emitted "$work/orig_$shape.f32" "1x3x$shape" 1 1e-5
 done

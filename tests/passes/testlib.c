@@ -112,15 +112,18 @@ float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n) {
         sizes[s] = !strcmp(g->syms[s].name, "H") ? h : !strcmp(g->syms[s].name, "W") ? w : g->syms[s].ref;
     if (ir_image_syms(g, &sn, &sh, &sw)) ir_image_sizes(g, h, w, sizes);
     ir_graph_units(g, sizes, units);
-    int64_t nin = ir_numel(&g->values[g->inputs[0]], units);
-    *n = ir_numel(&g->values[g->outputs[0]], units);
-    float *in = malloc(sizeof(float) * (size_t)nin), *out = malloc(sizeof(float) * (size_t)*n);
+    /* Every output, laid end to end: a pass must keep all of them. */
+    int64_t nin = ir_numel(&g->values[g->inputs[0]], units), at[IR_MAX_IO + 1] = {0};
+    for (uint32_t o = 0; o < g->noutputs; o++) at[o + 1] = at[o] + ir_numel(&g->values[g->outputs[o]], units);
+    *n = at[g->noutputs];
+    float *in = malloc(sizeof(float) * (size_t)nin), *out = malloc(sizeof(float) * (size_t)*n), *outs[IR_MAX_IO];
+    for (uint32_t o = 0; o < g->noutputs; o++) outs[o] = out + at[o];
     uint32_t saved = rng_state;
     rng_state = 777; /* the same input before and after a pass */
     for (int64_t i = 0; i < nin; i++) in[i] = 4 * rnd();
     rng_state = saved;
     ocrs_diag diag = {0};
-    ocrs_status st = ir_interp_run(g, (const float *const[]){in}, sizes, &out, &diag);
+    ocrs_status st = ir_interp_run(g, (const float *const[]){in}, sizes, outs, &diag);
     if (st) fprintf(stderr, "run: %s\n", diag.msg);
     CHECK(st == OCRS_OK);
     free(in);
