@@ -748,8 +748,16 @@ ocrs_status ocrs_import_onnx(const char *path, ir_graph **graph_out, ocrs_diag *
     size_t size;
     ocrs_status st = read_file(path, "model", &buf, &size, 0, -1, diag);
     if (st) return st;
-    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, buf);
+    st = ocrs_import_onnx_buffer(buf, size, path, graph_out, diag);
     free(buf);
+    return st;
+}
+
+ocrs_status ocrs_import_onnx_buffer(const uint8_t *data, size_t size, const char *path, ir_graph **graph_out,
+                                    ocrs_diag *diag) {
+    *graph_out = NULL;
+    ocrs_status st = OCRS_OK;
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, data);
     if (!m)
         return ocrs_fail(diag, OCRS_ERR_PARSE, "%s: not a valid ONNX model (protobuf decoding failed: truncated or not ONNX)",
                          path);
