@@ -11,8 +11,8 @@
 #   fuzz_image, fuzz_detect, fuzz_dbpost   mkseeds (PNG, JPEG, a text card)
 #
 #   fuzz/make_seeds.sh BUILD_DIR OUT_DIR
-# BUILD_DIR holds tests/tools/mkmodel and fuzz/mkseeds (a plain or an
-# OCRS_FUZZ build). OUT_DIR is replaced.
+# BUILD_DIR holds ocrslimc, tests/tools/mkmodel and fuzz/mkseeds (a plain
+# or an OCRS_FUZZ build). OUT_DIR is replaced.
 set -eu
 [ $# -eq 2 ] || { echo "usage: $0 BUILD_DIR OUT_DIR" >&2; exit 2; }
 build=$1 out=$2
@@ -29,6 +29,12 @@ mkdir -p "$out/fuzz_onnx" "$out/fuzz_config" "$out/fuzz_labels"
     external_ok) "$mkmodel" external_ok "$out/fuzz_onnx/ext.onnx" ;;
     *) "$mkmodel" "$recipe" "$out/fuzz_onnx/$recipe.onnx" ;;
   esac
+done
+# the valid ones canonicalised and written back (fused epilogues expanded,
+# Clip bounds and Resize scales as inputs): more forms to mutate
+for f in "$out"/fuzz_onnx/*.onnx; do
+  case $f in */bad_*) continue ;; esac
+  "$build/ocrslimc" "$f" --emit onnx -o "${f%.onnx}.emitted.onnx"
 done
 # side files (external data, symlinks) are not inputs
 find "$out/fuzz_onnx" ! -name '*.onnx' ! -type d -exec rm -f {} +

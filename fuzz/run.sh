@@ -12,7 +12,8 @@
 # --seconds per target (default 60)
 # --keep-going  libFuzzer's fork mode: the run goes on after a finding, so
 #           one run can turn up several (default: stop at the first)
-# TARGET    onnx config labels image detect dbpost (default: all)
+# TARGET    onnx config labels image detect dbpost labels_msan dbpost_msan
+#           (default: all; <target>_msan shares <target>'s seeds and dictionary)
 #
 # Exit status 1 when anything was found, 2 on bad usage.
 set -eu
@@ -25,12 +26,12 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
-    -h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-targets=${*:-onnx config labels image detect dbpost}
+targets=${*:-onnx config labels image detect dbpost labels_msan dbpost_msan}
 out=${out:-$build/fuzz-runs}
 case $seconds in ''|*[!0-9]*) echo "run.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
 for t in $targets; do
@@ -49,15 +50,15 @@ trap 'rm -f "$report" "$before" "$new"' EXIT
 printf '%-7s %10s %6s %8s %8s %9s %6s %8s %7s %5s %8s %4s\n' target execs secs exec/s corpus bytes edges features crashes leaks timeouts ooms \
   >"$report"
 for t in $targets; do
-  corpus=$out/corpus/$t found=$out/found/$t log=$out/$t.log
+  base=${t%_msan} corpus=$out/corpus/$t found=$out/found/$t log=$out/$t.log
   mkdir -p "$corpus" "$found"
   set -- -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$found/"
-  [ -f "$here/dict/$t.dict" ] && set -- "$@" -dict="$here/dict/$t.dict"
+  [ -f "$here/dict/$base.dict" ] && set -- "$@" -dict="$here/dict/$base.dict"
   [ $keep_going -eq 1 ] && set -- "$@" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1
   ls "$found" >"$before"
   start=$(date +%s)
   status=0
-  "$build/fuzz/fuzz_$t" "$@" "$corpus" "$out/seeds/fuzz_$t" >"$log" 2>&1 || status=$?
+  "$build/fuzz/fuzz_$t" "$@" "$corpus" "$out/seeds/fuzz_$base" >"$log" 2>&1 || status=$?
   secs=$(($(date +%s) - start))
   # The last status line: "#N<TAB>DONE cov: E ft: F corp: C/Bb ..." (fork
   # mode: "#N: cov: E ft: F corp: C ..."); corp counts the seeds too.
