@@ -66,14 +66,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int width = 1 + (int)(fuzz_u16(&in) % MAX_SIDE), height = 1 + (int)(fuzz_u16(&in) % MAX_SIDE);
     int pad = (int)fuzz_u8(&in), stride = flags & 4 ? 3 * width - 1 : 3 * width + pad;
     int max_boxes = (int)(fuzz_u8(&in) % (MAX_BOXES + 1));
-    fdet_detect_options o = {
-        .thresh = (float)fuzz_u8(&in) / 256,
-        .box_thresh = (float)fuzz_u8(&in) / 255,
-        .unclip_ratio = (float)fuzz_u8(&in) / 2.55f,
-        .limit_side_len = 32 + (int)(fuzz_u16(&in) % 609),
-        .limit_type = (int)(flags & 3),
-        .max_candidates = 1 + (int)(fuzz_u16(&in) % 1000),
-    };
+    /* Field by field: an initializer list's order of evaluation is unspecified. */
+    fdet_detect_options o;
+    o.thresh = (float)fuzz_u8(&in) / 256;
+    o.box_thresh = (float)fuzz_u8(&in) / 255;
+    o.unclip_ratio = (float)fuzz_u8(&in) / 2.55f;
+    o.limit_side_len = 32 + (int)(fuzz_u16(&in) % 609);
+    o.limit_type = (int)(flags & 3);
+    o.max_candidates = 1 + (int)(fuzz_u16(&in) % 1000);
     bool bad_stride = flags & 4;
 
     size_t bytes = (size_t)stride * height;

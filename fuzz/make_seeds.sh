@@ -4,11 +4,13 @@
 #   fuzz_onnx    every mkmodel recipe but det_mv3_db (3.8 MB: slow to run;
 #                the small recipes hold every op and attribute form), the
 #                bad ones included; external_ok as ext.onnx, whose ext.bin
-#                fuzz_onnx provides
+#                fuzz_onnx provides; the valid ones also as ocrslimc
+#                --emit onnx writes them
 #   fuzz_config  the YAML of tests/config/*.sh and of the README
 #   fuzz_labels  the first lines of ../shared/data/*/label.txt when present,
 #                and hand-written lines (don't-care marks, odd polygons)
-#   fuzz_image, fuzz_detect, fuzz_dbpost   mkseeds (PNG, JPEG, a text card)
+#   fuzz_image, fuzz_detect, fuzz_dbpost, fuzz_graph   mkseeds (PNG, JPEG,
+#                a text card, model-building programs)
 #
 #   fuzz/make_seeds.sh BUILD_DIR OUT_DIR
 # BUILD_DIR holds ocrslimc, tests/tools/mkmodel and fuzz/mkseeds (a plain

@@ -2,9 +2,10 @@
  * cannot write with the other tools: small PNGs of every colour type the
  * reader converts, JPEGs (baseline, progressive, grey, Adobe CMYK), and
  * detect and post-processing inputs drawn from a text card (card.h) in the
- * header layouts of fuzz_detect.c and fuzz_dbpost.c.
+ * header layouts of fuzz_detect.c and fuzz_dbpost.c, and model-building
+ * programs for fuzz_graph.c.
  *
- *   mkseeds OUTDIR     writes OUTDIR/fuzz_image, fuzz_detect, fuzz_dbpost */
+ *   mkseeds OUTDIR     writes OUTDIR/fuzz_image, fuzz_detect, fuzz_dbpost, fuzz_graph */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdbool.h>
@@ -160,6 +161,13 @@ static void write_dbpost(const char *name, bool bits, unsigned unclip) {
     close_file(f, name);
 }
 
+/* fuzz_graph.c's programs: opset byte, weight seed, then op bytes with their operands. */
+static void write_graph(const char *name, const uint8_t *program, size_t n) {
+    FILE *f = create("fuzz_graph", name);
+    fwrite(program, 1, n, f);
+    close_file(f, name);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: mkseeds OUTDIR\n");
@@ -185,6 +193,28 @@ int main(int argc, char **argv) {
     write_detect("card_min.bin", 1 | 8, W, H, 77, 64);
     write_detect("card_long.bin", 2, W, H, 128, 160);
     write_detect("strip.bin", 0, 500, 4, 77, 640);
+
+    /* conv 3x3 (8 channels, bias), batchnorm, relu; opset 11 */
+    static const uint8_t conv_bn_relu[] = {2, 1, 0, 0, 7, 1, 1, 0, 1, 1, 0, 2, 2, 0};
+    /* conv 3x3 stride 2, the hardswish chain, a squeeze-excite residual,
+     * resize x2, conv-transpose back up, concat with the input; opset 11 */
+    static const uint8_t se_hardswish[] = {2, 2, 0, 0, 15, 1, 9, 0, 9, 1, 10, 2, 0, 0, 0, 0,
+                                           5, 3, 1, 6, 1, 0, 4, 7, 5, 0, 0};
+    /* dead filters, Upsample and Clip attributes (opset 9); then a global
+     * pool broadcast back by Mul, HardSwish at opset 14 */
+    static const uint8_t dead_upsample[] = {0, 3, 0, 0, 11, 1, 33, 0, 2, 1, 4, 5, 2, 0, 4, 3, 3, 2, 1, 1, 3};
+    static const uint8_t pool_hardswish[] = {5, 4, 0, 0, 5, 1, 41, 1, 4, 1, 3, 2, 2, 1, 1, 2, 3, 3};
+    write_graph("conv_bn_relu.bin", conv_bn_relu, sizeof conv_bn_relu);
+    write_graph("se_hardswish.bin", se_hardswish, sizeof se_hardswish);
+    write_graph("dead_upsample.bin", dead_upsample, sizeof dead_upsample);
+    write_graph("pool_hardswish.bin", pool_hardswish, sizeof pool_hardswish);
+    uint8_t random[96];
+    for (unsigned k = 0, x = 12345; k < 3; k++) {
+        for (size_t i = 0; i < sizeof random; i++) random[i] = (uint8_t)((x = x * 1103515245u + 12345u) >> 16);
+        char rname[32];
+        snprintf(rname, sizeof rname, "random%u.bin", k);
+        write_graph(rname, random, sizeof random);
+    }
 
     write_dbpost("card_bytes.bin", false, 4);
     write_dbpost("card_bits.bin", true, 4);

@@ -12,7 +12,7 @@
 # --seconds per target (default 60)
 # --keep-going  libFuzzer's fork mode: the run goes on after a finding, so
 #           one run can turn up several (default: stop at the first)
-# TARGET    onnx config labels image detect dbpost labels_msan dbpost_msan
+# TARGET    onnx graph config labels image detect dbpost labels_msan dbpost_msan
 #           (default: all; <target>_msan shares <target>'s seeds and dictionary)
 #
 # Exit status 1 when anything was found, 2 on bad usage.
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-targets=${*:-onnx config labels image detect dbpost labels_msan dbpost_msan}
+targets=${*:-onnx graph config labels image detect dbpost labels_msan dbpost_msan}
 out=${out:-$build/fuzz-runs}
 case $seconds in ''|*[!0-9]*) echo "run.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
 for t in $targets; do
