@@ -10,8 +10,10 @@
  * conv-transpose x2, concat, the paddle2onnx hardswish chain, a
  * squeeze-excite residual. Operands pick earlier values (modulo their count)
  * and parameters; each value's channel count and spatial level (input
- * extent / 2^level, or pooled to 1x1) are tracked so that every op is well
- * formed. The last value is the graph output, and the first op's too when
+ * extent / 2^level, pooled to 1x1, or a level of its own after a resize by
+ * other scales than 2, which nothing else shares) are tracked so that every
+ * op is well formed, except that such resizes (by 0.5, 1.5, 3, ...) may
+ * leave the extents the compiler can express. The last value is the graph output, and the first op's too when
  * the first step's op byte is odd. Weights come from a PRNG; a flag zeroes
  * every third filter of a conv, which dead_channels removes. */
 #include <stdbool.h>
@@ -23,11 +25,14 @@
 #include "onnxgen.h"
 
 /* A step adds at most 3 values (squeeze_excite), so MAX_VALUES is never reached. */
-enum { MAX_STEPS = 24, MAX_VALUES = 1 + 3 * MAX_STEPS, MAX_CHANNELS = 48, POOLED = 100, MIN_LEVEL = -2, MAX_LEVEL = 5 };
+enum { MAX_STEPS = 24, MAX_VALUES = 1 + 3 * MAX_STEPS, MAX_CHANNELS = 48, MIN_LEVEL = -2, MAX_LEVEL = 5 };
+enum { POOLED = 100, OWN_LEVELS = 1000 }; /* levels from OWN_LEVELS on are each one value's */
+#define MAX_SCALE 4.0f
 
 typedef struct {
     const char *name;
     int c, level;
+    float scale; /* extent / the input's, about: no value grows past MAX_SCALE */
 } value;
 
 typedef struct {
@@ -37,6 +42,7 @@ typedef struct {
     int opset, nweights;
     value v[MAX_VALUES];
     int n;
+    int own_levels; /* handed out so far */
 } builder;
 
 #define DIMS(...) ((const int64_t[]){__VA_ARGS__})
@@ -46,9 +52,9 @@ static unsigned byte(builder *b) { return fuzz_u8(&b->in); }
 
 static const value *pick(builder *b) { return &b->v[byte(b) % b->n]; }
 
-static const char *add_value(builder *b, int c, int level) {
+static const char *add_value(builder *b, int c, int level, float scale) {
     const char *name = og_fmt(b->m, "v%d", b->n);
-    b->v[b->n++] = (value){name, c, level};
+    b->v[b->n++] = (value){name, c, level, scale};
     return name;
 }
 
@@ -84,13 +90,21 @@ static Onnx__NodeProto *node(builder *b, const char *op, const char *const *ins,
 
 static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
 
+static bool regular(int level) { return level >= MIN_LEVEL && level <= MAX_LEVEL; }
+
+/* The level after scaling x's extent by 2^-delta. */
+static int next_level(builder *b, const value *x, int delta) {
+    int level = x->level + delta;
+    return regular(x->level) && regular(level) ? level : OWN_LEVELS + b->own_levels++;
+}
+
 /* Conv of x to cout channels: odd kernel, "same" padding, stride 1 or 2;
  * 1x1 on pooled values. */
 static const value *conv(builder *b, const value *x, int cout, bool bias) {
     unsigned p = byte(b), q = byte(b);
     bool pooled = x->level == POOLED;
     int k = pooled ? 1 : 1 + 2 * (int)(p % 3), dil = !pooled && p & 4 ? 2 : 1;
-    int stride = !pooled && p & 8 && x->level < MAX_LEVEL ? 2 : 1;
+    int stride = !pooled && p & 8 && x->level != MAX_LEVEL ? 2 : 1;
     int group = q % 3 == 1 && cout == x->c ? x->c : q % 3 == 2 ? gcd(x->c, cout) : 1;
     int64_t wd[4] = {cout, x->c / group, k, k};
     size_t per = count(3, wd + 1);
@@ -99,7 +113,8 @@ static const value *conv(builder *b, const value *x, int cout, bool bias) {
         for (int o = 0; o < cout; o += 3) memset(w + o * per, 0, per * sizeof *w);
     const char *wname = weight_of(b, 4, wd, w);
     const char *bname = bias ? weight(b, 1, DIMS(cout), -0.3f, 0.3f) : NULL;
-    const char *out = add_value(b, cout, pooled ? POOLED : x->level + (stride == 2));
+    const char *out = stride == 2 ? add_value(b, cout, next_level(b, x, 1), x->scale / 2)
+                                  : add_value(b, cout, x->level, x->scale);
     Onnx__NodeProto *n = node(b, "Conv", bias ? LIST(x->name, wname, bname) : LIST(x->name, wname), out);
     og_attr_ints(b->m, n, "kernel_shape", 2, DIMS(k, k));
     og_attr_ints(b->m, n, "strides", 2, DIMS(stride, stride));
@@ -118,7 +133,7 @@ static void batchnorm(builder *b, const value *x) {
     const char *shift = weight(b, 1, &c, -0.2f, 0.2f);
     const char *mean = weight(b, 1, &c, -0.2f, 0.2f);
     const char *var = weight(b, 1, &c, 0.5f, 1.5f);
-    const char *out = add_value(b, x->c, x->level);
+    const char *out = add_value(b, x->c, x->level, x->scale);
     Onnx__NodeProto *n = node(b, "BatchNormalization", LIST(x->name, scale, shift, mean, var), out);
     if (byte(b) & 1) og_attr_float(b->m, n, "epsilon", 1e-3f);
 }
@@ -138,7 +153,7 @@ static const char *clip(builder *b, const char *x, float lo, float hi, bool no_l
 
 static void activation(builder *b, const value *x) {
     unsigned p = byte(b);
-    const char *out = add_value(b, x->c, x->level);
+    const char *out = add_value(b, x->c, x->level, x->scale);
     switch (p % 6) {
     case 0: node(b, "Relu", LIST(x->name), out); break;
     case 1: node(b, "Sigmoid", LIST(x->name), out); break;
@@ -166,9 +181,10 @@ static void binary(builder *b, const value *x) {
     const value *y = pick(b);
     const char *rhs;
     int level = x->level;
+    float scale = x->scale;
     if (!div && form & 1 && y->c == x->c && (y->level == x->level || y->level == POOLED || x->level == POOLED)) {
         rhs = y->name;
-        if (x->level == POOLED) level = y->level;
+        if (x->level == POOLED) level = y->level, scale = y->scale;
     } else {
         float lo = div ? 0.5f : -2.0f;
         switch (form / 2 % 4) {
@@ -178,16 +194,21 @@ static void binary(builder *b, const value *x) {
         default: rhs = weight(b, 4, DIMS(1, x->c, 1, 1), lo, 2.0f); break;
         }
     }
-    const char *out = add_value(b, x->c, level);
+    const char *out = add_value(b, x->c, level, scale);
     node(b, ops[p % 4], form & 16 && !div ? LIST(rhs, x->name) : LIST(x->name, rhs), out);
 }
 
+/* Resize by 2 (mostly), or by other scales per axis. */
 static void resize(builder *b, const value *x) {
     static const char *const coords[] = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners"};
     static const char *const modes[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"};
-    unsigned p = byte(b);
-    const char *scales = weight_of(b, 1, DIMS(4), (const float[]){1, 1, 2, 2});
-    const char *out = add_value(b, x->c, x->level - 1);
+    static const float factors[8] = {2, 2, 2, 2, 0.5f, 1.5f, 3, 1};
+    unsigned p = byte(b), f = byte(b);
+    float sh = factors[f % 8], sw = factors[f / 8 % 8], scale = x->scale * (sh > sw ? sh : sw);
+    if (scale > MAX_SCALE) return;
+    const char *scales = weight_of(b, 1, DIMS(4), (const float[]){1, 1, sh, sw});
+    int level = sh == 2 && sw == 2 ? next_level(b, x, -1) : OWN_LEVELS + b->own_levels++;
+    const char *out = add_value(b, x->c, level, scale);
     Onnx__NodeProto *n;
     if (b->opset == 9) {
         n = node(b, "Upsample", LIST(x->name, scales), out);
@@ -210,7 +231,7 @@ static void conv_transpose(builder *b, const value *x) {
     int64_t pad = k > 2;
     const char *w = weight(b, 4, DIMS(x->c, cout / group, k, k), -0.5f, 0.5f);
     const char *bias = p & 8 ? weight(b, 1, DIMS(cout), -0.3f, 0.3f) : NULL;
-    const char *out = add_value(b, cout, x->level - 1);
+    const char *out = add_value(b, cout, next_level(b, x, -1), 2 * x->scale);
     Onnx__NodeProto *n = node(b, "ConvTranspose", bias ? LIST(x->name, w, bias) : LIST(x->name, w), out);
     og_attr_ints(b->m, n, "kernel_shape", 2, DIMS(k, k));
     og_attr_ints(b->m, n, "strides", 2, DIMS(2, 2));
@@ -227,7 +248,7 @@ static void hardswish_chain(builder *b, const value *x) {
     clip(b, t, 0, 6, false, false, c);
     node(b, "Mul", LIST(x->name, c), m);
     const char *six = scalar(b, 6);
-    node(b, "Div", LIST(m, six), add_value(b, x->c, x->level));
+    node(b, "Div", LIST(m, six), add_value(b, x->c, x->level, x->scale));
 }
 
 /* x + x * hardsigmoid(conv(relu(conv(pool(x))))), as PP-OCRv4's RSEFPN. */
@@ -235,16 +256,16 @@ static void squeeze_excite(builder *b, const value *x) {
     const char *pooled = og_fmt(b->m, "%s.pool", x->name), *r = og_fmt(b->m, "%s.relu", x->name);
     const char *gate = og_fmt(b->m, "%s.gate", x->name), *m = og_fmt(b->m, "%s.se", x->name);
     node(b, "GlobalAveragePool", LIST(x->name), pooled);
-    value pv = {pooled, x->c, POOLED};
+    value pv = {pooled, x->c, POOLED, 0};
     const value *squeezed = conv(b, &pv, 1 + x->c / 4, true);
     node(b, "Relu", LIST(squeezed->name), r);
-    value rv = {r, squeezed->c, POOLED};
+    value rv = {r, squeezed->c, POOLED, 0};
     const value *excited = conv(b, &rv, x->c, true);
     Onnx__NodeProto *n = node(b, "HardSigmoid", LIST(excited->name), gate);
     og_attr_float(b->m, n, "alpha", 0.2f);
     og_attr_float(b->m, n, "beta", 0.5f);
     node(b, "Mul", LIST(x->name, gate), m);
-    node(b, "Add", LIST(x->name, m), add_value(b, x->c, x->level));
+    node(b, "Add", LIST(x->name, m), add_value(b, x->c, x->level, x->scale));
 }
 
 static void step(builder *b, unsigned op) {
@@ -258,22 +279,23 @@ static void step(builder *b, unsigned op) {
     case 1: batchnorm(b, x); break;
     case 2: activation(b, x); break;
     case 3: binary(b, x); break;
-    case 4: node(b, "GlobalAveragePool", LIST(x->name), add_value(b, x->c, POOLED)); break;
+    case 4: node(b, "GlobalAveragePool", LIST(x->name), add_value(b, x->c, POOLED, 0)); break;
     case 5:
-        if (x->level != POOLED && x->level > MIN_LEVEL) resize(b, x);
+        if (x->level != POOLED) resize(b, x);
         break;
     case 6:
-        if (x->level != POOLED && x->level > MIN_LEVEL) conv_transpose(b, x);
+        if (x->level != POOLED && 2 * x->scale <= MAX_SCALE) conv_transpose(b, x);
         break;
     case 7: {
         const value *y = pick(b);
         if (y->level == x->level && x->c + y->c <= MAX_CHANNELS) {
-            Onnx__NodeProto *n = node(b, "Concat", LIST(x->name, y->name), add_value(b, x->c + y->c, x->level));
+            const char *out = add_value(b, x->c + y->c, x->level, x->scale);
+            Onnx__NodeProto *n = node(b, "Concat", LIST(x->name, y->name), out);
             og_attr_int(b->m, n, "axis", byte(b) & 1 ? -3 : 1);
         }
         break;
     }
-    case 8: node(b, "Identity", LIST(x->name), add_value(b, x->c, x->level)); break;
+    case 8: node(b, "Identity", LIST(x->name), add_value(b, x->c, x->level, x->scale)); break;
     case 9: hardswish_chain(b, x); break;
     default:
         if (x->level != POOLED) squeeze_excite(b, x);
@@ -293,14 +315,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     b.rng = og_rng_seed(byte(&b));
     b.m = og_new(b.opset, "fuzz");
     og_input(b.m, "x", 4, (og_dim[]){OG_SYM("N"), OG_FIX(3), OG_SYM("H"), OG_SYM("W")});
-    b.v[b.n++] = (value){"x", 3, 0};
+    b.v[b.n++] = (value){"x", 3, 0, 1};
     unsigned first = 0;
     for (int s = 0; s < MAX_STEPS && b.in.n; s++) {
         unsigned op = byte(&b);
         if (s == 0) first = op;
         step(&b, op);
     }
-    if (b.n == 1) node(&b, "Relu", LIST("x"), add_value(&b, 3, 0));
+    if (b.n == 1) node(&b, "Relu", LIST("x"), add_value(&b, 3, 0, 1));
     const value *last = &b.v[b.n - 1];
     og_output(b.m, last->name, 4, (og_dim[]){OG_SYM("N"), OG_FIX(last->c), OG_SYM("h"), OG_SYM("w")});
     if (first & 1 && b.n > 2)
