@@ -47,7 +47,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 found_any=0
 report=$(mktemp) before=$(mktemp) new=$(mktemp)
 trap 'rm -f "$report" "$before" "$new"' EXIT
-printf '%-7s %10s %6s %8s %8s %9s %6s %8s %7s %5s %8s %4s\n' target execs secs exec/s corpus bytes edges features crashes leaks timeouts ooms \
+printf '%-11s %10s %6s %8s %8s %9s %6s %8s %7s %5s %8s %4s\n' target execs secs exec/s corpus bytes edges features crashes leaks timeouts ooms \
   >"$report"
 for t in $targets; do
   base=${t%_msan} corpus=$out/corpus/$t found=$out/found/$t log=$out/$t.log
@@ -70,7 +70,7 @@ for t in $targets; do
   ls "$found" | comm -13 "$before" - >"$new"
   count() { grep -c "^$1-" "$new" || true; }
   crashes=$(count crash) leaks=$(count leak) timeouts=$(count timeout) ooms=$(count oom)
-  printf '%-7s %10s %6s %8s %8s %9s %6s %8s %7s %5s %8s %4s\n' "$t" "${execs:-0}" "$secs" \
+  printf '%-11s %10s %6s %8s %8s %9s %6s %8s %7s %5s %8s %4s\n' "$t" "${execs:-0}" "$secs" \
     "$((${execs:-0} / (secs > 0 ? secs : 1)))" "${files:-0}" "$bytes" "${edges:-0}" "${features:-0}" \
     "$crashes" "$leaks" "$timeouts" "$ooms" >>"$report"
   if [ -s "$new" ] || [ $status -ne 0 ]; then
