@@ -13,10 +13,15 @@
  * extent / 2^level, pooled to 1x1, or a level of its own after a resize by
  * other scales than 2, which nothing else shares) are tracked so that every
  * op is well formed, except that such resizes (by 0.5, 1.5, 3, ...) may
- * leave the extents the compiler can express. The last value is the graph output, and the first op's too when
+ * leave the extents the compiler can express, and that a flag bit of a
+ * conv, conv-transpose or resize sets one attribute to an edge value (0,
+ * -1, 2^31, 2^62, INT64_MAX, NaN, ...), which the importer must refuse or
+ * handle. The last value is the graph output, and the first op's too when
  * the first step's op byte is odd. Weights come from a PRNG; a flag zeroes
  * every third filter of a conv, which dead_channels removes. */
+#include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +103,27 @@ static int next_level(builder *b, const value *x, int delta) {
     return regular(x->level) && regular(level) ? level : OWN_LEVELS + b->own_levels++;
 }
 
+/* Sets one int attribute of conv node n (on one axis or all) to an edge
+ * value, taking two bytes. */
+static void edge_attr(builder *b, Onnx__NodeProto *n) {
+    static const char *const names[] = {"strides", "dilations", "pads", "group", "kernel_shape", "output_padding"};
+    static const int64_t edges[] = {0, -1, 2, 3, 64, 65, 1024, 1025, INT64_C(1) << 31, (INT64_C(1) << 32) + 1,
+                                    INT64_C(1) << 62, INT64_MAX, INT64_MIN};
+    unsigned e = byte(b);
+    const char *name = names[e % 6];
+    int64_t v = edges[byte(b) % (sizeof edges / sizeof edges[0])];
+    for (size_t i = 0; i < n->n_attribute; i++) {
+        Onnx__AttributeProto *a = n->attribute[i];
+        if (strcmp(a->name, name)) continue;
+        if (a->n_ints == 0) a->i = v;
+        for (size_t k = 0; k < a->n_ints; k++)
+            if (e / 6 % 3 == 2 || k == e / 6 % 3) a->ints[k] = v;
+        return;
+    }
+    if (!strcmp(name, "group")) og_attr_int(b->m, n, name, v);
+    else og_attr_ints(b->m, n, name, 2, DIMS(v, v));
+}
+
 /* Conv of x to cout channels: odd kernel, "same" padding, stride 1 or 2;
  * 1x1 on pooled values. */
 static const value *conv(builder *b, const value *x, int cout, bool bias) {
@@ -123,6 +149,7 @@ static const value *conv(builder *b, const value *x, int cout, bool bias) {
     int64_t pad = dil * (k - 1) / 2;
     if (p & 64 && stride == 1) og_attr_string(b->m, n, "auto_pad", q & 4 ? "SAME_UPPER" : "SAME_LOWER");
     else og_attr_ints(b->m, n, "pads", 4, DIMS(pad, pad, pad, pad));
+    if (q & 128) edge_attr(b, n);
     return &b->v[b->n - 1];
 }
 
@@ -203,8 +230,12 @@ static void resize(builder *b, const value *x) {
     static const char *const coords[] = {"asymmetric", "half_pixel", "pytorch_half_pixel", "align_corners"};
     static const char *const modes[] = {"floor", "ceil", "round_prefer_floor", "round_prefer_ceil"};
     static const float factors[8] = {2, 2, 2, 2, 0.5f, 1.5f, 3, 1};
+    /* the importer must refuse these, or (65 at most) they grow little */
+    static const float edges[8] = {0, -2, NAN, INFINITY, 1e-30f, 0.3f, 65, 0.75f};
     unsigned p = byte(b), f = byte(b);
-    float sh = factors[f % 8], sw = factors[f / 8 % 8], scale = x->scale * (sh > sw ? sh : sw);
+    bool edge = f & 64;
+    float sh = (edge ? edges : factors)[f % 8], sw = (edge ? edges : factors)[f / 8 % 8];
+    float scale = edge ? x->scale : x->scale * (sh > sw ? sh : sw);
     if (scale > MAX_SCALE) return;
     const char *scales = weight_of(b, 1, DIMS(4), (const float[]){1, 1, sh, sw});
     int level = sh == 2 && sw == 2 ? next_level(b, x, -1) : OWN_LEVELS + b->own_levels++;
@@ -238,6 +269,7 @@ static void conv_transpose(builder *b, const value *x) {
     og_attr_ints(b->m, n, "pads", 4, DIMS(pad, pad, pad, pad));
     og_attr_int(b->m, n, "group", group);
     if (k == 3) og_attr_ints(b->m, n, "output_padding", 2, DIMS(1, 1));
+    if (p & 128) edge_attr(b, n);
 }
 
 /* paddle2onnx's hardswish below opset 14: x * clip(x + 3, 0, 6) / 6. */
