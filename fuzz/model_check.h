@@ -13,8 +13,8 @@
 void model_check_init(void);
 
 /* bytes -> the importer (shapes inferred node by node) -> ir_verify -> the
- * canonical passes, verified after each -> ir_verify -> the ONNX writer ->
- * the importer and the passes again. Any error status is a fine answer to
+ * canonical passes, verified after each -> ir_verify -> the FLOPs count ->
+ * the ONNX writer -> the importer and the passes again. Any error status is a fine answer to
  * a bad model; aborts (fuzz_fail) when the importer returns a graph the
  * verifier rejects (frontend.h promises a verified one), a pass leaves one
  * (the pipeline's verify_each), or the writer writes a model our own
