@@ -32,9 +32,9 @@ for r in $ratios; do
     "$build/tests/tools/maskprune" "$model" "$m" "$r" >/dev/null
     mkdir -p "$tmp/r$r"
     "$build/ocrslimc" "$m" -o "$tmp/r$r/libdet.so"
-    flops=$("$build/bench/ocrs_flops" "$m" "$size" "$size")
+    flops=$("$build/bench/ocrs_flops" "$m" "1x3x${size}x$size")
     bytes=$(stat -c %s "$tmp/r$r/libdet.so")
-    ms=$("$build/bench/ocrs_bench_ours" "$tmp/r$r/libdet.so" det "$size" "$size" 1 2 "$runs" |
+    ms=$("$build/bench/ocrs_bench_ours" "$tmp/r$r/libdet.so" det "1x3x${size}x$size" 1 2 "$runs" |
          sed 's/^ms //; s/ rss_kb.*//' | tr ' ' '\n' | grep . | sort -n |
          awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}')
     awk -v r="$r" -v f="$flops" -v b="$bytes" -v ms="$ms" \

@@ -1,6 +1,6 @@
 // ort: times ONNX Runtime (onnxruntime-node) on a model, for bench/run.sh.
 //
-//   node bench/ort.mjs MODEL.onnx HEIGHT WIDTH THREADS WARMUP RUNS
+//   node bench/ort.mjs MODEL.onnx NxCxHxW THREADS WARMUP RUNS
 //   node bench/ort.mjs --version
 //
 // Same input as bench/ours.c; intraOpNumThreads = THREADS, interOp 1, all
@@ -27,20 +27,21 @@ if (process.argv[2] === '--version') {
 }
 const ort = createRequire(pkg)('onnxruntime-node');
 
-const [model, hs, ws, ts, warmups, runss] = process.argv.slice(2);
-if (!runss) {
-  console.error('usage: node bench/ort.mjs MODEL.onnx HEIGHT WIDTH THREADS WARMUP RUNS');
+const [model, dimStr, ts, warmups, runss] = process.argv.slice(2);
+const dims = (dimStr ?? '').split('x').map(Number);
+if (!runss || dims.length !== 4) {
+  console.error('usage: node bench/ort.mjs MODEL.onnx NxCxHxW THREADS WARMUP RUNS');
   process.exit(2);
 }
-const [h, w, threads, warmup, runs] = [hs, ws, ts, warmups, runss].map(Number);
+const [threads, warmup, runs] = [ts, warmups, runss].map(Number);
 const session = await ort.InferenceSession.create(model, {
   intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential',
 });
-const n = h * w;
-const data = new Float32Array(3 * n);
+const n = dims.reduce((a, b) => a * b, 1);
+const data = new Float32Array(n);
 // Same values as bench/ours.c: (i * 2654435761 mod 2^32) mod 4001 / 1000 - 2.
-for (let i = 0; i < 3 * n; i++) data[i] = Number((BigInt(i) * 2654435761n) % 4294967296n % 4001n) / 1000 - 2;
-const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [1, 3, h, w]) };
+for (let i = 0; i < n; i++) data[i] = Number((BigInt(i) * 2654435761n) % 4294967296n % 4001n) / 1000 - 2;
+const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) };
 const times = [];
 for (let r = 0; r < warmup + runs; r++) {
   const t0 = process.hrtime.bigint();

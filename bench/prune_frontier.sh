@@ -101,7 +101,7 @@ done
 # Timing rounds: per round, each library's median of 3 calls over the unpruned one's.
 for r in $(seq "$runs"); do
     for l in $libs; do
-        "$build/bench/ocrs_bench_ours" "$keep/lib$l.so" p 640 640 1 1 3 | awk -v l="$l" '{print l, $2, $3, $4}'
+        "$build/bench/ocrs_bench_ours" "$keep/lib$l.so" p 1x3x640x640 1 1 3 | awk -v l="$l" '{print l, $2, $3, $4}'
     done
 done > "$keep/times"
 echo "| method | recovery | target | FLOPs fewer | hmean dev (held-out half) | hmean doc | ms 640x640 1 thread | time vs unpruned |"

@@ -37,7 +37,7 @@ static const char *const standard_headers[] = {
     "pthread", "pwd", "regex", "sched", "search", "semaphore", "spawn", "strings", "stropts", "syslog", "tar",
     "termios", "trace", "ulimit", "unistd", "utime", "utmpx", "wordexp", NULL};
 
-static const char *const system_include_dirs[] = {"/usr/include", "/usr/include/" OCRS_MULTIARCH, "/usr/local/include"};
+static const char *const system_include_dirs[] = {"/usr/include", ("/usr/include/" OCRS_MULTIARCH), "/usr/local/include"};
 
 enum { MAX_NAME = 64 };
 

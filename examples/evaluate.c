@@ -144,6 +144,8 @@ static bool eat(json *j, char c) {
 static void string(json *j, char *out, size_t size) {
     size_t n = 0;
     if (!eat(j, '"')) {
+        /* out is compared before j->bad is looked at: never leave it unset */
+        if (size) out[0] = 0;
         j->bad = true;
         return;
     }

@@ -219,15 +219,21 @@ int image_load(const char *path, const image_limits *lim, image *img, char *err,
     }
     if (!rc && ferror(f)) rc = fail(err, errlen, path, "%s", strerror(errno));
     fclose(f);
-    if (!rc) {
-        static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-        if (size >= 8 && !memcmp(data, png_magic, 8)) rc = load_png(path, data, size, lim, img, err, errlen);
-        else if (size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
-            rc = load_jpeg(path, data, size, lim, img, err, errlen);
-        else rc = fail(err, errlen, path, "%s", "neither a PNG nor a JPEG file");
-    }
+    if (!rc) rc = image_decode(path, data, size, lim, img, err, errlen);
     free(data);
     return rc;
+}
+
+int image_decode(const char *path, const uint8_t *data, size_t size, const image_limits *lim, image *img, char *err,
+                 size_t errlen) {
+    static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    img->rgb = NULL;
+    img->width = img->height = 0;
+    if (size > lim->max_file_bytes) return fail(err, errlen, path, "%s", "file exceeds the size limit");
+    if (size >= 8 && !memcmp(data, png_magic, 8)) return load_png(path, data, size, lim, img, err, errlen);
+    if (size >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
+        return load_jpeg(path, data, size, lim, img, err, errlen);
+    return fail(err, errlen, path, "%s", "neither a PNG nor a JPEG file");
 }
 
 int image_write_png(const char *path, const image *img, char *err, size_t errlen) {

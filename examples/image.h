@@ -27,6 +27,9 @@ extern const image_limits image_default_limits;
  * message naming the file in err; a truncated or corrupt file is an error
  * (libjpeg's corrupt-data warnings included). */
 int image_load(const char *path, const image_limits *lim, image *img, char *err, size_t errlen);
+/* The same from the file's bytes in memory; path names it in messages. */
+int image_decode(const char *path, const uint8_t *data, size_t size, const image_limits *lim, image *img, char *err,
+                 size_t errlen);
 /* Writes img as an 8-bit RGB PNG; 0 or -1 with a message. */
 int image_write_png(const char *path, const image *img, char *err, size_t errlen);
 void image_free(image *img);

@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 pkgs=(gcc make cmake pkg-config ca-certificates
       llvm-19-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
       libyaml-dev libpng-dev libjpeg-dev
-      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)  # aarch64 cross-compilation test
+      gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # aarch64 cross-compilation test
+      clang-19 libclang-rt-19-dev)                            # libFuzzer: fuzz smoke tests
 # npm fetches the model; a machine that already has Node.js keeps its own.
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 
