@@ -81,7 +81,7 @@ bool prune_num_parse(const prune_num *n, const char *text, double *v) {
 }
 
 bool prune_num_set(const prune_num *n, const char *text, prune_cli *p) {
-    double v;
+    double v = 0;
     if (!prune_num_parse(n, text, &v)) return false;
     char *field = (char *)p + n->off;
     if (n->count) *(int *)field = (int)v;

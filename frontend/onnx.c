@@ -707,8 +707,8 @@ static void pb_free(void *failed, void *p) {
 
 ocrs_status ocrs_import_onnx(const char *path, const ocrs_import_opts *opts, ir_graph **graph_out, ocrs_diag *diag) {
     *graph_out = NULL;
-    uint8_t *buf;
-    size_t size;
+    uint8_t *buf = NULL;
+    size_t size = 0;
     ocrs_status st = read_file(path, "model", &buf, &size, 0, -1, diag);
     if (st) return st;
     st = ocrs_import_onnx_buffer(buf, size, path, opts, graph_out, diag);
