@@ -4,12 +4,13 @@
 # edges and ft: features) and what it found (crashes, leaks, timeouts, out
 # of memory), with the reproducers kept.
 #
-#   fuzz/run.sh [--build DIR] [--out DIR] [--seconds N] [--keep-going] [TARGET...]
+#   fuzz/run.sh [--build DIR] [--out DIR] [--seconds N] [--runs N] [--keep-going] [TARGET...]
 #
 # --build   an OCRS_FUZZ build (default build/fuzz; see fuzz/README.md)
 # --out     where seeds/, corpus/<target>/ (kept and grown from run to run)
 #           and found/<target>/ (reproducers) go (default BUILD/fuzz-runs)
 # --seconds per target (default 60)
+# --runs    stop a target earlier, after N executions (default: no limit)
 # --keep-going  libFuzzer's fork mode: the run goes on after a finding, so
 #           one run can turn up several (default: stop at the first)
 # TARGET    onnx graph config labels image detect dbpost labels_msan dbpost_msan
@@ -19,14 +20,15 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$here")/build/fuzz
-out= seconds=60 keep_going=0
+out= seconds=60 runs=-1 keep_going=0
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
-    -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -34,6 +36,7 @@ done
 targets=${*:-onnx graph config labels image detect dbpost labels_msan dbpost_msan}
 out=${out:-$build/fuzz-runs}
 case $seconds in ''|*[!0-9]*) echo "run.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
+case $runs in -1) ;; ''|*[!0-9]*) echo "run.sh: --runs takes a whole number" >&2; exit 2 ;; esac
 for t in $targets; do
   [ -x "$build/fuzz/fuzz_$t" ] || { echo "run.sh: no $build/fuzz/fuzz_$t (an OCRS_FUZZ build, target fuzzers)" >&2; exit 2; }
 done
@@ -52,7 +55,7 @@ printf '%-11s %10s %6s %8s %8s %9s %6s %8s %7s %5s %8s %4s\n' target execs secs 
 for t in $targets; do
   base=${t%_msan} corpus=$out/corpus/$t found=$out/found/$t log=$out/$t.log
   mkdir -p "$corpus" "$found"
-  set -- -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$found/"
+  set -- -max_total_time="$seconds" -runs="$runs" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$found/"
   [ -f "$here/dict/$base.dict" ] && set -- "$@" -dict="$here/dict/$base.dict"
   [ $keep_going -eq 1 ] && set -- "$@" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1
   ls "$found" >"$before"
