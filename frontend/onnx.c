@@ -524,7 +524,7 @@ static ocrs_status check_ops(importer *im, const Onnx__GraphProto *gp) {
             return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: node #%zu has no op_type", im->path, i);
         }
         bool other_domain = n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0;
-        if (!other_domain && onnx_op_known(n->op_type)) continue;
+        if (!other_domain && ocrs_onnx_op_known(n->op_type)) continue;
         int added = ocrs_strmap_put(&seen, n->op_type, 0);
         if (added < 0) {
             ocrs_strmap_free(&seen);

@@ -52,10 +52,9 @@ ocrs_status onnx_lookup(importer *im, const char *name, ir_id *out);
  * for an absent one. */
 ocrs_status onnx_const_floats(importer *im, const char *name, const char *what, float *vals, size_t max, size_t *n);
 
-/* onnx_ops.c: whether the importer takes the op type (in the default
- * domain), the list of those it takes, and one node into the graph (its
- * output defined: an IR node's value, a weight or a compile-time int). */
-bool onnx_op_known(const char *op_type);
+/* onnx_ops.c (with ocrs_onnx_op_known, frontend.h): the list of the ops
+ * the importer takes, and one node into the graph (its output defined: an
+ * IR node's value, a weight or a compile-time int). */
 void onnx_supported_ops(char *buf, size_t size);
 ocrs_status onnx_import_node(importer *im, const Onnx__NodeProto *n);
 

@@ -909,7 +909,7 @@ static const struct {
 };
 enum { NHANDLERS = sizeof handlers / sizeof handlers[0] };
 
-bool onnx_op_known(const char *op_type) {
+bool ocrs_onnx_op_known(const char *op_type) {
     for (int i = 0; i < NHANDLERS; i++)
         if (strcmp(op_type, handlers[i].onnx) == 0) return true;
     return false;
