@@ -125,8 +125,8 @@ static ocrs_status axis_of(importer *im, int64_t axis, int rank, int64_t *out) {
 /* ---- attributes of convolutions and resizing ------------------------------- */
 
 static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, const ir_value *w, bool transpose) {
-    a->kernel[0] = w->rank == 4 ? w->dims[2].q : 0;
-    a->kernel[1] = w->rank == 4 ? w->dims[3].q : 0;
+    a->kernel[0] = w->dims[2].q; /* x and w are 4-D (h_conv) */
+    a->kernel[1] = w->dims[3].q;
     ocrs_status st;
     if ((st = onnx_attr_ints(im, "kernel_shape", 2, a->kernel)) || (st = onnx_attr_ints(im, "strides", 2, a->stride)) ||
         (st = onnx_attr_ints(im, "dilations", 2, a->dilation)) || (st = onnx_attr_ints(im, "pads", 4, a->pad)))
@@ -163,7 +163,6 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
     if (transpose) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s on ConvTranspose is not supported", ap);
     if (a->dilation[0] != 1 || a->dilation[1] != 1)
         return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with dilation is not supported (nor by ONNX Runtime)", ap);
-    if (x->rank != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "input must be 4-D NCHW");
     for (int i = 0; i < 2; i++) {
         /* SAME: output = ceil(in / stride); the padding that achieves it
          * depends only on in mod stride, which is constant when the stride
@@ -248,10 +247,13 @@ typedef ocrs_status handler(importer *im, const Onnx__NodeProto *n, ir_op op);
 static ocrs_status h_conv(importer *im, const Onnx__NodeProto *n, ir_op op) {
     ir_id ins[3];
     uint32_t nin;
-    ocrs_status st = inputs(im, n, 3, ins, &nin);
-    if (!st && nin < 2) st = NODE_FAIL(im, OCRS_ERR_INVALID, "the weight is required");
-    if (st) return st;
     ir_graph *g = im->g;
+    ocrs_status st = inputs(im, n, 3, ins, &nin);
+    if (!st && (nin < 2 || ins[1] == IR_NONE)) st = NODE_FAIL(im, OCRS_ERR_INVALID, "the weight is required");
+    if (!st && (g->values[ins[0]].rank != 4 || g->values[ins[1]].rank != 4))
+        st = NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "input and weight must be 4-D (only 2-D convolutions are supported; "
+                       "they are %d-D and %d-D)", g->values[ins[0]].rank, g->values[ins[1]].rank);
+    if (st) return st;
     ir_attrs a = ir_attrs_default();
     /* Weights may still be computed from constants here; fold_constants
      * turns them into weights and codegen insists that it did. */
