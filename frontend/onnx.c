@@ -647,7 +647,6 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if (ir_find_value(g, gp->input[i]->name) != IR_NONE) continue;
         if ((st = import_input(im, gp->input[i]))) return st;
     }
-    if (!g->ninputs) return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no inputs", im->path);
 
     /* Every op known, every value with one producer: check, then order the nodes. */
     ocrs_strmap prod = {0};
@@ -671,6 +670,14 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
                            gp->output[i]->name);
             goto done;
         }
+        uint32_t k = ocrs_strmap_get(&prod, gp->output[i]->name);
+        if (id != IR_NONE && g->values[id].producer == IR_NONE && k != OCRS_STRMAP_NONE) {
+            /* A Constant, or a Shape computation the importer evaluated. */
+            im->node = gp->node[k];
+            st = NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "computes graph output '%s' at compile time, from constants and "
+                           "shapes alone; outputs must depend on the inputs' values", gp->output[i]->name);
+            goto done;
+        }
         if (id == IR_NONE || g->values[id].producer == IR_NONE) {
             st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph output '%s' is not computed by any node", im->path,
                            gp->output[i]->name);
@@ -684,7 +691,10 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         g->outputs[g->noutputs++] = id;
         if ((st = keep_declared(im, id, gp->output[i]))) goto done;
     }
-    st = g->noutputs ? OCRS_OK : ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph has no outputs", im->path);
+    if (!g->noutputs) st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph has no outputs", im->path);
+    /* Checked last: a graph without inputs has only constant outputs, which
+     * the loop above names with the nodes computing them. */
+    else if (!g->ninputs) st = ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no inputs", im->path);
 done:
     ocrs_strmap_free(&prod);
     free(order);
