@@ -29,6 +29,9 @@ typedef struct {
 ocrs_status onnx_node_fail(importer *im, ocrs_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define NODE_FAIL(im, status, ...) onnx_node_fail(im, status, __VA_ARGS__)
 
+/* An ONNX data type's name as onnx.proto spells it (UINT8, FLOAT16, ...). */
+const char *onnx_dtype_name(int32_t dtype);
+
 /* A TensorProto as an IR weight (float32, or int64 for integer types). */
 ocrs_status onnx_import_tensor(importer *im, const Onnx__TensorProto *t, const char *name, ir_id *out);
 

@@ -341,8 +341,8 @@ static ocrs_status h_cast(importer *im, const Onnx__NodeProto *n, ir_op op) {
     if (ints && to_int) return h_identity(im, n, op);
     if (!ints && to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && im->g->values[x].dtype == IR_F32)
         return h_identity(im, n, op);
-    return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "a cast to type %lld of '%s' (only float to float, and integers a "
-                     "shape computation holds, are supported)", (long long)to, im->g->values[x].name);
+    return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "a cast to %s of '%s' (only FLOAT to FLOAT, and integers a shape "
+                     "computation holds, are supported)", onnx_dtype_name((int32_t)to), im->g->values[x].name);
 }
 
 /* Elementwise Add, Sub, Mul, Div on floats, or on compile-time ints (shape
