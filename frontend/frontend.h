@@ -32,6 +32,11 @@ ocrs_status ocrs_import_onnx(const char *path, const ocrs_import_opts *opts, ir_
 ocrs_status ocrs_import_onnx_buffer(const uint8_t *data, size_t size, const char *path, const ocrs_import_opts *opts,
                                     ir_graph **graph_out, ocrs_diag *diag);
 
+/* Whether the ONNX importer takes nodes of op_type in the default domain:
+ * the ops ocrslimc compiles, for tools that choose models by op (the
+ * conformance suite runs ONNX's node tests of exactly these). */
+bool ocrs_onnx_op_known(const char *op_type);
+
 /* Writes g (verified, with shapes) to out as a standard ONNX model
  * (frontend/onnx_write.c): fusions expanded, names and declared input and
  * output dims kept. path names the output in messages. */

@@ -124,6 +124,12 @@ static ocrs_status external_path(importer *im, const char *tname, const char *lo
 
 /* ---- tensors -------------------------------------------------------------- */
 
+const char *onnx_dtype_name(int32_t dtype) {
+    const ProtobufCEnumDescriptor *d = &onnx__tensor_proto__data_type__descriptor;
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, dtype);
+    return v ? v->name : "an unknown type";
+}
+
 static ocrs_status tensor_dims(importer *im, const Onnx__TensorProto *t, const char *name, int64_t *dims,
                                int64_t *numel) {
     if (t->n_dims > IR_MAX_RANK)
@@ -158,8 +164,8 @@ ocrs_status onnx_import_tensor(importer *im, const Onnx__TensorProto *t, const c
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: dtype = IR_I64; esize = 4; break;
     default:
         return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED,
-                         "%s: tensor '%s' has data type %d (float, double, int32 and int64 supported)", im->path, name,
-                         t->data_type);
+                         "%s: tensor '%s' is %s (FLOAT, DOUBLE, INT32 and INT64 are supported)", im->path, name,
+                         onnx_dtype_name(t->data_type));
     }
     const uint8_t *raw = NULL;
     size_t raw_size = 0;
@@ -490,7 +496,8 @@ static ocrs_status import_input(importer *im, const Onnx__ValueInfoProto *vi) {
         return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' is not a tensor", im->path, vi->name);
     const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
     if (tt->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' must be float32", im->path, vi->name);
+        return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' is %s (only FLOAT is supported)",
+                         im->path, vi->name, onnx_dtype_name(tt->elem_type));
     if (!tt->shape)
         return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph input '%s' declares no shape", im->path, vi->name);
     if (tt->shape->n_dim > IR_MAX_RANK)
@@ -524,7 +531,7 @@ static ocrs_status check_ops(importer *im, const Onnx__GraphProto *gp) {
             return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: node #%zu has no op_type", im->path, i);
         }
         bool other_domain = n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx") != 0;
-        if (!other_domain && onnx_op_known(n->op_type)) continue;
+        if (!other_domain && ocrs_onnx_op_known(n->op_type)) continue;
         int added = ocrs_strmap_put(&seen, n->op_type, 0);
         if (added < 0) {
             ocrs_strmap_free(&seen);
@@ -625,6 +632,26 @@ done:
     return st;
 }
 
+/* Adds to a refusal of graph input or initializer name (its type, its
+ * shape) the first node reading it, so that the message says which op the
+ * value was meant for. */
+static ocrs_status blame_reader(importer *im, const Onnx__GraphProto *gp, const char *name, ocrs_status st) {
+    if (st != OCRS_ERR_UNSUPPORTED && st != OCRS_ERR_INVALID) return st;
+    for (size_t i = 0; i < gp->n_node; i++) {
+        const Onnx__NodeProto *n = gp->node[i];
+        for (size_t k = 0; k < n->n_input; k++) {
+            if (strcmp(n->input[k], name) != 0) continue;
+            size_t len = strlen(im->diag->msg);
+            bool named = n->name && n->name[0];
+            snprintf(im->diag->msg + len, sizeof im->diag->msg - len, "; it is input %zu of node %s'%s' (%s)", k,
+                     named ? "" : "writing ", named ? n->name : n->n_output ? n->output[0] : "?",
+                     n->op_type ? n->op_type : "?");
+            return st;
+        }
+    }
+    return st;
+}
+
 static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
     ir_graph *g = im->g;
     ocrs_status st;
@@ -639,15 +666,14 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if (ir_find_value(g, t->name) != IR_NONE)
             return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: initializer '%s' is defined twice", im->path, t->name);
         ir_id id;
-        if ((st = onnx_import_tensor(im, t, t->name, &id))) return st;
+        if ((st = onnx_import_tensor(im, t, t->name, &id))) return blame_reader(im, gp, t->name, st);
     }
     for (size_t i = 0; i < gp->n_input; i++) {
         if (!gp->input[i]->name || !gp->input[i]->name[0])
             return ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph input #%zu has no name", im->path, i);
         if (ir_find_value(g, gp->input[i]->name) != IR_NONE) continue;
-        if ((st = import_input(im, gp->input[i]))) return st;
+        if ((st = import_input(im, gp->input[i]))) return blame_reader(im, gp, gp->input[i]->name, st);
     }
-    if (!g->ninputs) return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no inputs", im->path);
 
     /* Every op known, every value with one producer: check, then order the nodes. */
     ocrs_strmap prod = {0};
@@ -671,6 +697,14 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
                            gp->output[i]->name);
             goto done;
         }
+        uint32_t k = ocrs_strmap_get(&prod, gp->output[i]->name);
+        if (id != IR_NONE && g->values[id].producer == IR_NONE && k != OCRS_STRMAP_NONE) {
+            /* A Constant, or a Shape computation the importer evaluated. */
+            im->node = gp->node[k];
+            st = NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "computes graph output '%s' at compile time, from constants and "
+                           "shapes alone; outputs must depend on the inputs' values", gp->output[i]->name);
+            goto done;
+        }
         if (id == IR_NONE || g->values[id].producer == IR_NONE) {
             st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph output '%s' is not computed by any node", im->path,
                            gp->output[i]->name);
@@ -684,7 +718,10 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         g->outputs[g->noutputs++] = id;
         if ((st = keep_declared(im, id, gp->output[i]))) goto done;
     }
-    st = g->noutputs ? OCRS_OK : ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph has no outputs", im->path);
+    if (!g->noutputs) st = ocrs_fail(im->diag, OCRS_ERR_INVALID, "%s: graph has no outputs", im->path);
+    /* Checked last: a graph without inputs has only constant outputs, which
+     * the loop above names with the nodes computing them. */
+    else if (!g->ninputs) st = ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: graph has no inputs", im->path);
 done:
     ocrs_strmap_free(&prod);
     free(order);

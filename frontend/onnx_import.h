@@ -29,6 +29,9 @@ typedef struct {
 ocrs_status onnx_node_fail(importer *im, ocrs_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 #define NODE_FAIL(im, status, ...) onnx_node_fail(im, status, __VA_ARGS__)
 
+/* An ONNX data type's name as onnx.proto spells it (UINT8, FLOAT16, ...). */
+const char *onnx_dtype_name(int32_t dtype);
+
 /* A TensorProto as an IR weight (float32, or int64 for integer types). */
 ocrs_status onnx_import_tensor(importer *im, const Onnx__TensorProto *t, const char *name, ir_id *out);
 
@@ -52,10 +55,9 @@ ocrs_status onnx_lookup(importer *im, const char *name, ir_id *out);
  * for an absent one. */
 ocrs_status onnx_const_floats(importer *im, const char *name, const char *what, float *vals, size_t max, size_t *n);
 
-/* onnx_ops.c: whether the importer takes the op type (in the default
- * domain), the list of those it takes, and one node into the graph (its
- * output defined: an IR node's value, a weight or a compile-time int). */
-bool onnx_op_known(const char *op_type);
+/* onnx_ops.c (with ocrs_onnx_op_known, frontend.h): the list of the ops
+ * the importer takes, and one node into the graph (its output defined: an
+ * IR node's value, a weight or a compile-time int). */
 void onnx_supported_ops(char *buf, size_t size);
 ocrs_status onnx_import_node(importer *im, const Onnx__NodeProto *n);
 

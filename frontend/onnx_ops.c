@@ -124,9 +124,39 @@ static ocrs_status axis_of(importer *im, int64_t axis, int rank, int64_t *out) {
 
 /* ---- attributes of convolutions and resizing ------------------------------- */
 
+static const char *const pad_modes[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER", NULL};
+
+/* The pads of auto_pad SAME_UPPER (SAME_LOWER when lower) for a's kernel
+ * and stride on NCHW input x: output = ceil(in / stride). The padding that
+ * achieves it depends only on in mod stride, which is constant when the
+ * stride divides the extent's slope. */
+static ocrs_status same_pads(importer *im, ir_attrs *a, const ir_value *x, bool lower) {
+    const char *ap = pad_modes[lower ? 3 : 2];
+    if (a->dilation[0] != 1 || a->dilation[1] != 1)
+        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with dilation is not supported (nor by ONNX Runtime)",
+                         ap);
+    for (int i = 0; i < 2; i++) {
+        ir_dim in = x->dims[2 + i], unused;
+        int64_t s = a->stride[i], k = a->kernel[i];
+        ir_align_need need;
+        if (!ir_dim_floordiv(in, 0, s, &unused, &need)) {
+            im->diag->need_sym = need.sym;
+            im->diag->need_factor = need.factor;
+            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED,
+                             "auto_pad %s with stride %lld on an extent not always a multiple", ap, (long long)s);
+        }
+        int64_t r = ((s - in.q % s) % s + s) % s;
+        int64_t total = r - s + k;
+        if (total < 0) total = 0;
+        a->pad[i] = lower ? total - total / 2 : total / 2;
+        a->pad[i + 2] = total - a->pad[i];
+    }
+    return OCRS_OK;
+}
+
 static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, const ir_value *w, bool transpose) {
-    a->kernel[0] = w->rank == 4 ? w->dims[2].q : 0;
-    a->kernel[1] = w->rank == 4 ? w->dims[3].q : 0;
+    a->kernel[0] = w->dims[2].q; /* x and w are 4-D (h_conv) */
+    a->kernel[1] = w->dims[3].q;
     ocrs_status st;
     if ((st = onnx_attr_ints(im, "kernel_shape", 2, a->kernel)) || (st = onnx_attr_ints(im, "strides", 2, a->stride)) ||
         (st = onnx_attr_ints(im, "dilations", 2, a->dilation)) || (st = onnx_attr_ints(im, "pads", 4, a->pad)))
@@ -151,7 +181,6 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
         if (a->kernel[i] <= 0 || a->kernel[i] > IR_MAX_KERNEL)
             return NODE_FAIL(im, OCRS_ERR_INVALID, "kernel extent %lld out of range", (long long)a->kernel[i]);
     }
-    static const char *const pad_modes[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER", NULL};
     int mode;
     if ((st = onnx_attr_choice(im, "auto_pad", pad_modes, 0, &mode))) return st;
     if (mode == 0) return OCRS_OK;
@@ -159,31 +188,9 @@ static ocrs_status conv_attrs(importer *im, ir_attrs *a, const ir_value *x, cons
         memset(a->pad, 0, sizeof a->pad);
         return OCRS_OK;
     }
-    const char *ap = pad_modes[mode];
-    if (transpose) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s on ConvTranspose is not supported", ap);
-    if (a->dilation[0] != 1 || a->dilation[1] != 1)
-        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with dilation is not supported (nor by ONNX Runtime)", ap);
-    if (x->rank != 4) return NODE_FAIL(im, OCRS_ERR_INVALID, "input must be 4-D NCHW");
-    for (int i = 0; i < 2; i++) {
-        /* SAME: output = ceil(in / stride); the padding that achieves it
-         * depends only on in mod stride, which is constant when the stride
-         * divides the extent's slope. */
-        ir_dim in = x->dims[2 + i], unused;
-        int64_t s = a->stride[i], k = a->kernel[i];
-        ir_align_need need;
-        if (!ir_dim_floordiv(in, 0, s, &unused, &need)) {
-            im->diag->need_sym = need.sym;
-            im->diag->need_factor = need.factor;
-            return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s with stride %lld on an extent not always a multiple",
-                             ap, (long long)s);
-        }
-        int64_t r = ((s - in.q % s) % s + s) % s;
-        int64_t total = r - s + k;
-        if (total < 0) total = 0;
-        a->pad[i] = mode == 2 ? total / 2 : total - total / 2;
-        a->pad[i + 2] = total - a->pad[i];
-    }
-    return OCRS_OK;
+    if (transpose)
+        return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s on ConvTranspose is not supported", pad_modes[mode]);
+    return same_pads(im, a, x, mode == 3);
 }
 
 static ocrs_status resize_attrs(importer *im, ir_attrs *a, const ir_value *x, bool upsample) {
@@ -248,10 +255,13 @@ typedef ocrs_status handler(importer *im, const Onnx__NodeProto *n, ir_op op);
 static ocrs_status h_conv(importer *im, const Onnx__NodeProto *n, ir_op op) {
     ir_id ins[3];
     uint32_t nin;
-    ocrs_status st = inputs(im, n, 3, ins, &nin);
-    if (!st && nin < 2) st = NODE_FAIL(im, OCRS_ERR_INVALID, "the weight is required");
-    if (st) return st;
     ir_graph *g = im->g;
+    ocrs_status st = inputs(im, n, 3, ins, &nin);
+    if (!st && (nin < 2 || ins[1] == IR_NONE)) st = NODE_FAIL(im, OCRS_ERR_INVALID, "the weight is required");
+    if (!st && (g->values[ins[0]].rank != 4 || g->values[ins[1]].rank != 4))
+        st = NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "input and weight must be 4-D (only 2-D convolutions are supported; "
+                       "they are %d-D and %d-D)", g->values[ins[0]].rank, g->values[ins[1]].rank);
+    if (st) return st;
     ir_attrs a = ir_attrs_default();
     /* Weights may still be computed from constants here; fold_constants
      * turns them into weights and codegen insists that it did. */
@@ -339,8 +349,8 @@ static ocrs_status h_cast(importer *im, const Onnx__NodeProto *n, ir_op op) {
     if (ints && to_int) return h_identity(im, n, op);
     if (!ints && to == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && im->g->values[x].dtype == IR_F32)
         return h_identity(im, n, op);
-    return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "a cast to type %lld of '%s' (only float to float, and integers a "
-                     "shape computation holds, are supported)", (long long)to, im->g->values[x].name);
+    return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "a cast to %s of '%s' (only FLOAT to FLOAT, and integers a shape "
+                     "computation holds, are supported)", onnx_dtype_name((int32_t)to), im->g->values[x].name);
 }
 
 /* Elementwise Add, Sub, Mul, Div on floats, or on compile-time ints (shape
@@ -437,11 +447,10 @@ static ocrs_status h_pool(importer *im, const Onnx__NodeProto *n, ir_op op) {
     if (op == IR_OP_AveragePool && (st = onnx_attr_int(im, "count_include_pad", 0, &a.count_include_pad))) return st;
     if (!onnx_attr(n, "kernel_shape")) return NODE_FAIL(im, OCRS_ERR_INVALID, "attribute kernel_shape is required");
     if (n->n_output > 1 && n->output[1][0]) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "the Indices output is not supported");
-    static const char *const pad_modes[] = {"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER", NULL};
     int mode;
     if ((st = onnx_attr_choice(im, "auto_pad", pad_modes, 0, &mode))) return st;
-    if (mode >= 2) return NODE_FAIL(im, OCRS_ERR_UNSUPPORTED, "auto_pad %s on pooling is not supported", pad_modes[mode]);
     if (mode == 1) memset(a.pad, 0, sizeof a.pad);
+    if (mode >= 2 && (st = same_pads(im, &a, &im->g->values[x], mode == 3))) return st;
     a.ceil_mode = a.ceil_mode != 0;
     a.count_include_pad = a.count_include_pad != 0;
     return def_node(im, op, &x, 1, &a, 0, NULL, NULL);
@@ -909,7 +918,7 @@ static const struct {
 };
 enum { NHANDLERS = sizeof handlers / sizeof handlers[0] };
 
-bool onnx_op_known(const char *op_type) {
+bool ocrs_onnx_op_known(const char *op_type) {
     for (int i = 0; i < NHANDLERS; i++)
         if (strcmp(op_type, handlers[i].onnx) == 0) return true;
     return false;

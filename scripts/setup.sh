@@ -6,6 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 pkgs=(gcc make cmake pkg-config ca-certificates
       llvm-19-dev libprotobuf-c-dev protobuf-c-compiler libonnx-dev
+      libonnx-testdata  # ONNX's node tests, run by ctest -L conformance
       libyaml-dev libpng-dev libjpeg-dev
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # aarch64 cross-compilation test
       clang-19 libclang-rt-19-dev)                            # libFuzzer: fuzz smoke tests
