@@ -31,12 +31,18 @@ typedef struct {
     int64_t cin, cout, cpg, mpg, group, kh, kw, sh, sw, dh, dw, pt, pl;
     LLVMValueRef ih, iw, oh, ow; /* i64; a flat 1x1 conv has ih = oh = 1 and iw = ow = plane */
     cg_vec v;
+    /* Where the input is read: src (the input, or a depthwise conv's staged
+     * plane), with rows pitch apart and input column c at c + shift. */
+    LLVMValueRef src, pitch;
+    int64_t shift;
+    bool staged;
+    LLVMValueRef stage_group; /* staged: the one channel (group) in the buffer */
 } tconv;
 
-/* vw input pixels col, col + sw, ... of the row starting at element row;
- * safe: only columns in [0, iw) are read, the others are 0. */
+/* vw input pixels col, col + sw, ... of the row starting at element row of
+ * t->src; safe: only columns in [0, iw) are read, the others are 0. */
 static LLVMValueRef load_pixels(cg_fn *f, const tconv *t, LLVMValueRef row, LLVMValueRef col, bool safe) {
-    LLVMValueRef p = cg_elem_ptr(f, f->in[0], cg_add(f, row, col));
+    LLVMValueRef p = cg_elem_ptr(f, t->src, cg_add(f, row, col));
     if (t->sw == 1) return cg_vload(f, &t->v, p, safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->iw) : NULL);
     if (t->sw == 2) {
         LLVMValueRef lo = cg_vload(f, &t->v, p, safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->iw) : NULL);
@@ -56,7 +62,8 @@ static LLVMValueRef load_pixels(cg_fn *f, const tconv *t, LLVMValueRef row, LLVM
 /* ---- one tile ----------------------------------------------------------------- */
 
 /* Output channels [oc0, oc0 + mr) of group g, row oy of image n, pixels
- * [ox0, ox0 + nv * vw), reduced over kernel rows [ky0, ky1). */
+ * [ox0, ox0 + nv * vw), reduced over kernel rows [ky0, ky1). safe: the
+ * tile's pixels or (unless staged) its reads cross a row end. */
 static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValueRef n, LLVMValueRef g,
                       LLVMValueRef oc0, LLVMValueRef oy, LLVMValueRef ox0, LLVMValueRef ky0, LLVMValueRef ky1) {
     LLVMBuilderRef b = f->b;
@@ -73,18 +80,19 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     }
     cg_loop li, lk;
     LLVMValueRef icg = cg_for(f, &li, cg_i64(f, 0), cg_i64(f, t->cpg), "icg");
-    LLVMValueRef plane = cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), cg_add(f, cg_muli(f, g, t->cpg), icg)),
-                                cg_mul(f, t->ih, t->iw));
+    LLVMValueRef plane = t->staged ? cg_i64(f, 0)
+                                   : cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), cg_add(f, cg_muli(f, g, t->cpg), icg)),
+                                            cg_mul(f, t->ih, t->iw));
     LLVMValueRef ky = cg_for(f, &lk, ky0, ky1, "ky");
     LLVMValueRef iy = cg_addi(f, cg_add(f, cg_muli(f, oy, t->sh), cg_muli(f, ky, t->dh)), -t->pt);
-    LLVMValueRef row = cg_add(f, plane, cg_mul(f, iy, t->iw));
+    LLVMValueRef row = cg_add(f, plane, cg_mul(f, iy, t->pitch));
     /* W[oc][icg][ky][kx] */
     LLVMValueRef wrow = cg_muli(f, cg_add(f, cg_muli(f, cg_add(f, cg_muli(f, oc0, t->cpg), icg), t->kh), ky), t->kw);
     for (int64_t kx = 0; kx < t->kw; kx++) {
         LLVMValueRef x[CG_MAX_NV];
         for (int64_t v = 0; v < nv; v++) {
-            LLVMValueRef col = cg_addi(f, cg_muli(f, cg_addi(f, ox0, v * t->vw), t->sw), kx * t->dw - t->pl);
-            x[v] = load_pixels(f, t, row, col, safe);
+            LLVMValueRef col = cg_addi(f, cg_muli(f, cg_addi(f, ox0, v * t->vw), t->sw), kx * t->dw - t->shift);
+            x[v] = load_pixels(f, t, row, col, safe && !t->staged);
         }
         for (int64_t r = 0; r < mr; r++) {
             LLVMValueRef w = cg_splat(f, t->v.vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->cpg * t->kh * t->kw + kx)));
@@ -108,12 +116,12 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     }
 }
 
-/* Every tile of one (image, row, pixel chunk): all groups, full channel
- * blocks then the remainder block. */
+/* Every tile of one (image, row, pixel chunk): all groups (the staged
+ * one), full channel blocks then the remainder block. */
 static void emit_chunk(cg_fn *f, const tconv *t, bool safe, LLVMValueRef n, LLVMValueRef oy, LLVMValueRef ox0,
                        LLVMValueRef ky0, LLVMValueRef ky1) {
     cg_loop lg, lb;
-    LLVMValueRef g = cg_for(f, &lg, cg_i64(f, 0), cg_i64(f, t->group), "g");
+    LLVMValueRef g = t->staged ? t->stage_group : cg_for(f, &lg, cg_i64(f, 0), cg_i64(f, t->group), "g");
     LLVMValueRef gbase = cg_muli(f, g, t->mpg);
     int64_t nfull = t->mpg / t->mr, rest = t->mpg % t->mr;
     if (nfull) {
@@ -122,7 +130,7 @@ static void emit_chunk(cg_fn *f, const tconv *t, bool safe, LLVMValueRef n, LLVM
         cg_end(f, &lb);
     }
     if (rest) emit_tile(f, t, rest, safe, n, g, cg_addi(f, gbase, nfull * t->mr), oy, ox0, ky0, ky1);
-    cg_end(f, &lg);
+    if (!t->staged) cg_end(f, &lg);
 }
 
 static bool is_flat(const ir_attrs *a) {
@@ -133,15 +141,115 @@ static bool is_flat(const ir_attrs *a) {
 /* Vector types and the i64 extents of input x and output y. */
 static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value *y, bool flat) {
     t->v = cg_vec_type(f, t->vw);
+    t->src = f->in[0];
+    t->shift = t->pl;
     if (flat) {
         t->ih = t->oh = cg_i64(f, 1);
-        t->iw = t->ow = cg_extent(f, y, 2, 4);
+        t->iw = t->ow = t->pitch = cg_extent(f, y, 2, 4);
         return;
     }
     t->ih = cg_dim(f, x->dims[2]);
-    t->iw = cg_dim(f, x->dims[3]);
+    t->iw = t->pitch = cg_dim(f, x->dims[3]);
     t->oh = cg_dim(f, y->dims[2]);
     t->ow = cg_dim(f, y->dims[3]);
+}
+
+/* if (cond) { then(0) } else { then(1) }, with the builder after both. */
+static LLVMBasicBlockRef branch(cg_fn *f, LLVMValueRef cond, LLVMBasicBlockRef *other, LLVMBasicBlockRef *join) {
+    LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    *other = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    *join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    LLVMBuildCondBr(f->b, cond, yes, *other);
+    LLVMPositionBuilderAtEnd(f->b, yes);
+    return yes;
+}
+
+/* Kernel rows inside the input for output row oy: 0 <= oy*sh + ky*dh - pt < ih. */
+static void kernel_rows(cg_fn *f, const tconv *t, LLVMValueRef oy, LLVMValueRef *ky0, LLVMValueRef *ky1) {
+    LLVMValueRef top = cg_addi(f, cg_muli(f, oy, t->sh), -t->pt);
+    *ky0 = cg_max(f, cg_i64(f, 0), cg_ceildiv(f, cg_sub(f, cg_i64(f, 0), top), t->dh));
+    *ky1 = cg_min(f, cg_i64(f, t->kh), cg_addi(f, cg_floordiv(f, cg_sub(f, cg_addi(f, t->ih, -1), top), t->dh), 1));
+}
+
+/* The chunk's tiles, plain where every pixel lies in the row and (unless
+ * staged) every column read in [0, iw), masked elsewhere. */
+static void emit_chunk_checked(cg_fn *f, const tconv *t, LLVMValueRef n, LLVMValueRef oy, LLVMValueRef ox0) {
+    LLVMBuilderRef b = f->b;
+    int64_t span = t->nv * t->vw;
+    LLVMValueRef ky0, ky1;
+    kernel_rows(f, t, oy, &ky0, &ky1);
+    LLVMValueRef inside = LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ox0, span), t->ow, "");
+    if (!t->staged) {
+        LLVMValueRef first = cg_addi(f, cg_muli(f, ox0, t->sw), -t->pl);
+        LLVMValueRef last = cg_addi(f, cg_muli(f, cg_addi(f, ox0, span - 1), t->sw),
+                                    (t->sw == 2 ? 1 : 0) + (t->kw - 1) * t->dw - t->pl);
+        inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSGE, first, cg_i64(f, 0), ""), "");
+        inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLT, last, t->iw, ""), "");
+    }
+    LLVMBasicBlockRef slow, join;
+    branch(f, inside, &slow, &join);
+    emit_chunk(f, t, false, n, oy, ox0, ky0, ky1);
+    LLVMBuildBr(b, join);
+    LLVMPositionBuilderAtEnd(b, slow);
+    emit_chunk(f, t, true, n, oy, ox0, ky0, ky1);
+    LLVMBuildBr(b, join);
+    LLVMPositionBuilderAtEnd(b, join);
+}
+
+/* Tiles straight from the input: threads split (image, row, chunk). */
+static void emit_direct(cg_fn *f, const tconv *t, LLVMValueRef batch) {
+    int64_t span = t->nv * t->vw; /* output pixels per tile */
+    LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t->ow, span - 1), cg_i64(f, span), "");
+    LLVMValueRef per_image = cg_mul(f, t->oh, nchunks);
+    cg_loop li;
+    LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_mul(f, batch, per_image), "tile");
+    LLVMValueRef n = LLVMBuildSDiv(f->b, item, per_image, "");
+    LLVMValueRef rem = cg_sub(f, item, cg_mul(f, n, per_image));
+    LLVMValueRef oy = LLVMBuildSDiv(f->b, rem, nchunks, "");
+    LLVMValueRef ox0 = cg_muli(f, cg_sub(f, rem, cg_mul(f, oy, nchunks)), span);
+    emit_chunk_checked(f, t, n, oy, ox0);
+    cg_end(f, &li);
+}
+
+/* ---- depthwise: each input plane staged with zero columns around it -------
+ * The recognizer's rows are short (80 pixels at W = 320 against 40-pixel
+ * tiles and 2 columns of padding), so no tile of a padded depthwise conv is
+ * interior and every read would be masked. Instead each thread copies a
+ * channel's plane into a buffer of its own, shifted right by pl and zero on
+ * both sides, and all of the channel's tiles read that with plain loads.
+ * Threads split (image, channel). Up to STAGE_MAX_BYTES a plane (on the
+ * stack); larger planes (the detector's first layers at high resolution)
+ * are read directly. */
+enum { STAGE_MAX_BYTES = 256 << 10 };
+
+static void emit_staged(cg_fn *f, tconv *t, LLVMValueRef batch, LLVMValueRef buf, LLVMValueRef pitch) {
+    LLVMBuilderRef b = f->b;
+    int64_t span = t->nv * t->vw;
+    LLVMValueRef nchunks = LLVMBuildSDiv(b, cg_addi(f, t->ow, span - 1), cg_i64(f, span), "");
+    LLVMValueRef four = cg_i64(f, 4);
+    LLVMBuildMemSet(b, buf, LLVMConstInt(LLVMInt8TypeInContext(f->m->ctx), 0, 0),
+                    cg_mul(f, cg_mul(f, t->ih, pitch), four), 16);
+    cg_loop li, lr, lo, lc;
+    LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_muli(f, batch, t->cin), "plane");
+    LLVMValueRef n = LLVMBuildSDiv(b, item, cg_i64(f, t->cin), "");
+    LLVMValueRef c = cg_sub(f, item, cg_muli(f, n, t->cin));
+    LLVMValueRef iy = cg_for(f, &lr, cg_i64(f, 0), t->ih, "stage");
+    LLVMValueRef from = cg_elem_ptr(f, f->in[0], cg_mul(f, cg_add(f, cg_mul(f, item, t->ih), iy), t->iw));
+    LLVMValueRef to = cg_elem_ptr(f, buf, cg_addi(f, cg_mul(f, iy, pitch), t->pl));
+    LLVMBuildMemCpy(b, to, 4, from, 4, cg_mul(f, t->iw, four));
+    cg_end(f, &lr);
+    tconv s = *t;
+    s.src = buf;
+    s.pitch = pitch;
+    s.shift = 0;
+    s.staged = true;
+    s.stage_group = c;
+    LLVMValueRef oy = cg_for(f, &lo, cg_i64(f, 0), t->oh, "oy");
+    LLVMValueRef chunk = cg_for(f, &lc, cg_i64(f, 0), nchunks, "chunk");
+    emit_chunk_checked(f, &s, n, oy, cg_muli(f, chunk, span));
+    cg_end(f, &lc);
+    cg_end(f, &lo);
+    cg_end(f, &li);
 }
 
 void emit_conv(cg_fn *f) {
@@ -157,39 +265,29 @@ void emit_conv(cg_fn *f) {
     cg_choose_tile(td, t.vw, t.mpg, cg_ref_extent(f, y->dims[3]) * (flat ? cg_ref_extent(f, y->dims[2]) : 1), 1, &t.mr,
                    &t.nv);
     tconv_extents(f, &t, x, y, flat);
-    int64_t span = t.nv * t.vw; /* output pixels per tile */
-    LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t.ow, span - 1), cg_i64(f, span), "");
-    LLVMValueRef per_image = cg_mul(f, t.oh, nchunks);
-    cg_loop li;
-    LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_mul(f, cg_dim(f, x->dims[0]), per_image), "tile");
-    LLVMValueRef n = LLVMBuildSDiv(f->b, item, per_image, "");
-    LLVMValueRef rem = cg_sub(f, item, cg_mul(f, n, per_image));
-    LLVMValueRef oy = LLVMBuildSDiv(f->b, rem, nchunks, "");
-    LLVMValueRef ox0 = cg_muli(f, cg_sub(f, rem, cg_mul(f, oy, nchunks)), span);
-    /* Kernel rows inside the input: 0 <= oy*sh + ky*dh - pt < ih. */
-    LLVMValueRef top = cg_addi(f, cg_muli(f, oy, t.sh), -t.pt);
-    LLVMValueRef ky0 = cg_max(f, cg_i64(f, 0), cg_ceildiv(f, cg_sub(f, cg_i64(f, 0), top), t.dh));
-    LLVMValueRef ky1 = cg_min(f, cg_i64(f, t.kh), cg_addi(f, cg_floordiv(f, cg_sub(f, cg_addi(f, t.ih, -1), top), t.dh), 1));
-    /* Interior: every column read lies in [0, iw), every pixel in [0, ow). */
-    LLVMValueRef first = cg_addi(f, cg_muli(f, ox0, t.sw), -t.pl);
-    LLVMValueRef last = cg_addi(f, cg_muli(f, cg_addi(f, ox0, span - 1), t.sw),
-                                (t.sw == 2 ? 1 : 0) + (t.kw - 1) * t.dw - t.pl);
-    LLVMBuilderRef b = f->b;
-    LLVMValueRef inside = LLVMBuildAnd(b, LLVMBuildICmp(b, LLVMIntSGE, first, cg_i64(f, 0), ""),
-                                       LLVMBuildICmp(b, LLVMIntSLT, last, t.iw, ""), "");
-    inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ox0, span), t.ow, ""), "");
-    LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "interior");
-    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "border");
-    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
-    LLVMBuildCondBr(b, inside, fast, slow);
-    LLVMPositionBuilderAtEnd(b, fast);
-    emit_chunk(f, &t, false, n, oy, ox0, ky0, ky1);
-    LLVMBuildBr(b, join);
-    LLVMPositionBuilderAtEnd(b, slow);
-    emit_chunk(f, &t, true, n, oy, ox0, ky0, ky1);
-    LLVMBuildBr(b, join);
-    LLVMPositionBuilderAtEnd(b, join);
-    cg_end(f, &li);
+    LLVMValueRef batch = cg_dim(f, x->dims[0]);
+    if (t.cpg != 1 || t.mpg != 1 || flat) {
+        emit_direct(f, &t, batch);
+        return;
+    }
+    /* A staged row holds every column a tile reads: up to column
+     * (nchunks*span - vw)*sw + (kw-1)*dw plus one vector's reach. */
+    int64_t span = t.nv * t.vw, reach = t.sw == 1 ? t.vw : t.sw == 2 ? 2 * t.vw : (t.vw - 1) * t.sw + 1;
+    LLVMValueRef padded = cg_muli(f, LLVMBuildSDiv(f->b, cg_addi(f, t.ow, span - 1), cg_i64(f, span), ""), span);
+    LLVMValueRef pitch = cg_addi(f, cg_muli(f, cg_addi(f, padded, -t.vw), t.sw), (t.kw - 1) * t.dw + reach);
+    pitch = cg_max(f, pitch, cg_addi(f, t.iw, t.pl));
+    LLVMValueRef floats = cg_mul(f, t.ih, pitch);
+    LLVMValueRef small = LLVMBuildICmp(f->b, LLVMIntSLE, floats, cg_i64(f, STAGE_MAX_BYTES / 4), "");
+    LLVMBasicBlockRef other, join;
+    branch(f, small, &other, &join);
+    LLVMValueRef buf = LLVMBuildArrayAlloca(f->b, f->m->f32, floats, "stage");
+    LLVMSetAlignment(buf, 32);
+    emit_staged(f, &t, batch, buf, pitch);
+    LLVMBuildBr(f->b, join);
+    LLVMPositionBuilderAtEnd(f->b, other);
+    emit_direct(f, &t, batch);
+    LLVMBuildBr(f->b, join);
+    LLVMPositionBuilderAtEnd(f->b, join);
 }
 
 /* ---- ConvTranspose with kernel = stride ---------------------------------------------

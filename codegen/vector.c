@@ -73,6 +73,11 @@ void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMVa
 
 static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
+/* A load costs more than an FMA: L1 misses, and a narrow tile streams its
+ * input once per row block (measured on the recognizer's 480 -> 466 1x1
+ * conv: 2x5 tiles ran 30% slower than 4x3). */
+#define LOAD_COST 1.5
+
 /* The best estimated FMA throughput: useful over computed work (partial
  * row blocks and column ends compute idle lanes), times the FMA share of a
  * reduction step bound by two loads and two FMAs per cycle (nv vector loads
@@ -85,7 +90,7 @@ void cg_choose_tile(const cg_target_desc *td, int64_t vw, int64_t m, int64_t wid
     for (int64_t mr = 1; mr <= (m < 8 ? m : 8); mr++)
         for (int64_t nv = 1; nv <= CG_MAX_NV && mr * k * nv + nv + 1 <= td->vector_regs; nv++) {
             if (mr * k * nv > CG_MAX_ACC) continue;
-            double fmas = (double)(mr * k * nv), loads = (double)(nv + mr * k);
+            double fmas = (double)(mr * k * nv), loads = LOAD_COST * (double)(nv + mr * k);
             double useful = (double)(m * width) / (double)(round_up(m, mr) * round_up(width, nv * vw));
             double score = useful * fmas / (fmas > loads ? fmas : loads);
             /* Ties go to the larger tile: fewer loop trips. */
