@@ -18,17 +18,32 @@ static LLVMValueRef lanes_reduce(cg_fn *f, const char *name, LLVMValueRef v, LLV
     return cg_intrinsic(f, name, t, &v, 1);
 }
 
-/* for (k = 0; k < len; k += vw) with mask = lanes k + j < len. */
-typedef struct {
-    cg_loop l;
-    LLVMValueRef k, mask;
-} vec_loop;
+/* body(k, NULL) for every whole vector k = 0, vw, ... of [0, len), then
+ * body(k, mask) for the partial last one if there is one: masked loads and
+ * stores only where they are needed (a masked store is several times
+ * slower than a plain one on AMD's cores). */
+typedef void vec_body(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask);
 
-static void vec_for(cg_fn *f, const cg_vec *v, vec_loop *vl, LLVMValueRef len) {
-    LLVMValueRef nvec = LLVMBuildUDiv(f->b, cg_addi(f, len, v->vw - 1), cg_i64(f, v->vw), "");
-    LLVMValueRef i = cg_for(f, &vl->l, cg_i64(f, 0), nvec, "v");
-    vl->k = cg_muli(f, i, v->vw);
-    vl->mask = cg_lane_mask(f, v, vl->k, 0, 1, len);
+static void vec_each(cg_fn *f, const cg_vec *v, LLVMValueRef len, vec_body *body, void *ctx) {
+    LLVMValueRef whole = LLVMBuildUDiv(f->b, len, cg_i64(f, v->vw), "");
+    cg_loop l;
+    LLVMValueRef i = cg_for(f, &l, cg_i64(f, 0), whole, "v");
+    body(f, v, ctx, cg_muli(f, i, v->vw), NULL);
+    cg_end(f, &l);
+    if (v->vw == 1) return;
+    LLVMValueRef k = cg_muli(f, whole, v->vw);
+    LLVMBasicBlockRef tail = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "tail");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLT, k, len, ""), tail, join);
+    LLVMPositionBuilderAtEnd(f->b, tail);
+    body(f, v, ctx, k, cg_lane_mask(f, v, k, 0, 1, len));
+    LLVMBuildBr(f->b, join);
+    LLVMPositionBuilderAtEnd(f->b, join);
+}
+
+/* x where the mask holds, fill elsewhere (no mask: x). */
+static LLVMValueRef masked_or(cg_fn *f, const cg_vec *v, LLVMValueRef mask, LLVMValueRef x, double fill) {
+    return mask ? LLVMBuildSelect(f->b, mask, x, cg_fconst(v->vt, fill), "") : x;
 }
 
 static LLVMValueRef acc_new(cg_fn *f, LLVMTypeRef t, LLVMValueRef init) {
@@ -39,35 +54,43 @@ static LLVMValueRef acc_new(cg_fn *f, LLVMTypeRef t, LLVMValueRef init) {
 
 static LLVMValueRef acc_get(cg_fn *f, LLVMValueRef slot) { return LLVMBuildLoad2(f->b, LLVMGetAllocatedType(slot), slot, ""); }
 
-/* The softmax of one row of len elements at base, stride 1 (vectors) or
- * stride inner (one lane). */
+/* One softmax row: len elements from base, stride inner (1 with vectors). */
+typedef struct {
+    LLVMValueRef base, inner, acc, m, sum;
+} softmax_ctx;
+
+static LLVMValueRef softmax_at(cg_fn *f, const softmax_ctx *c, LLVMValueRef p, LLVMValueRef k) {
+    return cg_elem_ptr(f, p, cg_add(f, c->base, cg_mul(f, k, c->inner)));
+}
+
+static void softmax_max(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask) {
+    softmax_ctx *c = ctx;
+    LLVMValueRef x = masked_or(f, v, mask, cg_vload(f, v, softmax_at(f, c, f->in[0], k), mask), -INFINITY);
+    LLVMBuildStore(f->b, cg_intrinsic(f, "llvm.maximum", v->vt, (LLVMValueRef[]){acc_get(f, c->acc), x}, 2), c->acc);
+}
+
+static void softmax_exp(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask) {
+    softmax_ctx *c = ctx;
+    LLVMValueRef e = cg_exp(f, LLVMBuildFSub(f->b, cg_vload(f, v, softmax_at(f, c, f->in[0], k), mask), c->m, ""));
+    cg_vstore(f, v, e, softmax_at(f, c, f->out, k), mask);
+    LLVMBuildStore(f->b, LLVMBuildFAdd(f->b, acc_get(f, c->acc), masked_or(f, v, mask, e, 0), ""), c->acc);
+}
+
+static void softmax_div(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask) {
+    softmax_ctx *c = ctx;
+    LLVMValueRef p = softmax_at(f, c, f->out, k);
+    cg_vstore(f, v, LLVMBuildFDiv(f->b, cg_vload(f, v, p, mask), c->sum, ""), p, mask);
+}
+
 static void softmax_row(cg_fn *f, const cg_vec *v, LLVMValueRef base, LLVMValueRef len, LLVMValueRef inner) {
-    LLVMBuilderRef b = f->b;
-    LLVMTypeRef vt = v->vt;
-    vec_loop vl;
-#define AT(k) cg_elem_ptr(f, PTR, cg_add(f, base, cg_mul(f, (k), inner)))
-    LLVMValueRef vmax = acc_new(f, vt, cg_fconst(vt, -INFINITY));
-    vec_for(f, v, &vl, len);
-#define PTR f->in[0]
-    LLVMValueRef x = LLVMBuildSelect(b, vl.mask, cg_vload(f, v, AT(vl.k), vl.mask), cg_fconst(vt, -INFINITY), "");
-    LLVMBuildStore(b, cg_intrinsic(f, "llvm.maximum", vt, (LLVMValueRef[]){acc_get(f, vmax), x}, 2), vmax);
-    cg_end(f, &vl.l);
-    LLVMValueRef m = cg_splat(f, vt, lanes_reduce(f, "llvm.vector.reduce.fmaximum", acc_get(f, vmax), NULL));
-    LLVMValueRef vsum = acc_new(f, vt, cg_fconst(vt, 0));
-    vec_for(f, v, &vl, len);
-    LLVMValueRef e = cg_exp(f, LLVMBuildFSub(b, cg_vload(f, v, AT(vl.k), vl.mask), m, ""));
-#undef PTR
-#define PTR f->out
-    cg_vstore(f, v, e, AT(vl.k), vl.mask);
-    e = LLVMBuildSelect(b, vl.mask, e, cg_fconst(vt, 0), "");
-    LLVMBuildStore(b, LLVMBuildFAdd(b, acc_get(f, vsum), e, ""), vsum);
-    cg_end(f, &vl.l);
-    LLVMValueRef sum = cg_splat(f, vt, lanes_reduce(f, "llvm.vector.reduce.fadd", acc_get(f, vsum), cg_f32(f, -0.0)));
-    vec_for(f, v, &vl, len);
-    cg_vstore(f, v, LLVMBuildFDiv(b, cg_vload(f, v, AT(vl.k), vl.mask), sum, ""), AT(vl.k), vl.mask);
-    cg_end(f, &vl.l);
-#undef PTR
-#undef AT
+    softmax_ctx c = {.base = base, .inner = inner};
+    c.acc = acc_new(f, v->vt, cg_fconst(v->vt, -INFINITY));
+    vec_each(f, v, len, softmax_max, &c);
+    c.m = cg_splat(f, v->vt, lanes_reduce(f, "llvm.vector.reduce.fmaximum", acc_get(f, c.acc), NULL));
+    c.acc = acc_new(f, v->vt, cg_fconst(v->vt, 0));
+    vec_each(f, v, len, softmax_exp, &c);
+    c.sum = cg_splat(f, v->vt, lanes_reduce(f, "llvm.vector.reduce.fadd", acc_get(f, c.acc), cg_f32(f, -0.0)));
+    vec_each(f, v, len, softmax_div, &c);
 }
 
 /* Whether every axis from `from` on has extent 1. */
@@ -135,6 +158,40 @@ void emit_reduce_mean(cg_fn *f) {
     for (int j = (nk ? nk : 1) - 1; j >= 0; j--) cg_end(f, &lk[j]);
 }
 
+/* One LayerNorm row from base: the sum, the squared deviations, the output. */
+typedef struct {
+    bool whole; /* scale and bias span the row (else read modulo psize) */
+    LLVMValueRef par[2], psize[2];
+    LLVMValueRef base, acc, mean, inv;
+} layernorm_ctx;
+
+static LLVMValueRef layernorm_x(cg_fn *f, const cg_vec *v, const layernorm_ctx *c, LLVMValueRef k, LLVMValueRef mask) {
+    return cg_vload(f, v, cg_elem_ptr(f, f->in[0], cg_add(f, c->base, k)), mask);
+}
+
+static void layernorm_sum(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask) {
+    layernorm_ctx *c = ctx;
+    LLVMBuildStore(f->b, LLVMBuildFAdd(f->b, acc_get(f, c->acc), layernorm_x(f, v, c, k, mask), ""), c->acc);
+}
+
+static void layernorm_sq(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask) {
+    layernorm_ctx *c = ctx;
+    LLVMValueRef d = masked_or(f, v, mask, LLVMBuildFSub(f->b, layernorm_x(f, v, c, k, mask), c->mean, ""), 0);
+    LLVMBuildStore(f->b, cg_intrinsic(f, "llvm.fmuladd", v->vt, (LLVMValueRef[]){d, d, acc_get(f, c->acc)}, 3), c->acc);
+}
+
+static void layernorm_out(cg_fn *f, const cg_vec *v, void *ctx, LLVMValueRef k, LLVMValueRef mask) {
+    layernorm_ctx *c = ctx;
+    LLVMValueRef y = LLVMBuildFMul(f->b, LLVMBuildFSub(f->b, layernorm_x(f, v, c, k, mask), c->mean, ""), c->inv, "");
+    for (int p = 0; p < 2; p++) {
+        if (!c->par[p]) continue;
+        LLVMValueRef at = c->whole ? k : LLVMBuildURem(f->b, k, c->psize[p], "");
+        LLVMValueRef w = cg_vload(f, v, cg_elem_ptr(f, c->par[p], at), mask);
+        y = p ? LLVMBuildFAdd(f->b, y, w, "") : LLVMBuildFMul(f->b, y, w, "");
+    }
+    cg_vstore(f, v, y, cg_elem_ptr(f, f->out, cg_add(f, c->base, k)), mask);
+}
+
 /* LayerNorm over rows of the trailing axes from attrs.axis: mean, then the
  * mean square of x - mean, then (x - mean) / sqrt(var + eps) * scale + bias.
  * Scale and bias are read at k modulo their size (ir/shape.c allows leading
@@ -159,38 +216,22 @@ void emit_layernorm(cg_fn *f) {
     cg_vec v = cg_vec_type(f, whole ? f->m->target.vector_floats : 1);
     LLVMTypeRef vt = v.vt;
     LLVMValueRef lenf = cg_splat(f, vt, LLVMBuildSIToFP(b, len, f->m->f32, ""));
-    LLVMValueRef psize[2] = {cg_extent(f, s, 0, s->rank), bv ? cg_extent(f, bv, 0, bv->rank) : NULL};
+    layernorm_ctx c = {.whole = whole, .par = {f->in[1], bv ? f->in[2] : NULL},
+                       .psize = {cg_extent(f, s, 0, s->rank), bv ? cg_extent(f, bv, 0, bv->rank) : NULL}};
     cg_loop l;
-    vec_loop vl;
     LLVMValueRef row = cg_for_shared(f, &l, cg_i64(f, 0), cg_extent(f, x, 0, axis), "row");
-    LLVMValueRef base = cg_mul(f, row, len);
-#define X(k) cg_vload(f, &v, cg_elem_ptr(f, f->in[0], cg_add(f, base, (k))), vl.mask)
-    LLVMValueRef vsum = acc_new(f, vt, cg_fconst(vt, 0));
-    vec_for(f, &v, &vl, len);
-    LLVMBuildStore(b, LLVMBuildFAdd(b, acc_get(f, vsum), X(vl.k), ""), vsum);
-    cg_end(f, &vl.l);
-    LLVMValueRef mean = LLVMBuildFDiv(
-        b, cg_splat(f, vt, lanes_reduce(f, "llvm.vector.reduce.fadd", acc_get(f, vsum), cg_f32(f, -0.0))), lenf, "");
-    LLVMValueRef vsq = acc_new(f, vt, cg_fconst(vt, 0));
-    vec_for(f, &v, &vl, len);
-    LLVMValueRef d = LLVMBuildSelect(b, vl.mask, LLVMBuildFSub(b, X(vl.k), mean, ""), cg_fconst(vt, 0), "");
-    LLVMBuildStore(b, cg_intrinsic(f, "llvm.fmuladd", vt, (LLVMValueRef[]){d, d, acc_get(f, vsq)}, 3), vsq);
-    cg_end(f, &vl.l);
+    c.base = cg_mul(f, row, len);
+    c.acc = acc_new(f, vt, cg_fconst(vt, 0));
+    vec_each(f, &v, len, layernorm_sum, &c);
+    c.mean = LLVMBuildFDiv(
+        b, cg_splat(f, vt, lanes_reduce(f, "llvm.vector.reduce.fadd", acc_get(f, c.acc), cg_f32(f, -0.0))), lenf, "");
+    c.acc = acc_new(f, vt, cg_fconst(vt, 0));
+    vec_each(f, &v, len, layernorm_sq, &c);
     LLVMValueRef var = LLVMBuildFDiv(
-        b, cg_splat(f, vt, lanes_reduce(f, "llvm.vector.reduce.fadd", acc_get(f, vsq), cg_f32(f, -0.0))), lenf, "");
+        b, cg_splat(f, vt, lanes_reduce(f, "llvm.vector.reduce.fadd", acc_get(f, c.acc), cg_f32(f, -0.0))), lenf, "");
     LLVMValueRef sd = cg_intrinsic(f, "llvm.sqrt", vt,
                                    (LLVMValueRef[]){LLVMBuildFAdd(b, var, cg_fconst(vt, f->node->attrs.epsilon), "")}, 1);
-    LLVMValueRef inv = LLVMBuildFDiv(b, cg_fconst(vt, 1), sd, "");
-    vec_for(f, &v, &vl, len);
-    LLVMValueRef y = LLVMBuildFMul(b, LLVMBuildFSub(b, X(vl.k), mean, ""), inv, "");
-    for (int p = 0; p < 2; p++) {
-        if (!par[p]) continue;
-        LLVMValueRef k = whole ? vl.k : LLVMBuildURem(b, vl.k, psize[p], "");
-        LLVMValueRef w = cg_vload(f, &v, cg_elem_ptr(f, f->in[1 + p], k), vl.mask);
-        y = p ? LLVMBuildFAdd(b, y, w, "") : LLVMBuildFMul(b, y, w, "");
-    }
-    cg_vstore(f, &v, y, cg_elem_ptr(f, f->out, cg_add(f, base, vl.k)), vl.mask);
-    cg_end(f, &vl.l);
-#undef X
+    c.inv = LLVMBuildFDiv(b, cg_fconst(vt, 1), sd, "");
+    vec_each(f, &v, len, layernorm_out, &c);
     cg_end(f, &l);
 }
