@@ -31,12 +31,12 @@ typedef struct {
     int64_t cin, cout, cpg, mpg, group, kh, kw, sh, sw, dh, dw, pt, pl;
     LLVMValueRef ih, iw, oh, ow; /* i64; a flat 1x1 conv has ih = oh = 1 and iw = ow = plane */
     cg_vec v;
-    /* Where the input is read: src (the input, or a depthwise conv's staged
-     * plane), with rows pitch apart and input column c at c + shift. */
-    LLVMValueRef src, pitch;
-    int64_t shift;
+    /* Where the input is read: src (the input, or a staged copy), with rows
+     * pitch apart and input column c at c - shift. A staged copy holds one
+     * group's channels stage_plane apart, and no read of it is masked. */
+    LLVMValueRef src, pitch, shift;
     bool staged;
-    LLVMValueRef stage_group; /* staged: the one channel (group) in the buffer */
+    LLVMValueRef stage_group, stage_plane;
 } tconv;
 
 /* vw input pixels col, col + sw, ... of the row starting at element row of
@@ -80,7 +80,7 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     }
     cg_loop li, lk;
     LLVMValueRef icg = cg_for(f, &li, cg_i64(f, 0), cg_i64(f, t->cpg), "icg");
-    LLVMValueRef plane = t->staged ? cg_i64(f, 0)
+    LLVMValueRef plane = t->staged ? cg_mul(f, icg, t->stage_plane)
                                    : cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), cg_add(f, cg_muli(f, g, t->cpg), icg)),
                                             cg_mul(f, t->ih, t->iw));
     LLVMValueRef ky = cg_for(f, &lk, ky0, ky1, "ky");
@@ -91,7 +91,7 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     for (int64_t kx = 0; kx < t->kw; kx++) {
         LLVMValueRef x[CG_MAX_NV];
         for (int64_t v = 0; v < nv; v++) {
-            LLVMValueRef col = cg_addi(f, cg_muli(f, cg_addi(f, ox0, v * t->vw), t->sw), kx * t->dw - t->shift);
+            LLVMValueRef col = cg_sub(f, cg_addi(f, cg_muli(f, cg_addi(f, ox0, v * t->vw), t->sw), kx * t->dw), t->shift);
             x[v] = load_pixels(f, t, row, col, safe && !t->staged);
         }
         for (int64_t r = 0; r < mr; r++) {
@@ -142,7 +142,7 @@ static bool is_flat(const ir_attrs *a) {
 static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value *y, bool flat) {
     t->v = cg_vec_type(f, t->vw);
     t->src = f->in[0];
-    t->shift = t->pl;
+    t->shift = cg_i64(f, t->pl);
     if (flat) {
         t->ih = t->oh = cg_i64(f, 1);
         t->iw = t->ow = t->pitch = cg_extent(f, y, 2, 4);
@@ -196,9 +196,39 @@ static void emit_chunk_checked(cg_fn *f, const tconv *t, LLVMValueRef n, LLVMVal
     LLVMPositionBuilderAtEnd(b, join);
 }
 
-/* Tiles straight from the input: threads split (image, row, chunk). */
-static void emit_direct(cg_fn *f, const tconv *t, LLVMValueRef batch) {
+/* ---- 1x1: each chunk's input packed -----------------------------------------
+ * A flat 1x1 conv reads, for each input channel, span pixels one plane
+ * apart: a stride that defeats the prefetchers and, with planes of a few
+ * KiB, maps every channel to the same few L1 sets. So each chunk's input
+ * (every channel's span pixels) is first copied into a dense per-thread
+ * buffer that all of the chunk's row blocks then read. */
+enum { PACK_MAX_BYTES = 128 << 10 };
+
+static bool packs(const tconv *t, bool flat) {
+    return flat && t->group == 1 && t->cin * t->nv * t->vw * 4 <= PACK_MAX_BYTES;
+}
+
+/* Copies channels [0, cin) of pixels [ox0, ox0 + span) of image n (zero
+ * past the row's end) into buf, channel c at c * span. */
+static void emit_pack(cg_fn *f, const tconv *t, LLVMValueRef buf, LLVMValueRef n, LLVMValueRef ox0) {
+    int64_t span = t->nv * t->vw;
+    LLVMValueRef mask[CG_MAX_NV];
+    for (int64_t v = 0; v < t->nv; v++) mask[v] = cg_lane_mask(f, &t->v, ox0, v * t->vw, 1, t->ow);
+    cg_loop lc;
+    LLVMValueRef c = cg_for(f, &lc, cg_i64(f, 0), cg_i64(f, t->cin), "pack");
+    LLVMValueRef from = cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), c), t->iw), ox0);
+    for (int64_t v = 0; v < t->nv; v++) {
+        LLVMValueRef x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], cg_addi(f, from, v * t->vw)), mask[v]);
+        cg_vstore(f, &t->v, x, cg_elem_ptr(f, buf, cg_addi(f, cg_muli(f, c, span), v * t->vw)), NULL);
+    }
+    cg_end(f, &lc);
+}
+
+/* Tiles of (image, row, chunk), split between threads; straight from the
+ * input or, for a 1x1 conv, from its packed copy. */
+static void emit_direct(cg_fn *f, const tconv *t, LLVMValueRef batch, bool pack) {
     int64_t span = t->nv * t->vw; /* output pixels per tile */
+    LLVMValueRef buf = pack ? cg_alloca(f, LLVMArrayType(f->m->f32, (unsigned)(t->cin * span)), "pack") : NULL;
     LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, t->ow, span - 1), cg_i64(f, span), "");
     LLVMValueRef per_image = cg_mul(f, t->oh, nchunks);
     cg_loop li;
@@ -207,7 +237,20 @@ static void emit_direct(cg_fn *f, const tconv *t, LLVMValueRef batch) {
     LLVMValueRef rem = cg_sub(f, item, cg_mul(f, n, per_image));
     LLVMValueRef oy = LLVMBuildSDiv(f->b, rem, nchunks, "");
     LLVMValueRef ox0 = cg_muli(f, cg_sub(f, rem, cg_mul(f, oy, nchunks)), span);
-    emit_chunk_checked(f, t, n, oy, ox0);
+    if (!pack) {
+        emit_chunk_checked(f, t, n, oy, ox0);
+    } else {
+        LLVMSetAlignment(buf, 32);
+        emit_pack(f, t, buf, n, ox0);
+        tconv s = *t;
+        s.src = buf;
+        s.pitch = cg_i64(f, span);
+        s.shift = ox0;
+        s.staged = true;
+        s.stage_group = cg_i64(f, 0);
+        s.stage_plane = cg_i64(f, span);
+        emit_chunk_checked(f, &s, n, oy, ox0);
+    }
     cg_end(f, &li);
 }
 
@@ -241,9 +284,10 @@ static void emit_staged(cg_fn *f, tconv *t, LLVMValueRef batch, LLVMValueRef buf
     tconv s = *t;
     s.src = buf;
     s.pitch = pitch;
-    s.shift = 0;
+    s.shift = cg_i64(f, 0);
     s.staged = true;
     s.stage_group = c;
+    s.stage_plane = cg_i64(f, 0);
     LLVMValueRef oy = cg_for(f, &lo, cg_i64(f, 0), t->oh, "oy");
     LLVMValueRef chunk = cg_for(f, &lc, cg_i64(f, 0), nchunks, "chunk");
     emit_chunk_checked(f, &s, n, oy, cg_muli(f, chunk, span));
@@ -267,7 +311,7 @@ void emit_conv(cg_fn *f) {
     tconv_extents(f, &t, x, y, flat);
     LLVMValueRef batch = cg_dim(f, x->dims[0]);
     if (t.cpg != 1 || t.mpg != 1 || flat) {
-        emit_direct(f, &t, batch);
+        emit_direct(f, &t, batch, packs(&t, flat));
         return;
     }
     /* A staged row holds every column a tile reads: up to column
@@ -285,7 +329,7 @@ void emit_conv(cg_fn *f) {
     emit_staged(f, &t, batch, buf, pitch);
     LLVMBuildBr(f->b, join);
     LLVMPositionBuilderAtEnd(f->b, other);
-    emit_direct(f, &t, batch);
+    emit_direct(f, &t, batch, false);
     LLVMBuildBr(f->b, join);
     LLVMPositionBuilderAtEnd(f->b, join);
 }
