@@ -60,10 +60,8 @@ bool conf_tensor_read(const char *path, conf_tensor *t, char *err) {
         conf_fail(err, "%s: out of memory", path);
         goto fail;
     }
-    if (raw)
-        memcpy(t->data, p->raw_data.data, n * sizeof(float));
-    else
-        memcpy(t->data, p->float_data, n * sizeof(float));
+    /* An empty tensor may have no data pointer at all: memcpy must not see it. */
+    if (n) memcpy(t->data, raw ? (const void *)p->raw_data.data : (const void *)p->float_data, n * sizeof(float));
     return true;
 fail:
     conf_tensor_free(t);
