@@ -34,7 +34,7 @@ typedef struct {
     /* Where the input is read: src (the input, or a staged copy), with rows
      * pitch apart and input column c at c - shift. A staged copy holds one
      * group's channels stage_plane apart, and no read of it is masked. */
-    LLVMValueRef src, pitch, shift;
+    LLVMValueRef src, pitch, shift, row_shift; /* input row r at r - row_shift */
     bool staged;
     LLVMValueRef stage_group, stage_plane;
 } tconv;
@@ -85,7 +85,7 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
                                             cg_mul(f, t->ih, t->iw));
     LLVMValueRef ky = cg_for(f, &lk, ky0, ky1, "ky");
     LLVMValueRef iy = cg_addi(f, cg_add(f, cg_muli(f, oy, t->sh), cg_muli(f, ky, t->dh)), -t->pt);
-    LLVMValueRef row = cg_add(f, plane, cg_mul(f, iy, t->pitch));
+    LLVMValueRef row = cg_add(f, plane, cg_mul(f, cg_sub(f, iy, t->row_shift), t->pitch));
     /* W[oc][icg][ky][kx] */
     LLVMValueRef wrow = cg_muli(f, cg_add(f, cg_muli(f, cg_add(f, cg_muli(f, oc0, t->cpg), icg), t->kh), ky), t->kw);
     for (int64_t kx = 0; kx < t->kw; kx++) {
@@ -143,6 +143,7 @@ static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value 
     t->v = cg_vec_type(f, t->vw);
     t->src = f->in[0];
     t->shift = cg_i64(f, t->pl);
+    t->row_shift = cg_i64(f, 0);
     if (flat) {
         t->ih = t->oh = cg_i64(f, 1);
         t->iw = t->ow = t->pitch = cg_extent(f, y, 2, 4);
@@ -202,7 +203,7 @@ static void emit_chunk_checked(cg_fn *f, const tconv *t, LLVMValueRef n, LLVMVal
  * KiB, maps every channel to the same few L1 sets. So each chunk's input
  * (every channel's span pixels) is first copied into a dense per-thread
  * buffer that all of the chunk's row blocks then read. */
-enum { PACK_MAX_BYTES = 128 << 10 };
+enum { PACK_MAX_BYTES = 64 << 10 };
 
 static bool packs(const tconv *t, bool flat) {
     return flat && t->group == 1 && t->cin * t->nv * t->vw * 4 <= PACK_MAX_BYTES;
@@ -254,43 +255,89 @@ static void emit_direct(cg_fn *f, const tconv *t, LLVMValueRef batch, bool pack)
     cg_end(f, &li);
 }
 
-/* ---- depthwise: each input plane staged with zero columns around it -------
+/* ---- depthwise: input rows staged with zero columns around them ----------
  * The recognizer's rows are short (80 pixels at W = 320 against 40-pixel
  * tiles and 2 columns of padding), so no tile of a padded depthwise conv is
- * interior and every read would be masked. Instead each thread copies a
- * channel's plane into a buffer of its own, shifted right by pl and zero on
- * both sides, and all of the channel's tiles read that with plain loads.
- * Threads split (image, channel). Up to STAGE_MAX_BYTES a plane (on the
- * stack); larger planes (the detector's first layers at high resolution)
- * are read directly. */
-enum { STAGE_MAX_BYTES = 256 << 10 };
+ * interior and every read would be masked. Instead each thread copies the
+ * input rows of a band of output rows of one channel into a buffer of its
+ * own (STAGE_MAX_BYTES on the stack), shifted right by pl with zero columns
+ * on both sides, and the band's tiles read that with plain loads. Bands are
+ * as tall as the buffer allows (a whole plane of the recognizer's), so rows
+ * shared by two bands are copied twice only on large planes. Threads split
+ * (image, channel, band). */
+enum { STAGE_MAX_BYTES = 64 << 10, STAGE_FLOATS = STAGE_MAX_BYTES / 4 };
 
-static void emit_staged(cg_fn *f, tconv *t, LLVMValueRef batch, LLVMValueRef buf, LLVMValueRef pitch) {
+typedef struct {
+    int64_t span, reach; /* output pixels per tile; input columns one vector reads */
+} stage_geom;
+
+static stage_geom stage_geom_of(const tconv *t) {
+    return (stage_geom){t->nv * t->vw, t->sw == 1 ? t->vw : t->sw == 2 ? 2 * t->vw : (t->vw - 1) * t->sw + 1};
+}
+
+/* A staged row holds every column a tile reads, up to column
+ * (ceil(ow/span)*span - vw)*sw + (kw-1)*dw plus one vector's reach, and the
+ * input's columns shifted by pl. */
+static int64_t stage_pitch_of(const tconv *t, int64_t ow, int64_t iw) {
+    stage_geom sg = stage_geom_of(t);
+    int64_t cols = ((ow + sg.span - 1) / sg.span * sg.span - t->vw) * t->sw + (t->kw - 1) * t->dw + sg.reach;
+    return cols > iw + t->pl ? cols : iw + t->pl;
+}
+
+/* Whether one output row's input rows fit the buffer at the largest extents. */
+static bool stages(cg_fn *f, const tconv *t, const ir_value *x, const ir_value *y) {
+    int64_t sizes[IR_MAX_SYMS], units[IR_MAX_SYMS];
+    for (int i = 0; i < f->g->nsyms; i++) sizes[i] = f->g->syms[i].max;
+    ir_graph_units(f->g, sizes, units);
+    int64_t pitch = stage_pitch_of(t, ir_dim_eval(y->dims[3], units), ir_dim_eval(x->dims[3], units));
+    return t->cpg == 1 && t->mpg == 1 && ((t->kh - 1) * t->dh + 1) * pitch <= STAGE_FLOATS;
+}
+
+static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
     LLVMBuilderRef b = f->b;
-    int64_t span = t->nv * t->vw;
-    LLVMValueRef nchunks = LLVMBuildSDiv(b, cg_addi(f, t->ow, span - 1), cg_i64(f, span), "");
+    stage_geom sg = stage_geom_of(t);
     LLVMValueRef four = cg_i64(f, 4);
-    LLVMBuildMemSet(b, buf, LLVMConstInt(LLVMInt8TypeInContext(f->m->ctx), 0, 0),
-                    cg_mul(f, cg_mul(f, t->ih, pitch), four), 16);
+    LLVMValueRef buf = cg_alloca(f, LLVMArrayType(f->m->f32, STAGE_FLOATS), "stage");
+    LLVMSetAlignment(buf, 32);
+    LLVMValueRef nchunks = LLVMBuildSDiv(b, cg_addi(f, t->ow, sg.span - 1), cg_i64(f, sg.span), "");
+    LLVMValueRef pitch = cg_addi(f, cg_muli(f, cg_addi(f, cg_muli(f, nchunks, sg.span), -t->vw), t->sw),
+                                 (t->kw - 1) * t->dw + sg.reach);
+    pitch = cg_max(f, pitch, cg_addi(f, t->iw, t->pl));
+    /* Output rows per band: (rows - 1)*sh + (kh-1)*dh + 1 input rows fit. */
+    LLVMValueRef fit = LLVMBuildSDiv(b, cg_i64(f, STAGE_FLOATS), pitch, "");
+    LLVMValueRef rows = cg_addi(f, LLVMBuildSDiv(b, cg_addi(f, fit, -(t->kh - 1) * t->dh - 1), cg_i64(f, t->sh), ""), 1);
+    rows = cg_min(f, cg_max(f, rows, cg_i64(f, 1)), t->oh);
+    LLVMValueRef used = cg_mul(f, cg_addi(f, cg_muli(f, cg_addi(f, rows, -1), t->sh), (t->kh - 1) * t->dh + 1), pitch);
+    LLVMBuildMemSet(b, buf, LLVMConstInt(LLVMInt8TypeInContext(f->m->ctx), 0, 0), cg_mul(f, used, four), 32);
+    LLVMValueRef nbands = LLVMBuildSDiv(b, cg_add(f, t->oh, cg_addi(f, rows, -1)), rows, "");
+    LLVMValueRef per_plane = nbands, per_image = cg_muli(f, nbands, t->cin);
     cg_loop li, lr, lo, lc;
-    LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_muli(f, batch, t->cin), "plane");
-    LLVMValueRef n = LLVMBuildSDiv(b, item, cg_i64(f, t->cin), "");
-    LLVMValueRef c = cg_sub(f, item, cg_muli(f, n, t->cin));
-    LLVMValueRef iy = cg_for(f, &lr, cg_i64(f, 0), t->ih, "stage");
-    LLVMValueRef from = cg_elem_ptr(f, f->in[0], cg_mul(f, cg_add(f, cg_mul(f, item, t->ih), iy), t->iw));
-    LLVMValueRef to = cg_elem_ptr(f, buf, cg_addi(f, cg_mul(f, iy, pitch), t->pl));
+    LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_mul(f, batch, per_image), "band");
+    LLVMValueRef plane = LLVMBuildSDiv(b, item, per_plane, ""); /* n * cin + c */
+    LLVMValueRef n = LLVMBuildSDiv(b, plane, cg_i64(f, t->cin), "");
+    LLVMValueRef c = cg_sub(f, plane, cg_muli(f, n, t->cin));
+    LLVMValueRef oy0 = cg_mul(f, cg_sub(f, item, cg_mul(f, plane, per_plane)), rows);
+    LLVMValueRef oy1 = cg_min(f, t->oh, cg_add(f, oy0, rows));
+    /* Buffer row 0 is input row base; rows outside the input are never read. */
+    LLVMValueRef base = cg_addi(f, cg_muli(f, oy0, t->sh), -t->pt);
+    LLVMValueRef lo_row = cg_max(f, cg_i64(f, 0), base);
+    LLVMValueRef hi_row = cg_min(f, t->ih, cg_addi(f, cg_muli(f, cg_addi(f, oy1, -1), t->sh), (t->kh - 1) * t->dh - t->pt + 1));
+    LLVMValueRef iy = cg_for(f, &lr, lo_row, hi_row, "stage");
+    LLVMValueRef from = cg_elem_ptr(f, f->in[0], cg_mul(f, cg_add(f, cg_mul(f, plane, t->ih), iy), t->iw));
+    LLVMValueRef to = cg_elem_ptr(f, buf, cg_addi(f, cg_mul(f, cg_sub(f, iy, base), pitch), t->pl));
     LLVMBuildMemCpy(b, to, 4, from, 4, cg_mul(f, t->iw, four));
     cg_end(f, &lr);
     tconv s = *t;
     s.src = buf;
     s.pitch = pitch;
     s.shift = cg_i64(f, 0);
+    s.row_shift = base;
     s.staged = true;
     s.stage_group = c;
     s.stage_plane = cg_i64(f, 0);
-    LLVMValueRef oy = cg_for(f, &lo, cg_i64(f, 0), t->oh, "oy");
+    LLVMValueRef oy = cg_for(f, &lo, oy0, oy1, "oy");
     LLVMValueRef chunk = cg_for(f, &lc, cg_i64(f, 0), nchunks, "chunk");
-    emit_chunk_checked(f, &s, n, oy, cg_muli(f, chunk, span));
+    emit_chunk_checked(f, &s, n, oy, cg_muli(f, chunk, sg.span));
     cg_end(f, &lc);
     cg_end(f, &lo);
     cg_end(f, &li);
@@ -310,28 +357,8 @@ void emit_conv(cg_fn *f) {
                    &t.nv);
     tconv_extents(f, &t, x, y, flat);
     LLVMValueRef batch = cg_dim(f, x->dims[0]);
-    if (t.cpg != 1 || t.mpg != 1 || flat) {
-        emit_direct(f, &t, batch, packs(&t, flat));
-        return;
-    }
-    /* A staged row holds every column a tile reads: up to column
-     * (nchunks*span - vw)*sw + (kw-1)*dw plus one vector's reach. */
-    int64_t span = t.nv * t.vw, reach = t.sw == 1 ? t.vw : t.sw == 2 ? 2 * t.vw : (t.vw - 1) * t.sw + 1;
-    LLVMValueRef padded = cg_muli(f, LLVMBuildSDiv(f->b, cg_addi(f, t.ow, span - 1), cg_i64(f, span), ""), span);
-    LLVMValueRef pitch = cg_addi(f, cg_muli(f, cg_addi(f, padded, -t.vw), t.sw), (t.kw - 1) * t.dw + reach);
-    pitch = cg_max(f, pitch, cg_addi(f, t.iw, t.pl));
-    LLVMValueRef floats = cg_mul(f, t.ih, pitch);
-    LLVMValueRef small = LLVMBuildICmp(f->b, LLVMIntSLE, floats, cg_i64(f, STAGE_MAX_BYTES / 4), "");
-    LLVMBasicBlockRef other, join;
-    branch(f, small, &other, &join);
-    LLVMValueRef buf = LLVMBuildArrayAlloca(f->b, f->m->f32, floats, "stage");
-    LLVMSetAlignment(buf, 32);
-    emit_staged(f, &t, batch, buf, pitch);
-    LLVMBuildBr(f->b, join);
-    LLVMPositionBuilderAtEnd(f->b, other);
-    emit_direct(f, &t, batch, false);
-    LLVMBuildBr(f->b, join);
-    LLVMPositionBuilderAtEnd(f->b, join);
+    if (!flat && stages(f, &t, x, y)) emit_staged(f, &t, batch);
+    else emit_direct(f, &t, batch, packs(&t, flat));
 }
 
 /* ---- ConvTranspose with kernel = stride ---------------------------------------------

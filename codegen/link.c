@@ -199,7 +199,15 @@ static void scratch_close(scratch *s) {
 }
 
 /* Runs argv, its output going to log; what names the step in messages. */
-static ocrs_status run_tool(char *const *argv, const char *what, const char *log, int verbose, ocrs_diag *diag) {
+/* A tool running: its pid, what it does and where its output goes. */
+typedef struct {
+    pid_t pid;
+    const char *what, *prog, *log;
+} tool_job;
+
+/* Starts argv[0] with stdout and stderr into log. */
+static ocrs_status tool_start(char *const *argv, const char *what, const char *log, int verbose, tool_job *job,
+                              ocrs_diag *diag) {
     if (verbose) {
         fputs("codegen: $", stderr);
         for (char *const *a = argv; *a; a++) fprintf(stderr, " %s", *a);
@@ -209,22 +217,36 @@ static ocrs_status run_tool(char *const *argv, const char *what, const char *log
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    *job = (tool_job){.pid = -1, .what = what, .prog = argv[0], .log = log};
+    int rc = posix_spawnp(&job->pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: %s: cannot run '%s': %s", what, argv[0], strerror(rc));
+    if (rc == 0) return OCRS_OK;
+    job->pid = -1;
+    return ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: %s: cannot run '%s': %s", what, argv[0], strerror(rc));
+}
+
+/* Waits for a started tool; an error quotes the start of its output. */
+static ocrs_status tool_finish(tool_job *job, ocrs_diag *diag) {
     int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: %s: lost '%s'", what, argv[0]);
+    if (job->pid < 0) return OCRS_OK;
+    while (waitpid(job->pid, &status, 0) < 0)
+        if (errno != EINTR) return ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: %s: lost '%s'", job->what, job->prog);
+    job->pid = -1;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return OCRS_OK;
     char out[1200] = "";
-    FILE *f = fopen(log, "r");
+    FILE *f = fopen(job->log, "r");
     if (f) {
         out[fread(out, 1, sizeof out - 1, f)] = 0;
         fclose(f);
     }
-    return ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: %s: '%s' failed (status %d)%s%s", what, argv[0],
+    return ocrs_fail(diag, OCRS_ERR_TOOL, "code generation: %s: '%s' failed (status %d)%s%s", job->what, job->prog,
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1, out[0] ? ":\n" : "", out);
+}
+
+static ocrs_status run_tool(char *const *argv, const char *what, const char *log, int verbose, ocrs_diag *diag) {
+    tool_job job;
+    ocrs_status st = tool_start(argv, what, log, verbose, &job, diag);
+    return st ? st : tool_finish(&job, diag);
 }
 
 /* <folder of this executable>/../share/ocrslim/runtime, where `cmake
@@ -314,10 +336,12 @@ int ocrs_runtime_parts(const ir_graph *g, const char **parts) {
     return n;
 }
 
-/* Compiles every .c of the runtime parts g needs (core, and det for a
- * detector) for this model into the scratch folder; objs gets their paths. */
-static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, const ir_graph *g,
-                                   const ocrs_codegen_opts *opts, char **objs, int *nobjs, ocrs_diag *diag) {
+/* Starts compiling every .c of the runtime parts g needs (core, and det for
+ * a detector) for this model into the scratch folder, all at once (they run
+ * while LLVM writes the model's object); objs gets their paths and jobs the
+ * compilers to wait for (runtime_wait), also after an error. */
+static ocrs_status runtime_start(scratch *s, const char *cc, const ir_graph *g, const ocrs_codegen_opts *opts,
+                                 char **objs, tool_job *jobs, int *nobjs, ocrs_diag *diag) {
     char *rtdir = NULL;
     ocrs_status st = ocrs_runtime_dir(&rtdir, diag);
     if (st) return st;
@@ -345,17 +369,19 @@ static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, 
         if (*nobjs + nsrc > MAX_RUNTIME_SOURCES)
             st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: too many runtime sources in '%s'", rtdir);
         for (int i = 0; !st && i < nsrc; i++) {
-            char oname[32];
+            char oname[32], lname[32];
             snprintf(oname, sizeof oname, "runtime-%d.o", *nobjs);
-            char *src = join(dir, srcs[i]->d_name), *o = scratch_file(s, oname);
+            snprintf(lname, sizeof lname, "runtime-%d.log", *nobjs);
+            char *src = join(dir, srcs[i]->d_name), *o = scratch_file(s, oname), *log = scratch_file(s, lname);
             /* Hidden by default: only what the runtime marks OCRS_API is exported. */
             char *argv[MAX_RUNTIME_DEFINES + OCRS_MAX_RUNTIME_PARTS + 16] = {
                 (char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix, "-c", src, "-o", o};
             int argc = 10;
             for (int j = 0; j < nparts; j++) argv[argc++] = incl[j];
             for (int d = 0; d < ndefines; d++) argv[argc++] = defines[d];
-            if (!src || !o) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
-            else st = run_tool(argv, "compiling the runtime", log, opts->verbose, diag);
+            jobs[*nobjs].pid = -1;
+            if (!src || !o || !log) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+            else st = tool_start(argv, "compiling the runtime", log, opts->verbose, &jobs[*nobjs], diag);
             free(src);
             objs[(*nobjs)++] = o;
         }
@@ -364,6 +390,16 @@ static ocrs_status compile_runtime(scratch *s, const char *cc, const char *log, 
         free(dir);
     }
     free(rtdir);
+    return st;
+}
+
+/* Waits for every runtime compiler started; the first failure, unless st
+ * already is one. */
+static ocrs_status runtime_wait(tool_job *jobs, int n, ocrs_status st, ocrs_diag *diag) {
+    for (int i = 0; i < n; i++) {
+        ocrs_status one = tool_finish(&jobs[i], st ? NULL : diag);
+        if (!st) st = one;
+    }
     return st;
 }
 
@@ -443,12 +479,14 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
     ocrs_status st = scratch_open(&s, diag);
     if (st) return st;
     char *lib_tmp = NULL, *h_tmp = NULL, *header = NULL, *objs[MAX_RUNTIME_SOURCES];
+    tool_job jobs[MAX_RUNTIME_SOURCES];
     char *log = scratch_file(&s, "cc.log"), *obj = scratch_file(&s, "llvm-model.o");
     int nobjs = 0;
-    if (!log || !obj) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
-    if (!st) st = emit_object(m, tm, obj, LLVMObjectFile, diag);
     double t0 = now_ms();
-    if (!st) st = compile_runtime(&s, cc, log, g, opts, objs, &nobjs, diag);
+    if (!log || !obj) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+    if (!st) st = runtime_start(&s, cc, g, opts, objs, jobs, &nobjs, diag);
+    if (!st) st = emit_object(m, tm, obj, LLVMObjectFile, diag);
+    st = runtime_wait(jobs, nobjs, st, diag);
     if (!st) {
         lib_tmp = temp_beside(opts->output);
         if (!lib_tmp) st = io_error(diag, "create a file beside", opts->output);
@@ -457,7 +495,8 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
         st = archive_static(&s, cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
     else if (!st)
         st = link_shared(cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
-    if (!st && opts->verbose) fprintf(stderr, "codegen: runtime compiled and linked (%.0f ms)\n", now_ms() - t0);
+    if (!st && opts->verbose)
+        fprintf(stderr, "codegen: object written, runtime compiled beside it, linked (%.0f ms)\n", now_ms() - t0);
     if (!st) {
         header = ocrs_header_path(opts);
         h_tmp = header ? temp_beside(header) : NULL;
