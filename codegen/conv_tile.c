@@ -155,16 +155,6 @@ static void tconv_extents(cg_fn *f, tconv *t, const ir_value *x, const ir_value 
     t->ow = cg_dim(f, y->dims[3]);
 }
 
-/* if (cond) { then(0) } else { then(1) }, with the builder after both. */
-static LLVMBasicBlockRef branch(cg_fn *f, LLVMValueRef cond, LLVMBasicBlockRef *other, LLVMBasicBlockRef *join) {
-    LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
-    *other = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
-    *join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
-    LLVMBuildCondBr(f->b, cond, yes, *other);
-    LLVMPositionBuilderAtEnd(f->b, yes);
-    return yes;
-}
-
 /* Kernel rows inside the input for output row oy: 0 <= oy*sh + ky*dh - pt < ih. */
 static void kernel_rows(cg_fn *f, const tconv *t, LLVMValueRef oy, LLVMValueRef *ky0, LLVMValueRef *ky1) {
     LLVMValueRef top = cg_addi(f, cg_muli(f, oy, t->sh), -t->pt);
@@ -187,8 +177,11 @@ static void emit_chunk_checked(cg_fn *f, const tconv *t, LLVMValueRef n, LLVMVal
         inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSGE, first, cg_i64(f, 0), ""), "");
         inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLT, last, t->iw, ""), "");
     }
-    LLVMBasicBlockRef slow, join;
-    branch(f, inside, &slow, &join);
+    LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "interior");
+    LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "border");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
+    LLVMBuildCondBr(b, inside, fast, slow);
+    LLVMPositionBuilderAtEnd(b, fast);
     emit_chunk(f, t, false, n, oy, ox0, ky0, ky1);
     LLVMBuildBr(b, join);
     LLVMPositionBuilderAtEnd(b, slow);
@@ -277,20 +270,26 @@ static stage_geom stage_geom_of(const tconv *t) {
 
 /* A staged row holds every column a tile reads, up to column
  * (ceil(ow/span)*span - vw)*sw + (kw-1)*dw plus one vector's reach, and the
- * input's columns shifted by pl. */
-static int64_t stage_pitch_of(const tconv *t, int64_t ow, int64_t iw) {
+ * input's columns shifted by pl. On constant widths the result is a
+ * constant (the builder folds). */
+static LLVMValueRef stage_pitch(cg_fn *f, const tconv *t, LLVMValueRef ow, LLVMValueRef iw) {
     stage_geom sg = stage_geom_of(t);
-    int64_t cols = ((ow + sg.span - 1) / sg.span * sg.span - t->vw) * t->sw + (t->kw - 1) * t->dw + sg.reach;
-    return cols > iw + t->pl ? cols : iw + t->pl;
+    LLVMValueRef nchunks = LLVMBuildSDiv(f->b, cg_addi(f, ow, sg.span - 1), cg_i64(f, sg.span), "");
+    LLVMValueRef cols = cg_addi(f, cg_muli(f, cg_addi(f, cg_muli(f, nchunks, sg.span), -t->vw), t->sw),
+                                (t->kw - 1) * t->dw + sg.reach);
+    return cg_max(f, cols, cg_addi(f, iw, t->pl));
 }
 
 /* Whether one output row's input rows fit the buffer at the largest extents. */
 static bool stages(cg_fn *f, const tconv *t, const ir_value *x, const ir_value *y) {
+    if (t->cpg != 1 || t->mpg != 1) return false;
     int64_t sizes[IR_MAX_SYMS], units[IR_MAX_SYMS];
     for (int i = 0; i < f->g->nsyms; i++) sizes[i] = f->g->syms[i].max;
     ir_graph_units(f->g, sizes, units);
-    int64_t pitch = stage_pitch_of(t, ir_dim_eval(y->dims[3], units), ir_dim_eval(x->dims[3], units));
-    return t->cpg == 1 && t->mpg == 1 && ((t->kh - 1) * t->dh + 1) * pitch <= STAGE_FLOATS;
+    LLVMValueRef pitch = stage_pitch(f, t, cg_i64(f, ir_dim_eval(y->dims[3], units)),
+                                     cg_i64(f, ir_dim_eval(x->dims[3], units)));
+    OCRS_ASSERT(LLVMIsConstant(pitch));
+    return ((t->kh - 1) * t->dh + 1) * LLVMConstIntGetSExtValue(pitch) <= STAGE_FLOATS;
 }
 
 static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
@@ -300,9 +299,7 @@ static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
     LLVMValueRef buf = cg_alloca(f, LLVMArrayType(f->m->f32, STAGE_FLOATS), "stage");
     LLVMSetAlignment(buf, 32);
     LLVMValueRef nchunks = LLVMBuildSDiv(b, cg_addi(f, t->ow, sg.span - 1), cg_i64(f, sg.span), "");
-    LLVMValueRef pitch = cg_addi(f, cg_muli(f, cg_addi(f, cg_muli(f, nchunks, sg.span), -t->vw), t->sw),
-                                 (t->kw - 1) * t->dw + sg.reach);
-    pitch = cg_max(f, pitch, cg_addi(f, t->iw, t->pl));
+    LLVMValueRef pitch = stage_pitch(f, t, t->ow, t->iw);
     /* Output rows per band: (rows - 1)*sh + (kh-1)*dh + 1 input rows fit. */
     LLVMValueRef fit = LLVMBuildSDiv(b, cg_i64(f, STAGE_FLOATS), pitch, "");
     LLVMValueRef rows = cg_addi(f, LLVMBuildSDiv(b, cg_addi(f, fit, -(t->kh - 1) * t->dh - 1), cg_i64(f, t->sh), ""), 1);
@@ -310,13 +307,13 @@ static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
     LLVMValueRef used = cg_mul(f, cg_addi(f, cg_muli(f, cg_addi(f, rows, -1), t->sh), (t->kh - 1) * t->dh + 1), pitch);
     LLVMBuildMemSet(b, buf, LLVMConstInt(LLVMInt8TypeInContext(f->m->ctx), 0, 0), cg_mul(f, used, four), 32);
     LLVMValueRef nbands = LLVMBuildSDiv(b, cg_add(f, t->oh, cg_addi(f, rows, -1)), rows, "");
-    LLVMValueRef per_plane = nbands, per_image = cg_muli(f, nbands, t->cin);
+    LLVMValueRef per_image = cg_muli(f, nbands, t->cin);
     cg_loop li, lr, lo, lc;
     LLVMValueRef item = cg_for_shared(f, &li, cg_i64(f, 0), cg_mul(f, batch, per_image), "band");
-    LLVMValueRef plane = LLVMBuildSDiv(b, item, per_plane, ""); /* n * cin + c */
+    LLVMValueRef plane = LLVMBuildSDiv(b, item, nbands, ""); /* n * cin + c */
     LLVMValueRef n = LLVMBuildSDiv(b, plane, cg_i64(f, t->cin), "");
     LLVMValueRef c = cg_sub(f, plane, cg_muli(f, n, t->cin));
-    LLVMValueRef oy0 = cg_mul(f, cg_sub(f, item, cg_mul(f, plane, per_plane)), rows);
+    LLVMValueRef oy0 = cg_mul(f, cg_sub(f, item, cg_mul(f, plane, nbands)), rows);
     LLVMValueRef oy1 = cg_min(f, t->oh, cg_add(f, oy0, rows));
     /* Buffer row 0 is input row base; rows outside the input are never read. */
     LLVMValueRef base = cg_addi(f, cg_muli(f, oy0, t->sh), -t->pt);
