@@ -6,40 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *sym(detlib *d, const char *name, const char *suffix, int *missing) {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s_%s", name, suffix);
-    void *p = dlsym(d->lib, buf);
-    if (!p) *missing = 1;
-    return p;
-}
+#include "dl.h"
 
 int detlib_open(detlib *d, const char *path, const char *name, int threads, char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     char derived[128];
-    if (!name) {
-        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        if (!strncmp(base, "lib", 3)) base += 3;
-        snprintf(derived, sizeof derived, "%.*s", (int)strcspn(base, "."), base);
-        name = derived;
-    }
-    /* A bare name would make dlopen search the library path. */
-    char local[4096];
-    snprintf(local, sizeof local, "%s%s", strchr(path, '/') ? "" : "./", path);
-    d->lib = dlopen(local, RTLD_NOW | RTLD_LOCAL);
-    if (!d->lib) {
-        snprintf(err, errlen, "%s", dlerror());
-        return -1;
-    }
+    name = dl_prefix(path, name, derived, sizeof derived);
+    d->lib = dl_open(path, err, errlen);
+    if (!d->lib) return -1;
     int missing = 0;
-    *(void **)&d->create = sym(d, name, "create", &missing);
-    *(void **)&d->destroy = sym(d, name, "destroy", &missing);
-    *(void **)&d->strerror = sym(d, name, "strerror", &missing);
-    *(void **)&d->forward = sym(d, name, "forward", &missing);
-    *(void **)&d->detect = sym(d, name, "detect", &missing);
-    *(void **)&d->times = sym(d, name, "detect_times", &missing);
-    *(void **)&d->get_options = sym(d, name, "get_detect_options", &missing);
-    *(void **)&d->set_options = sym(d, name, "set_detect_options", &missing);
+    *(void **)&d->create = dl_sym(d->lib, name, "create", &missing);
+    *(void **)&d->destroy = dl_sym(d->lib, name, "destroy", &missing);
+    *(void **)&d->strerror = dl_sym(d->lib, name, "strerror", &missing);
+    *(void **)&d->forward = dl_sym(d->lib, name, "forward", &missing);
+    *(void **)&d->detect = dl_sym(d->lib, name, "detect", &missing);
+    *(void **)&d->times = dl_sym(d->lib, name, "detect_times", &missing);
+    *(void **)&d->get_options = dl_sym(d->lib, name, "get_detect_options", &missing);
+    *(void **)&d->set_options = dl_sym(d->lib, name, "set_detect_options", &missing);
     if (missing) {
         snprintf(err, errlen, "%s: no %s_detect API (wrong --name, or built by an older ocrslimc?)", path, name);
         detlib_close(d);

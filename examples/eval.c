@@ -1,17 +1,32 @@
-/* eval: runs a detector library over a PaddleOCR label file and prints
- * precision, recall and hmean by PaddleOCR's DetectionIoUEvaluator rules
- * (evaluate.c), plus where the time went.
+/* eval: runs a detector or OCR pipeline library over a PaddleOCR label file
+ * and prints precision, recall and hmean by PaddleOCR's
+ * DetectionIoUEvaluator rules (evaluate.c), plus where the time went; for
+ * a pipeline also recognition and end-to-end scores.
  *
- *   eval libdet.so LABEL.txt [--root DIR] [--threads N] [--name NAME]
+ *   eval LIB.so LABEL.txt [--root DIR] [--threads N] [--name NAME]
  *        [--dump BOXES.txt] [--min-hmean H] [--quiet]
+ *        [--dump-rec FILE] [--dump-ocr FILE] [--min-acc A] [--min-f F]
  *
  * LABEL.txt lines are `path<TAB>[{"transcription": ..., "points": [[x, y],
  * ...]}, ...]`; a path is looked up relative to --root, by default the label
- * file's folder, then that folder's parent. --dump writes our boxes in the
- * same format (transcription "") for comparisons. A progress bar is drawn
- * when stderr is a terminal. Exit status 1 when the label file lists no
- * image, a line cannot be parsed (a region of more than EVAL_MAX_POINTS
- * points included), an image cannot be read or hmean is below --min-hmean. */
+ * file's folder, then that folder's parent. --dump writes a detector's boxes
+ * in the same format (transcription "") for comparisons. A progress bar is
+ * drawn when stderr is a terminal. Exit status 1 when the label file lists
+ * no image, a line cannot be parsed (a region of more than EVAL_MAX_POINTS
+ * points included), an image cannot be read or hmean is below --min-hmean.
+ *
+ * A pipeline (a library exporting <name>_ocr) is scored three ways:
+ * detection as above on the boxes <name>_ocr keeps (after drop_score);
+ * recognition as PaddleOCR's RecMetric (spaces ignored) on the cared
+ * ground-truth quadrilaterals through <name>_recognize (regions of other
+ * point counts have no such crop: they are left out and counted in a
+ * note); end to end, a detection matched as above that reads the matched
+ * region's text (spaces ignored) is correct: precision is correct over
+ * cared detections, recall correct over cared regions, F their harmonic
+ * mean. --dump-rec and --dump-ocr write the two runs' lines in the label
+ * format with "transcription", "points" and "score" (text in UTF-8, as
+ * Python's json.dumps(ensure_ascii=False)); line accuracy below --min-acc
+ * or F below --min-f also make the exit status 1. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +36,17 @@
 #include "detlib.h"
 #include "evaluate.h"
 #include "image.h"
+#include "ocrlib.h"
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
-static void progress(int done, int total, const eval_counts *c) {
+/* what: "hmean" of a detector, "F" (end to end) of a pipeline */
+static void progress(int done, int total, const char *what, const eval_counts *c) {
     double p, r, h;
     eval_scores(c, &p, &r, &h);
     int width = 30, fill = total ? done * width / total : width;
-    fprintf(stderr, "\r[%.*s%*s] %d/%d  hmean %.4f ", fill, "==============================", width - fill, "", done,
-            total, h);
+    fprintf(stderr, "\r[%.*s%*s] %d/%d  %s %.4f ", fill, "==============================", width - fill, "", done,
+            total, what, h);
     fflush(stderr);
 }
 
@@ -46,18 +63,146 @@ static char *image_path(const char *dirs[2], const char *rel) {
     return NULL;
 }
 
+/* ---- one image -------------------------------------------------------------------------- */
+
+typedef struct {
+    FILE *dump, *dump_rec, *dump_ocr;
+    eval_counts det, e2e;
+    eval_rec_counts rec;
+    long rec_skipped;       /* cared regions of other than 4 points: no quadrilateral to crop */
+    double t_pre, t_model, t_post; /* a detector's */
+    double t_ocr[5], t_rec; /* a pipeline's: detection, crops, classifier, recognizer, all; recognize calls */
+    eval_poly *boxes;       /* this image's detections */
+    const char **texts;     /* and their texts */
+    ocr_quad_t *quads;      /* the ground truth's quadrilaterals */
+    int *region;            /* and the regions they are */
+    int cap_boxes, cap_quads;
+} run;
+
+/* Room for n detections (or n quadrilaterals when quads); 0 or -1. */
+static int grow(run *r, int n, bool quads) {
+    int *cap = quads ? &r->cap_quads : &r->cap_boxes;
+    if (n <= *cap) return 0;
+    if (quads) {
+        ocr_quad_t *q = realloc(r->quads, sizeof *q * (size_t)n);
+        if (q) r->quads = q;
+        int *g = realloc(r->region, sizeof *g * (size_t)n);
+        if (g) r->region = g;
+        if (!q || !g) return -1;
+    } else {
+        eval_poly *b = realloc(r->boxes, sizeof *b * (size_t)n);
+        if (b) r->boxes = b;
+        const char **t = realloc(r->texts, sizeof *t * (size_t)n);
+        if (t) r->texts = t;
+        if (!b || !t) return -1;
+    }
+    *cap = n;
+    return 0;
+}
+
+static void set_box(eval_poly *p, const float *x, const float *y) {
+    p->n = 4, p->dont_care = false;
+    for (int k = 0; k < 4; k++) p->xy[2 * k] = x[k], p->xy[2 * k + 1] = y[k];
+}
+
+static int detect_image(detlib *d, const char *rel, const image *img, const eval_poly *gt, int ngt, run *r,
+                        char *err, size_t errlen) {
+    if (detlib_run(d, img, err, errlen)) return -1;
+    double pre, model, post;
+    d->times(d->ctx, &pre, &model, &post);
+    r->t_pre += pre, r->t_model += model, r->t_post += post;
+    if (grow(r, d->nboxes, false)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (r->dump) fprintf(r->dump, "%s\t[", rel);
+    for (int b = 0; b < d->nboxes; b++) {
+        set_box(&r->boxes[b], d->boxes[b].x, d->boxes[b].y);
+        if (r->dump)
+            fprintf(r->dump, "%s{\"transcription\": \"\", \"score\": %.4f, \"points\": [[%g, %g], [%g, %g], [%g, %g], [%g, %g]]}",
+                    b ? ", " : "", d->boxes[b].score, d->boxes[b].x[0], d->boxes[b].y[0], d->boxes[b].x[1],
+                    d->boxes[b].y[1], d->boxes[b].x[2], d->boxes[b].y[2], d->boxes[b].x[3], d->boxes[b].y[3]);
+    }
+    if (r->dump) fprintf(r->dump, "]\n");
+    eval_image(gt, ngt, r->boxes, d->nboxes, &r->det);
+    return 0;
+}
+
+/* A pipeline's lines in the label format. */
+static void dump_lines(FILE *f, const char *rel, const ocr_line_t *lines, int n) {
+    fprintf(f, "%s\t[", rel);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ", {\"transcription\": " : "{\"transcription\": ", f);
+        eval_write_string(f, lines[i].text);
+        fputs(", \"points\": ", f);
+        eval_write_points(f, lines[i].x, lines[i].y, 4);
+        fprintf(f, ", \"score\": %.6g}", lines[i].score);
+    }
+    fputs("]\n", f);
+}
+
+static int ocr_image(ocrlib *o, const char *rel, const image *img, const eval_labels *gt, run *r, char *err,
+                     size_t errlen) {
+    /* End to end, and detection on the same boxes. */
+    ocr_times_t t;
+    if (ocrlib_run(o, img, err, errlen) || o->times(o->ctx, &t)) return -1;
+    double stages[5] = {t.det_pre + t.det_model + t.det_post, t.crop, t.cls_pre + t.cls_model + t.cls_post,
+                        t.rec_pre + t.rec_model + t.rec_post, t.total};
+    for (int k = 0; k < 5; k++) r->t_ocr[k] += stages[k];
+    if (grow(r, o->nlines, false) || grow(r, gt->n, true)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < o->nlines; i++) set_box(&r->boxes[i], o->lines[i].x, o->lines[i].y), r->texts[i] = o->lines[i].text;
+    eval_e2e_image(gt->poly, gt->text, gt->n, r->boxes, r->texts, o->nlines, &r->det, &r->e2e);
+    if (r->dump_ocr) dump_lines(r->dump_ocr, rel, o->lines, o->nlines);
+
+    /* Recognition of the cared ground truth (o->lines are replaced). */
+    int nq = 0;
+    for (int i = 0; i < gt->n; i++) {
+        const eval_poly *p = &gt->poly[i];
+        if (p->dont_care) continue;
+        if (p->n != 4) {
+            r->rec_skipped++;
+            continue;
+        }
+        for (int k = 0; k < 4; k++) r->quads[nq].x[k] = (float)p->xy[2 * k], r->quads[nq].y[k] = (float)p->xy[2 * k + 1];
+        r->region[nq++] = i;
+    }
+    if (nq && (ocrlib_recognize(o, img, r->quads, nq, err, errlen) || o->times(o->ctx, &t))) return -1;
+    if (nq) r->t_rec += t.total;
+    for (int k = 0; k < nq; k++)
+        if (eval_rec_line(o->lines[k].text, gt->text[r->region[k]], &r->rec)) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    if (r->dump_rec) dump_lines(r->dump_rec, rel, o->lines, nq);
+    return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------ */
+
 static const char usage[] =
     "usage: eval LIB.so LABEL.txt [--root DIR] [--threads N] [--name NAME] [--dump BOXES.txt]\n"
-    "            [--min-hmean H] [--quiet]\n";
+    "            [--min-hmean H] [--quiet]\n"
+    "       pipelines: [--dump-rec FILE] [--dump-ocr FILE] [--min-acc A] [--min-f F]\n";
+
+static FILE *open_dump(const char *path) {
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (path && !f) perror(path);
+    return f;
+}
 
 int main(int argc, char **argv) {
-    const char *name = NULL, *root = NULL, *dump = NULL;
+    const char *name = NULL, *root = NULL, *dump = NULL, *dump_rec = NULL, *dump_ocr = NULL;
     int threads = 1, quiet = 0;
-    double min_hmean = 0;
+    double min_hmean = 0, min_acc = -1, min_f = -1;
     static const struct option opts[] = {{"root", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
                                          {"name", required_argument, 0, 'n'}, {"dump", required_argument, 0, 'd'},
-                                         {"min-hmean", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},      {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+                                         {"min-hmean", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
+                                         {"dump-rec", required_argument, 0, 'R'}, {"dump-ocr", required_argument, 0, 'O'},
+                                         {"min-acc", required_argument, 0, 'a'}, {"min-f", required_argument, 0, 'f'},
+                                         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
         switch (c) {
@@ -67,6 +212,10 @@ int main(int argc, char **argv) {
         case 'd': dump = optarg; break;
         case 'm': min_hmean = atof(optarg); break;
         case 'q': quiet = 1; break;
+        case 'R': dump_rec = optarg; break;
+        case 'O': dump_ocr = optarg; break;
+        case 'a': min_acc = atof(optarg); break;
+        case 'f': min_f = atof(optarg); break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
@@ -75,7 +224,14 @@ int main(int argc, char **argv) {
         fputs(usage, stderr);
         return 2;
     }
-    const char *label_path = argv[optind + 1];
+    const char *lib_path = argv[optind], *label_path = argv[optind + 1];
+    bool pipeline = ocrlib_is_pipeline(lib_path, name);
+    if (pipeline ? dump != NULL : dump_rec || dump_ocr || min_acc >= 0 || min_f >= 0) {
+        fprintf(stderr, "eval: %s: %s\n", lib_path,
+                pipeline ? "a pipeline library: --dump-ocr writes its boxes, not --dump"
+                         : "not a pipeline library (no _ocr): --dump-rec, --dump-ocr, --min-acc and --min-f need one");
+        return 2;
+    }
     FILE *lf = fopen(label_path, "r");
     if (!lf) {
         perror(label_path);
@@ -117,21 +273,18 @@ int main(int argc, char **argv) {
     const char *dirs[2] = {root ? root : label_dir, root ? NULL : parent};
 
     char err[512];
-    detlib d;
-    if (detlib_open(&d, argv[optind], name, threads, err, sizeof err)) {
+    detlib d = {0};
+    ocrlib o = {0};
+    if (pipeline ? ocrlib_open(&o, lib_path, name, threads, err, sizeof err)
+                 : detlib_open(&d, lib_path, name, threads, err, sizeof err)) {
         fprintf(stderr, "eval: %s\n", err);
         return 1;
     }
-    FILE *df = dump ? fopen(dump, "w") : NULL;
-    if (dump && !df) {
-        perror(dump);
-        return 1;
-    }
+    run r = {.dump = open_dump(dump), .dump_rec = open_dump(dump_rec), .dump_ocr = open_dump(dump_ocr)};
+    if ((dump && !r.dump) || (dump_rec && !r.dump_rec) || (dump_ocr && !r.dump_ocr)) return 1;
     bool bar = !quiet && isatty(2);
-    eval_counts counts = {0};
-    eval_poly *gt = NULL, *det = NULL;
-    int cap_gt = 0, cap_det = 0, failed = 0;
-    double t_pre = 0, t_model = 0, t_post = 0;
+    eval_labels gt = {0};
+    int failed = 0;
     for (int i = 0; i < nlines; i++) {
         char *tab = strchr(lines[i], '\t');
         if (!tab) {
@@ -140,8 +293,11 @@ int main(int argc, char **argv) {
             continue;
         }
         *tab = 0;
+        /* A detector's labels as eval_parse_regions has always read them
+         * (transcriptions need not be UTF-8). */
         char why[128];
-        int ngt = eval_parse_regions(tab + 1, &gt, &cap_gt, why, sizeof why);
+        int ngt = pipeline ? eval_parse_labels(tab + 1, &gt, why, sizeof why)
+                           : eval_parse_regions(tab + 1, &gt.poly, &gt.cap, why, sizeof why);
         char *path = image_path(dirs, lines[i]);
         image img;
         if (ngt < 0 || !path) {
@@ -151,52 +307,59 @@ int main(int argc, char **argv) {
         } else if (image_load(path, &image_default_limits, &img, err, sizeof err)) {
             fprintf(stderr, "%seval: %s\n", bar ? "\n" : "", err);
             failed = 1;
-        } else if (detlib_run(&d, &img, err, sizeof err)) {
-            fprintf(stderr, "%seval: %s: %s\n", bar ? "\n" : "", path, err);
-            image_free(&img);
-            failed = 1;
         } else {
-            double pre, model, post;
-            d.times(d.ctx, &pre, &model, &post);
-            t_pre += pre, t_model += model, t_post += post;
-            if (d.nboxes > cap_det) {
-                eval_poly *p = realloc(det, sizeof *p * (size_t)d.nboxes);
-                if (!p) return 1;
-                det = p, cap_det = d.nboxes;
+            if (pipeline ? ocr_image(&o, lines[i], &img, &gt, &r, err, sizeof err)
+                         : detect_image(&d, lines[i], &img, gt.poly, ngt, &r, err, sizeof err)) {
+                fprintf(stderr, "%seval: %s: %s\n", bar ? "\n" : "", path, err);
+                failed = 1;
             }
-            if (df) fprintf(df, "%s\t[", lines[i]);
-            for (int b = 0; b < d.nboxes; b++) {
-                det[b].n = 4, det[b].dont_care = false;
-                for (int k = 0; k < 4; k++) det[b].xy[2 * k] = d.boxes[b].x[k], det[b].xy[2 * k + 1] = d.boxes[b].y[k];
-                if (df)
-                    fprintf(df, "%s{\"transcription\": \"\", \"score\": %.4f, \"points\": [[%g, %g], [%g, %g], [%g, %g], [%g, %g]]}",
-                            b ? ", " : "", d.boxes[b].score, d.boxes[b].x[0], d.boxes[b].y[0], d.boxes[b].x[1],
-                            d.boxes[b].y[1], d.boxes[b].x[2], d.boxes[b].y[2], d.boxes[b].x[3], d.boxes[b].y[3]);
-            }
-            if (df) fprintf(df, "]\n");
-            eval_image(gt, ngt, det, d.nboxes, &counts);
             image_free(&img);
         }
         free(path);
-        if (bar) progress(i + 1, nlines, &counts);
+        if (bar) progress(i + 1, nlines, pipeline ? "F" : "hmean", pipeline ? &r.e2e : &r.det);
     }
     if (bar) fputc('\n', stderr);
-    double p, r, h;
-    eval_scores(&counts, &p, &r, &h);
-    printf("images %d  gt %ld  det %ld  matched %ld\n", nlines, counts.gt_care, counts.det_care, counts.matched);
-    printf("precision %.4f  recall %.4f  hmean %.4f\n", p, r, h);
-    printf("time: pre %.0f ms, model %.0f ms, post %.0f ms (post = %.1f%% of model)\n", t_pre, t_model, t_post,
-           t_model > 0 ? 100 * t_post / t_model : 0);
-    if (df && fclose(df) != 0) failed = 1;
+    double p, rc, h;
+    eval_scores(&r.det, &p, &rc, &h);
+    printf("images %d  gt %ld  det %ld  matched %ld\n", nlines, r.det.gt_care, r.det.det_care, r.det.matched);
+    printf("precision %.4f  recall %.4f  hmean %.4f\n", p, rc, h);
+    if (!pipeline) {
+        printf("time: pre %.0f ms, model %.0f ms, post %.0f ms (post = %.1f%% of model)\n", r.t_pre, r.t_model,
+               r.t_post, r.t_model > 0 ? 100 * r.t_post / r.t_model : 0);
+    } else {
+        double acc, ned, ep, er, f;
+        eval_rec_scores(&r.rec, &acc, &ned);
+        eval_scores(&r.e2e, &ep, &er, &f);
+        printf("recognition of the ground truth's crops: lines %ld  accuracy %.4f  1-NED %.4f\n", r.rec.lines, acc,
+               ned);
+        if (r.rec_skipped)
+            printf("  left out: %ld cared region(s) of other than 4 points (no quadrilateral to crop)\n", r.rec_skipped);
+        printf("end to end: correct %ld  precision %.4f  recall %.4f  F %.4f\n", r.e2e.matched, ep, er, f);
+        printf("time: detection %.0f ms, crops %.0f ms, classifier %.0f ms, recognizer %.0f ms, ocr total %.0f ms; "
+               "recognition of the ground truth %.0f ms\n",
+               r.t_ocr[0], r.t_ocr[1], r.t_ocr[2], r.t_ocr[3], r.t_ocr[4], r.t_rec);
+        if (min_acc >= 0 && acc < min_acc) {
+            fprintf(stderr, "eval: line accuracy %.4f is below %.4f\n", acc, min_acc);
+            failed = 1;
+        }
+        if (min_f >= 0 && f < min_f) {
+            fprintf(stderr, "eval: end-to-end F %.4f is below %.4f\n", f, min_f);
+            failed = 1;
+        }
+    }
+    FILE *dumps[3] = {r.dump, r.dump_rec, r.dump_ocr};
+    for (int k = 0; k < 3; k++)
+        if (dumps[k] && fclose(dumps[k]) != 0) failed = 1;
     if (h < min_hmean) {
         fprintf(stderr, "eval: hmean %.4f is below %.4f\n", h, min_hmean);
         failed = 1;
     }
-    detlib_close(&d);
+    if (pipeline) ocrlib_close(&o);
+    else detlib_close(&d);
     for (int i = 0; i < nlines; i++) free(lines[i]);
     free(lines);
     free(line_no);
-    free(gt);
-    free(det);
+    eval_labels_free(&gt);
+    free(r.boxes), free(r.texts), free(r.quads), free(r.region);
     return failed;
 }
