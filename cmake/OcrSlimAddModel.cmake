@@ -12,64 +12,24 @@
 # CPU the code is tuned for the building machine's CPU; give CPU (or TARGET,
 # e.g. aarch64-linux-gnu, built with the aarch64-linux-gnu-gcc toolchain) for
 # a library that runs elsewhere.
+#
+# ocrslim_add_pipeline(<name> DET <file> [CLS <file>] REC <file> DICT <file>
+#                      [CONFIG <yaml>] [NO_SPACE_CHAR] [TARGET <triple>] [CPU <cpu>])
+#
+# The same for an OCR system: PaddleOCR's detector, optional direction
+# classifier and recognizer with its dictionary in one library
+# lib<name>.so, image in, lines of text out (<name>_ocr in <name>.h).
 include_guard(GLOBAL)
 
-function(ocrslim_add_model name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "STATIC" "MODEL;CONFIG;TARGET;CPU" "")
-  if(arg_UNPARSED_ARGUMENTS)
-    message(FATAL_ERROR "ocrslim_add_model(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
-  endif()
-  if(NOT name MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
-    message(FATAL_ERROR "ocrslim_add_model(${name}): the name is the symbol prefix and must be a C identifier")
-  endif()
-  if(NOT arg_MODEL)
-    message(FATAL_ERROR "ocrslim_add_model(${name}): MODEL <file.onnx> is required")
-  endif()
-
-  get_filename_component(model "${arg_MODEL}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-  get_filename_component(model_file "${model}" NAME)
-  set(dir "${CMAKE_CURRENT_BINARY_DIR}/ocrslim/${name}")
-  if(arg_STATIC)
-    set(lib "${dir}/lib${name}.a")
-    set(kind STATIC)
-    set(extra_libs " -lm -lpthread")
-  else()
-    set(lib "${dir}/lib${name}.so")
-    set(kind SHARED)
-    set(extra_libs "")
-  endif()
-  set(depfile "${dir}/${name}.d")
-  set(cmd "$<TARGET_FILE:OcrSlim::ocrslimc>" "${model}" -o "${lib}" --name "${name}" --depfile "${depfile}")
-  set(deps "${model}")
-  if(arg_CONFIG)
-    get_filename_component(config "${arg_CONFIG}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    list(APPEND cmd --config "${config}")
-    list(APPEND deps "${config}")
-  endif()
-  if(arg_TARGET)
-    list(APPEND cmd --target "${arg_TARGET}")
-  endif()
-  if(arg_CPU)
-    list(APPEND cmd --cpu "${arg_CPU}")
-  endif()
-
-  # The folder exists at configure time: an imported target's include
-  # directory must.
-  file(MAKE_DIRECTORY "${dir}")
-  add_custom_command(
-    OUTPUT "${lib}" "${dir}/${name}.h"
-    COMMAND ${cmd}
-    DEPENDS ${deps} "$<TARGET_FILE:OcrSlim::ocrslimc>"
-    DEPFILE "${depfile}"
-    COMMENT "ocrslimc: compiling model ${name} from ${model_file}"
-    VERBATIM)
+# The imported library target <name> of the library lib and its header in
+# dir, built by the custom target <name>_ocrslim; and its pkg-config file.
+function(_ocrslim_library name kind lib dir what extra_libs)
   add_custom_target(${name}_ocrslim DEPENDS "${lib}" "${dir}/${name}.h")
-
   add_library(${name} ${kind} IMPORTED GLOBAL)
   set_target_properties(${name} PROPERTIES
     IMPORTED_LOCATION "${lib}"
     INTERFACE_INCLUDE_DIRECTORIES "${dir}")
-  if(arg_STATIC)
+  if(kind STREQUAL "STATIC")
     set_target_properties(${name} PROPERTIES INTERFACE_LINK_LIBRARIES "m;pthread")
   else()
     set_target_properties(${name} PROPERTIES IMPORTED_SONAME "lib${name}.so")
@@ -82,9 +42,104 @@ libdir=${prefix}
 includedir=${prefix}
 
 Name: @name@
-Description: @model_file@ compiled by ocrslim
+Description: @what@ compiled by ocrslim
 Version: @OcrSlim_VERSION@
 Cflags: -I${includedir}
 Libs: -L${libdir} -l@name@@extra_libs@
 ]])
+endfunction()
+
+# Checks name and makes its output folder (it exists at configure time: an
+# imported target's include directory must); sets dir in the caller.
+macro(_ocrslim_prepare fn name)
+  if(NOT ${name} MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    message(FATAL_ERROR "${fn}(${name}): the name is the symbol prefix and must be a C identifier")
+  endif()
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/ocrslim/${name}")
+  file(MAKE_DIRECTORY "${dir}")
+endmacro()
+
+# Appends --config, --target and --cpu to cmd (and the config to deps) from
+# the parsed arguments arg_CONFIG, arg_TARGET, arg_CPU.
+macro(_ocrslim_common_flags)
+  if(arg_CONFIG)
+    get_filename_component(config "${arg_CONFIG}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND cmd --config "${config}")
+    list(APPEND deps "${config}")
+  endif()
+  if(arg_TARGET)
+    list(APPEND cmd --target "${arg_TARGET}")
+  endif()
+  if(arg_CPU)
+    list(APPEND cmd --cpu "${arg_CPU}")
+  endif()
+endmacro()
+
+function(ocrslim_add_model name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STATIC" "MODEL;CONFIG;TARGET;CPU" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "ocrslim_add_model(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  _ocrslim_prepare(ocrslim_add_model name)
+  if(NOT arg_MODEL)
+    message(FATAL_ERROR "ocrslim_add_model(${name}): MODEL <file.onnx> is required")
+  endif()
+
+  get_filename_component(model "${arg_MODEL}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  get_filename_component(model_file "${model}" NAME)
+  if(arg_STATIC)
+    set(lib "${dir}/lib${name}.a")
+    set(kind STATIC)
+    set(extra_libs " -lm -lpthread")
+  else()
+    set(lib "${dir}/lib${name}.so")
+    set(kind SHARED)
+    set(extra_libs "")
+  endif()
+  set(depfile "${dir}/${name}.d")
+  set(cmd "$<TARGET_FILE:OcrSlim::ocrslimc>" "${model}" -o "${lib}" --name "${name}" --depfile "${depfile}")
+  set(deps "${model}")
+  _ocrslim_common_flags()
+  add_custom_command(
+    OUTPUT "${lib}" "${dir}/${name}.h"
+    COMMAND ${cmd}
+    DEPENDS ${deps} "$<TARGET_FILE:OcrSlim::ocrslimc>"
+    DEPFILE "${depfile}"
+    COMMENT "ocrslimc: compiling model ${name} from ${model_file}"
+    VERBATIM)
+  _ocrslim_library(${name} ${kind} "${lib}" "${dir}" "${model_file}" "${extra_libs}")
+endfunction()
+
+function(ocrslim_add_pipeline name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_SPACE_CHAR" "DET;CLS;REC;DICT;CONFIG;TARGET;CPU" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "ocrslim_add_pipeline(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  _ocrslim_prepare(ocrslim_add_pipeline name)
+  set(lib "${dir}/lib${name}.so")
+  set(depfile "${dir}/${name}.d")
+  set(cmd "$<TARGET_FILE:OcrSlim::ocrslimc>" -o "${lib}" --name "${name}" --depfile "${depfile}")
+  set(deps "")
+  foreach(part DET CLS REC DICT)
+    if(arg_${part})
+      get_filename_component(file "${arg_${part}}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+      string(TOLOWER ${part} flag)
+      list(APPEND cmd --${flag} "${file}")
+      list(APPEND deps "${file}")
+    elseif(NOT part STREQUAL "CLS" AND NOT arg_CONFIG)
+      message(FATAL_ERROR "ocrslim_add_pipeline(${name}): ${part} <file> is required (or a CONFIG naming it)")
+    endif()
+  endforeach()
+  if(arg_NO_SPACE_CHAR)
+    list(APPEND cmd --no-space-char)
+  endif()
+  _ocrslim_common_flags()
+  add_custom_command(
+    OUTPUT "${lib}" "${dir}/${name}.h"
+    COMMAND ${cmd}
+    DEPENDS ${deps} "$<TARGET_FILE:OcrSlim::ocrslimc>"
+    DEPFILE "${depfile}"
+    COMMENT "ocrslimc: compiling the OCR system ${name}"
+    VERBATIM)
+  _ocrslim_library(${name} SHARED "${lib}" "${dir}" "OCR system" "")
 endfunction()

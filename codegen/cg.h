@@ -184,6 +184,33 @@ void cg_plan_free(cg_plan *p);
 /* Writes the text-detection part of the header (codegen/header_detect.c). */
 void cg_write_header_detect(FILE *f, const char *name, const char *up);
 
+/* What an OCR system's runtime is compiled with (codegen/system.c). */
+typedef struct {
+    bool has_cls, use_space;
+    int64_t cls_h, cls_w;                                 /* the classifier's fixed input size */
+    int64_t rec_h, rec_w_align, rec_w_min, rec_w_max;     /* the recognizer's input height and widths */
+    int64_t rec_classes;                                  /* C of its output [N, T, C] */
+    char *dict;                                           /* the dictionary file's bytes */
+    size_t dict_size;
+    int64_t dict_lines;
+} cg_system;
+
+/* Checks the system's models and reads its dictionary into sys (freed by
+ * cg_system_free, which a failure has done). */
+ocrs_status cg_system_facts(const ocrs_system_opts *o, cg_system *sys, ocrs_diag *diag);
+void cg_system_free(cg_system *sys);
+/* C source defining the hidden <name>__dict and <name>__dict_size. */
+ocrs_status cg_write_system_dict(const cg_system *sys, const char *name, const char *path, ocrs_diag *diag);
+/* The system library's header (codegen/header_system.c). */
+ocrs_status cg_write_header_system(const ocrs_system_opts *o, const cg_system *sys, const char *path,
+                                   ocrs_diag *diag);
+
+/* The status codes of every generated header, <UP>_OK ... (codegen/header.c). */
+void cg_write_status_macros(FILE *f, const char *up);
+/* The detector's options type <name>_detect_options and its limit_type
+ * values (codegen/header_detect.c). */
+void cg_write_detect_types(FILE *f, const char *name, const char *up);
+
 /* Writes the C header of the generated library (codegen/header.c). */
 ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,
                             size_t weight_bytes, ocrs_diag *diag);

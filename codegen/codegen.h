@@ -13,8 +13,17 @@
 
 #include "ir.h"
 
-/* OCRS_EMIT_STATICLIB: lib<name>.a (one object; only the API symbols global). */
-typedef enum { OCRS_EMIT_LIB, OCRS_EMIT_LLVM, OCRS_EMIT_ASM, OCRS_EMIT_OBJ, OCRS_EMIT_STATICLIB } ocrs_emit_kind;
+/* OCRS_EMIT_STATICLIB: lib<name>.a (one object; only the API symbols global).
+ * OCRS_EMIT_SYSTEM_PART: one relocatable object holding the model and the
+ * runtime it needs, its API hidden, for ocrs_link_system (opts->system). */
+typedef enum {
+    OCRS_EMIT_LIB,
+    OCRS_EMIT_LLVM,
+    OCRS_EMIT_ASM,
+    OCRS_EMIT_OBJ,
+    OCRS_EMIT_STATICLIB,
+    OCRS_EMIT_SYSTEM_PART
+} ocrs_emit_kind;
 
 typedef struct {
     ocrs_emit_kind emit;
@@ -29,6 +38,8 @@ typedef struct {
                          * objcopy (static) are <prefix>ar for <prefix>gcc */
     const char *const *runtime_defines; /* NULL-terminated NAME=VALUE macros for compiling
                                          * runtime/ (e.g. the detect option defaults), or NULL */
+    const char *system; /* OCRS_EMIT_SYSTEM_PART: the OCR system library's name,
+                         * whose thread pool the model runs on */
     int verbose;        /* progress and timings on stderr */
 } ocrs_codegen_opts;
 
@@ -59,9 +70,38 @@ char *ocrs_header_path(const ocrs_codegen_opts *opts);
 ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
 
 /* The parts of the runtime folder a library of g is built with, in
- * parts[0..n) (returns n): core/ always, det/ for a DB text detector. */
+ * parts[0..n) (returns n): core/ always, pool/ unless the model is part of
+ * an OCR system (which has the pool), det/ for a DB text detector. */
 enum { OCRS_MAX_RUNTIME_PARTS = 4 };
-int ocrs_runtime_parts(const ir_graph *g, const char **parts);
+int ocrs_runtime_parts(const ir_graph *g, bool system_part, const char **parts);
+
+/* ---- OCR system libraries: detector, classifier, recognizer, dictionary --------- */
+
+/* PaddleOCR's TextSystem in one library lib<name>.so: the models compiled
+ * with OCRS_EMIT_SYSTEM_PART (named <name>_det, <name>_cls, <name>_rec,
+ * system <name>), the runtime's pool/ and ocr/ parts, the dictionary. */
+typedef struct {
+    const char *name, *output, *header; /* as in ocrs_codegen_opts */
+    const char *triple, *cpu, *cc;
+    const char *const *runtime_defines; /* e.g. the detect option defaults */
+    const ir_graph *det, *cls, *rec;    /* cls may be NULL */
+    const char *det_obj, *cls_obj, *rec_obj; /* their OCRS_EMIT_SYSTEM_PART objects */
+    const char *dict_path;              /* the character dictionary, one per line */
+    bool use_space;                     /* ' ' is the recognizer's last class */
+    int verbose;
+} ocrs_system_opts;
+
+/* Whether the graphs are a DB detector, a direction classifier (input
+ * [N, 3, H, W] fixed H and W, output [N, 2]) and a CTC recognizer (input
+ * [N, 3, H, W] fixed H, output [N, T, C]) and the dictionary (read here)
+ * gives the recognizer's C - 1 - use_space classes; OCRS_ERR_UNSUPPORTED
+ * (a model of another kind) or OCRS_ERR_INVALID (the dictionary) naming
+ * the file and what differs if not. Needs no objects yet. */
+ocrs_status ocrs_check_system(const ocrs_system_opts *o, ocrs_diag *diag);
+
+/* Links the system library and writes its header (atomically, as
+ * ocrs_codegen does). */
+ocrs_status ocrs_link_system(const ocrs_system_opts *o, ocrs_diag *diag);
 
 /* The runtime folder ocrs_codegen compiles into every library (malloc'ed in
  * *dir_out): $OCRS_RUNTIME_DIR, else <executable>/../share/ocrslim/runtime

@@ -233,6 +233,12 @@ static void image_api(FILE *f, const ir_graph *g, const char *name, const char *
     fprintf(f, "size_t %s_workspace_size(int height, int width);\n\n", name);
 }
 
+void cg_write_status_macros(FILE *f, const char *up) {
+#define OCRS_STATUS(id, doc) fprintf(f, "#define %s_%s %d /* %s */\n", up, #id, OCRS_RT_##id, doc);
+#include "../runtime/core/status.def"
+#undef OCRS_STATUS
+}
+
 ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,
                             size_t weight_bytes, ocrs_diag *diag) {
     FILE *f = fopen(path, "w");
@@ -288,9 +294,7 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
     fprintf(f, " * crash on bad arguments, and %s_strerror() describes the code.\n */\n", name);
     fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stddef.h>\n#include <stdint.h>\n\n", up, up);
     fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-#define OCRS_STATUS(id, doc) fprintf(f, "#define %s_%s %d /* %s */\n", up, #id, OCRS_RT_##id, doc);
-#include "../runtime/core/status.def"
-#undef OCRS_STATUS
+    cg_write_status_macros(f, up);
     fprintf(f, "\n#define %s_MAX_THREADS %d\n#define %s_MAX_RANK %d\n\n", up, OCRS_MAX_THREADS, up, OCRS_MAX_RANK);
     fprintf(f, "/* Extents, in the symbols %s. */\n", params);
     io_macros(f, g, params, up);

@@ -10,6 +10,7 @@
  * intermediates live in a private temporary folder removed on return. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -325,71 +326,117 @@ char *ocrs_header_path(const ocrs_codegen_opts *opts) {
     return path;
 }
 
-enum { MAX_RUNTIME_SOURCES = 32, MAX_RUNTIME_DEFINES = 16 };
+enum { MAX_RUNTIME_SOURCES = 32, MAX_RUNTIME_DEFINES = 24 };
 
-/* Compiles every .c of the runtime folder for this model into the scratch
- * folder; objs gets their paths. */
-int ocrs_runtime_parts(const ir_graph *g, const char **parts) {
+int ocrs_runtime_parts(const ir_graph *g, bool system_part, const char **parts) {
     int n = 0;
     parts[n++] = "core";
+    if (!system_part) parts[n++] = "pool";
     if (cg_is_detector(g)) parts[n++] = "det";
     return n;
 }
 
-/* Starts compiling every .c of the runtime parts g needs (core, and det for
- * a detector) for this model into the scratch folder, all at once (they run
- * while LLVM writes the model's object); objs gets their paths and jobs the
- * compilers to wait for (runtime_wait), also after an error. */
-static ocrs_status runtime_start(scratch *s, const char *cc, const ir_graph *g, const ocrs_codegen_opts *opts,
-                                 char **objs, tool_job *jobs, int *nobjs, ocrs_diag *diag) {
+/* What to compile of the runtime: every .c of the parts (runtime folder
+ * subfolders), plus extra sources, with -DOCRS_PREFIX=prefix and the
+ * defines (NAME or NAME=VALUE). */
+typedef struct {
+    const char *prefix;
+    const char *parts[OCRS_MAX_RUNTIME_PARTS];
+    int nparts;
+    const char *extra[2];
+    int nextra;
+    char defines[MAX_RUNTIME_DEFINES][160];
+    int ndefines;
+} runtime_build;
+
+static ocrs_status add_define(runtime_build *r, ocrs_diag *diag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static ocrs_status add_define(runtime_build *r, ocrs_diag *diag, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = r->ndefines < MAX_RUNTIME_DEFINES ? vsnprintf(r->defines[r->ndefines] + 2, sizeof r->defines[0] - 2, fmt, ap)
+                                              : -1;
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof r->defines[0] - 2)
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: too many or too long runtime definitions");
+    memcpy(r->defines[r->ndefines++], "-D", 2);
+    return OCRS_OK;
+}
+
+static ocrs_status add_defines(runtime_build *r, const char *const *defines, ocrs_diag *diag) {
+    ocrs_status st = OCRS_OK;
+    for (int i = 0; !st && defines && defines[i]; i++) st = add_define(r, diag, "%s", defines[i]);
+    return st;
+}
+
+/* Starts compiling the runtime sources into the scratch folder, all at once
+ * (they run while LLVM writes the model's object); objs gets their paths
+ * and jobs the compilers to wait for (runtime_wait), also after an error. */
+static ocrs_status runtime_start(scratch *s, const char *cc, const runtime_build *r, int verbose, char **objs,
+                                 tool_job *jobs, int *nobjs, ocrs_diag *diag) {
     char *rtdir = NULL;
     ocrs_status st = ocrs_runtime_dir(&rtdir, diag);
     if (st) return st;
-    char prefix[96], incl[OCRS_MAX_RUNTIME_PARTS][4200], defines[MAX_RUNTIME_DEFINES][128];
-    snprintf(prefix, sizeof prefix, "-DOCRS_PREFIX=%s", opts->name);
-    int ndefines = 0, n, h, w;
-    for (; opts->runtime_defines && opts->runtime_defines[ndefines]; ndefines++) {
-        if (ndefines == MAX_RUNTIME_DEFINES - 1 ||
-            snprintf(defines[ndefines], sizeof defines[ndefines], "-D%s", opts->runtime_defines[ndefines]) >=
-                (int)sizeof defines[ndefines]) {
-            st = ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: too many or too long runtime definitions");
-            break;
+    /* Every part's headers are visible: the core's and the pool's to all. */
+    static const char *const headers[] = {"core", "pool", "det", "ocr"};
+    enum { NHEADERS = sizeof headers / sizeof headers[0] };
+    char prefix[96], incl[NHEADERS][4200];
+    snprintf(prefix, sizeof prefix, "-DOCRS_PREFIX=%s", r->prefix);
+    for (int k = 0; k < NHEADERS; k++) snprintf(incl[k], sizeof incl[k], "-I%s/%s", rtdir, headers[k]);
+    /* The sources: every part's, then the extra ones. */
+    char *srcs[MAX_RUNTIME_SOURCES];
+    int nsrcs = 0;
+    for (int k = 0; !st && k < r->nparts; k++) {
+        char *dir = join(rtdir, r->parts[k]);
+        struct dirent **ents = NULL;
+        int n = dir ? scandir(dir, &ents, is_c_source, alphasort) : -1;
+        if (n < 1) st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: no runtime sources in '%s'", dir ? dir : rtdir);
+        for (int i = 0; i < n; i++) {
+            if (!st && nsrcs + r->nextra == MAX_RUNTIME_SOURCES)
+                st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: too many runtime sources in '%s'", rtdir);
+            if (!st && !(srcs[nsrcs++] = join(dir, ents[i]->d_name)))
+                st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+            free(ents[i]);
         }
-    }
-    if (ir_image_syms(g, &n, &h, &w)) snprintf(defines[ndefines++], sizeof defines[0], "-DOCRS_IMAGE_API");
-    const char *parts[OCRS_MAX_RUNTIME_PARTS];
-    int nparts = ocrs_runtime_parts(g, parts);
-    for (int k = 0; k < nparts; k++) snprintf(incl[k], sizeof incl[k], "-I%s/%s", rtdir, parts[k]);
-    *nobjs = 0;
-    for (int k = 0; !st && k < nparts; k++) {
-        char *dir = join(rtdir, parts[k]);
-        struct dirent **srcs = NULL;
-        int nsrc = dir ? scandir(dir, &srcs, is_c_source, alphasort) : -1;
-        if (nsrc < 1) st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: no runtime sources in '%s'", dir ? dir : rtdir);
-        if (*nobjs + nsrc > MAX_RUNTIME_SOURCES)
-            st = ocrs_fail(diag, OCRS_ERR_IO, "code generation: too many runtime sources in '%s'", rtdir);
-        for (int i = 0; !st && i < nsrc; i++) {
-            char oname[32], lname[32];
-            snprintf(oname, sizeof oname, "runtime-%d.o", *nobjs);
-            snprintf(lname, sizeof lname, "runtime-%d.log", *nobjs);
-            char *src = join(dir, srcs[i]->d_name), *o = scratch_file(s, oname), *log = scratch_file(s, lname);
-            /* Hidden by default: only what the runtime marks OCRS_API is exported. */
-            char *argv[MAX_RUNTIME_DEFINES + OCRS_MAX_RUNTIME_PARTS + 16] = {
-                (char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix, "-c", src, "-o", o};
-            int argc = 10;
-            for (int j = 0; j < nparts; j++) argv[argc++] = incl[j];
-            for (int d = 0; d < ndefines; d++) argv[argc++] = defines[d];
-            jobs[*nobjs].pid = -1;
-            if (!src || !o || !log) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
-            else st = tool_start(argv, "compiling the runtime", log, opts->verbose, &jobs[*nobjs], diag);
-            free(src);
-            objs[(*nobjs)++] = o;
-        }
-        for (int i = 0; i < nsrc; i++) free(srcs[i]);
-        free(srcs);
+        free(ents);
         free(dir);
     }
+    for (int i = 0; !st && i < r->nextra; i++)
+        if (!(srcs[nsrcs++] = strdup(r->extra[i]))) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+    *nobjs = 0;
+    for (int i = 0; !st && i < nsrcs; i++) {
+        char oname[32], lname[32];
+        snprintf(oname, sizeof oname, "runtime-%d.o", i);
+        snprintf(lname, sizeof lname, "runtime-%d.log", i);
+        char *o = scratch_file(s, oname), *log = scratch_file(s, lname);
+        /* Hidden by default: only what the runtime marks OCRS_API is exported. */
+        char *argv[MAX_RUNTIME_DEFINES + NHEADERS + 16] = {
+            (char *)cc, "-std=c11", "-O2", "-fPIC", "-fvisibility=hidden", prefix, "-c", srcs[i], "-o", o};
+        int argc = 10;
+        for (int j = 0; j < NHEADERS; j++) argv[argc++] = incl[j];
+        for (int d = 0; d < r->ndefines; d++) argv[argc++] = (char *)r->defines[d];
+        jobs[i].pid = -1;
+        if (!o || !log) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+        else st = tool_start(argv, "compiling the runtime", log, verbose, &jobs[i], diag);
+        objs[(*nobjs)++] = o;
+    }
+    for (int i = 0; i < nsrcs; i++) free(srcs[i]);
     free(rtdir);
+    return st;
+}
+
+/* The runtime a model's library is built with: its parts, and as a part of
+ * an OCR system its API hidden and the system's pool. */
+static ocrs_status model_runtime(const ir_graph *g, const ocrs_codegen_opts *opts, runtime_build *r,
+                                 ocrs_diag *diag) {
+    bool part = opts->emit == OCRS_EMIT_SYSTEM_PART;
+    *r = (runtime_build){.prefix = opts->name};
+    r->nparts = ocrs_runtime_parts(g, part, r->parts);
+    ocrs_status st = add_defines(r, opts->runtime_defines, diag);
+    int n, h, w;
+    if (!st && ir_image_syms(g, &n, &h, &w)) st = add_define(r, diag, "OCRS_IMAGE_API");
+    if (!st && part) st = add_define(r, diag, "OCRS_SYSTEM_PART");
+    if (!st && part) st = add_define(r, diag, "OCRS_POOL_PREFIX=%s", opts->system);
     return st;
 }
 
@@ -405,9 +452,9 @@ static ocrs_status runtime_wait(tool_job *jobs, int n, ocrs_status st, ocrs_diag
 
 /* The C compiler of the target: --cc, else <triple>-gcc for --target
  * (Debian's cross compilers are named so), else cc. */
-static void target_cc(const ocrs_codegen_opts *opts, char *buf, size_t size) {
-    if (opts->cc && opts->cc[0]) snprintf(buf, size, "%s", opts->cc);
-    else if (opts->triple) snprintf(buf, size, "%s-gcc", opts->triple);
+static void target_cc(const char *cc, const char *triple, char *buf, size_t size) {
+    if (cc && cc[0]) snprintf(buf, size, "%s", cc);
+    else if (triple) snprintf(buf, size, "%s-gcc", triple);
     else snprintf(buf, size, "cc");
 }
 
@@ -421,41 +468,46 @@ static void binutil(const char *cc, const char *tool, char *buf, size_t size) {
     snprintf(buf, size, "%.*s%s", keep, cc, tool);
 }
 
-/* lib<name>.so: the object and the runtime objects linked with cc. */
-static ocrs_status link_shared(const char *cc, const char *log, char *obj, char **objs, int nobjs, const char *out,
-                               const ocrs_codegen_opts *opts, ocrs_diag *diag) {
+enum { MAX_LINK_OBJECTS = MAX_RUNTIME_SOURCES + 4 };
+
+/* lib<name>.so: the objects linked with cc. */
+static ocrs_status link_shared(const char *cc, const char *log, char *const *objs, int nobjs, const char *out,
+                               const char *name, int verbose, ocrs_diag *diag) {
     char soname[128];
-    snprintf(soname, sizeof soname, "-Wl,-soname,lib%s.so", opts->name);
-    char *argv[MAX_RUNTIME_SOURCES + 16];
+    snprintf(soname, sizeof soname, "-Wl,-soname,lib%s.so", name);
+    char *argv[MAX_LINK_OBJECTS + 16];
     int n = 0;
-    char *head[] = {(char *)cc, "-shared", "-o", (char *)out, soname, obj};
+    char *head[] = {(char *)cc, "-shared", "-o", (char *)out, soname};
     /* -z defs: an unresolved symbol fails here, not when a user loads the
      * library; --as-needed keeps only the libraries really used. */
     char *tail[] = {"-Wl,-z,defs", "-Wl,-z,noexecstack", "-Wl,--as-needed", "-lm", "-lpthread", NULL};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) argv[n++] = head[i];
     for (int i = 0; i < nobjs; i++) argv[n++] = objs[i];
     for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) argv[n++] = tail[i];
-    return run_tool(argv, "linking", log, opts->verbose, diag);
+    return run_tool(argv, "linking", log, verbose, diag);
 }
 
-/* lib<name>.a holding one object <name>.o: the object and the runtime
- * objects partially linked, then every hidden symbol made local. Hidden
- * visibility alone does not stop two archives' global symbols from
- * clashing in a static link; local symbols cannot, so only the API
- * (<name>_create ...) stays global. */
-static ocrs_status archive_static(scratch *s, const char *cc, const char *log, char *obj, char **objs, int nobjs,
+/* One relocatable object out of the objects. */
+static ocrs_status partial_link(const char *cc, const char *log, char *const *objs, int nobjs, const char *out,
+                                int verbose, ocrs_diag *diag) {
+    char *argv[MAX_LINK_OBJECTS + 16] = {(char *)cc, "-r", "-nostdlib", "-o", (char *)out};
+    int n = 5;
+    for (int i = 0; i < nobjs; i++) argv[n++] = objs[i];
+    argv[n] = NULL;
+    return run_tool(argv, "partial link", log, verbose, diag);
+}
+
+/* lib<name>.a holding one object <name>.o: the objects partially linked,
+ * then every hidden symbol made local. Hidden visibility alone does not
+ * stop two archives' global symbols from clashing in a static link; local
+ * symbols cannot, so only the API (<name>_create ...) stays global. */
+static ocrs_status archive_static(scratch *s, const char *cc, const char *log, char *const *objs, int nobjs,
                                   const char *out, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     char oname[128], objcopy[4200], ar[4200];
     snprintf(oname, sizeof oname, "%s.o", opts->name);
     char *whole = scratch_file(s, oname);
     if (!whole) return ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
-    char *argv[MAX_RUNTIME_SOURCES + 16];
-    int n = 0;
-    char *head[] = {(char *)cc, "-r", "-nostdlib", "-o", whole, obj};
-    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) argv[n++] = head[i];
-    for (int i = 0; i < nobjs; i++) argv[n++] = objs[i];
-    argv[n] = NULL;
-    ocrs_status st = run_tool(argv, "partial link", log, opts->verbose, diag);
+    ocrs_status st = partial_link(cc, log, objs, nobjs, whole, opts->verbose, diag);
     binutil(cc, "objcopy", objcopy, sizeof objcopy);
     char *localize[] = {objcopy, "--localize-hidden", whole, NULL};
     if (!st) st = run_tool(localize, "localizing hidden symbols", log, opts->verbose, diag);
@@ -468,49 +520,68 @@ static ocrs_status archive_static(scratch *s, const char *cc, const char *log, c
     return st;
 }
 
-/* The object, the runtime compiled for this model, the link (or archive)
- * into a temporary beside the library, the header; then both renamed into
- * place. */
+/* The library and its header from temporaries beside them, or neither. */
+typedef struct {
+    char *lib_tmp, *h_tmp, *header;
+} outputs;
+
+static ocrs_status outputs_open(outputs *o, const char *lib, const char *header, ocrs_diag *diag) {
+    *o = (outputs){temp_beside(lib), NULL, NULL};
+    if (!o->lib_tmp) return io_error(diag, "create a file beside", lib);
+    if (!header) return OCRS_OK;
+    o->header = strdup(header);
+    o->h_tmp = o->header ? temp_beside(o->header) : NULL;
+    return o->h_tmp ? OCRS_OK : io_error(diag, "create a file beside", header);
+}
+
+static ocrs_status outputs_close(outputs *o, ocrs_status st, const char *lib, mode_t lib_mode, ocrs_diag *diag) {
+    if (!st && o->lib_tmp) st = commit(o->lib_tmp, lib, lib_mode, diag);
+    if (!st && o->h_tmp) st = commit(o->h_tmp, o->header, 0644, diag);
+    if (st) {
+        if (o->lib_tmp) unlink(o->lib_tmp);
+        if (o->h_tmp) unlink(o->h_tmp);
+    }
+    free(o->lib_tmp);
+    free(o->h_tmp);
+    free(o->header);
+    return st;
+}
+
+/* The object, the runtime compiled for this model, the link (or archive,
+ * or partial link of a system's part) into a temporary beside the output,
+ * the header; then both renamed into place. */
 static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, const cg_plan *p,
                                  size_t weight_bytes, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     char cc[4096];
-    target_cc(opts, cc, sizeof cc);
+    target_cc(opts->cc, opts->triple, cc, sizeof cc);
     scratch s;
     ocrs_status st = scratch_open(&s, diag);
     if (st) return st;
-    char *lib_tmp = NULL, *h_tmp = NULL, *header = NULL, *objs[MAX_RUNTIME_SOURCES];
+    char *objs[MAX_LINK_OBJECTS];
     tool_job jobs[MAX_RUNTIME_SOURCES];
     char *log = scratch_file(&s, "cc.log"), *obj = scratch_file(&s, "llvm-model.o");
     int nobjs = 0;
     double t0 = now_ms();
+    runtime_build r;
     if (!log || !obj) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
-    if (!st) st = runtime_start(&s, cc, g, opts, objs, jobs, &nobjs, diag);
+    if (!st) st = model_runtime(g, opts, &r, diag);
+    if (!st) st = runtime_start(&s, cc, &r, opts->verbose, objs + 1, jobs, &nobjs, diag);
     if (!st) st = emit_object(m, tm, obj, LLVMObjectFile, diag);
     st = runtime_wait(jobs, nobjs, st, diag);
-    if (!st) {
-        lib_tmp = temp_beside(opts->output);
-        if (!lib_tmp) st = io_error(diag, "create a file beside", opts->output);
-    }
-    if (!st && opts->emit == OCRS_EMIT_STATICLIB)
-        st = archive_static(&s, cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
-    else if (!st)
-        st = link_shared(cc, log, obj, objs, nobjs, lib_tmp, opts, diag);
+    objs[0] = obj;
+    nobjs++;
+    bool part = opts->emit == OCRS_EMIT_SYSTEM_PART;
+    char *header = part ? NULL : ocrs_header_path(opts);
+    if (!st && !part && !header) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+    outputs o = {0};
+    if (!st) st = outputs_open(&o, opts->output, header, diag);
+    if (!st && part) st = partial_link(cc, log, objs, nobjs, o.lib_tmp, opts->verbose, diag);
+    else if (!st && opts->emit == OCRS_EMIT_STATICLIB) st = archive_static(&s, cc, log, objs, nobjs, o.lib_tmp, opts, diag);
+    else if (!st) st = link_shared(cc, log, objs, nobjs, o.lib_tmp, opts->name, opts->verbose, diag);
     if (!st && opts->verbose)
         fprintf(stderr, "codegen: object written, runtime compiled beside it, linked (%.0f ms)\n", now_ms() - t0);
-    if (!st) {
-        header = ocrs_header_path(opts);
-        h_tmp = header ? temp_beside(header) : NULL;
-        if (!h_tmp) st = io_error(diag, "create a file beside", header ? header : "the header");
-    }
-    if (!st) st = cg_write_header(g, p, opts->name, h_tmp, weight_bytes, diag);
-    if (!st) st = commit(lib_tmp, opts->output, opts->emit == OCRS_EMIT_STATICLIB ? 0644 : 0755, diag);
-    if (!st) st = commit(h_tmp, header, 0644, diag);
-    if (st) {
-        if (lib_tmp) unlink(lib_tmp);
-        if (h_tmp) unlink(h_tmp);
-    }
-    free(lib_tmp);
-    free(h_tmp);
+    if (!st && !part) st = cg_write_header(g, p, opts->name, o.h_tmp, weight_bytes, diag);
+    st = outputs_close(&o, st, opts->output, opts->emit == OCRS_EMIT_LIB ? 0755 : 0644, diag);
     free(header);
     scratch_close(&s);
     return st;
@@ -520,7 +591,7 @@ ocrs_status cg_write_outputs(cg_module *m, cg_target tm, const ir_graph *g, cons
                              const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     double t0 = now_ms();
     ocrs_status st;
-    if (opts->emit == OCRS_EMIT_LIB || opts->emit == OCRS_EMIT_STATICLIB) {
+    if (opts->emit == OCRS_EMIT_LIB || opts->emit == OCRS_EMIT_STATICLIB || opts->emit == OCRS_EMIT_SYSTEM_PART) {
         st = build_library(m, tm, g, p, weight_bytes, opts, diag);
     } else {
         char *tmp = temp_beside(opts->output);
@@ -539,5 +610,68 @@ ocrs_status cg_write_outputs(cg_module *m, cg_target tm, const ir_graph *g, cons
         free(tmp);
     }
     if (!st && opts->verbose) fprintf(stderr, "codegen: wrote %s (%.0f ms)\n", opts->output, now_ms() - t0);
+    return st;
+}
+
+/* ---- OCR system libraries ------------------------------------------------------------ */
+
+/* The system's runtime: the pool its models share, the ocr/ part compiled
+ * with the models' facts, and the dictionary. */
+static ocrs_status system_runtime(const ocrs_system_opts *o, const cg_system *sys, const char *dict_c,
+                                  runtime_build *r, ocrs_diag *diag) {
+    *r = (runtime_build){.prefix = o->name, .parts = {"pool", "ocr"}, .nparts = 2, .extra = {dict_c}, .nextra = 1};
+    ocrs_status st = add_defines(r, o->runtime_defines, diag);
+    const struct {
+        const char *macro;
+        int64_t value;
+    } facts[] = {{"OCRS_SYS_HAS_CLS", sys->has_cls},     {"OCRS_SYS_USE_SPACE", sys->use_space},
+                 {"OCRS_SYS_CLS_H", sys->cls_h},         {"OCRS_SYS_CLS_W", sys->cls_w},
+                 {"OCRS_SYS_REC_H", sys->rec_h},         {"OCRS_SYS_REC_W_ALIGN", sys->rec_w_align},
+                 {"OCRS_SYS_REC_W_MIN", sys->rec_w_min}, {"OCRS_SYS_REC_W_MAX", sys->rec_w_max},
+                 {"OCRS_SYS_REC_CLASSES", sys->rec_classes}};
+    for (size_t i = 0; !st && i < sizeof facts / sizeof facts[0]; i++)
+        st = add_define(r, diag, "%s=%lld", facts[i].macro, (long long)facts[i].value);
+    return st;
+}
+
+ocrs_status ocrs_link_system(const ocrs_system_opts *o, ocrs_diag *diag) {
+    if (!o->det || !o->rec || !o->det_obj || !o->rec_obj || (o->cls && !o->cls_obj))
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "code generation: an OCR system needs a detector and a recognizer");
+    cg_system sys;
+    ocrs_status st = cg_system_facts(o, &sys, diag);
+    if (st) return st;
+    char cc[4096];
+    target_cc(o->cc, o->triple, cc, sizeof cc);
+    scratch s;
+    st = scratch_open(&s, diag);
+    if (st) {
+        cg_system_free(&sys);
+        return st;
+    }
+    double t0 = now_ms();
+    char *objs[MAX_LINK_OBJECTS], *log = scratch_file(&s, "cc.log"), *dict_c = scratch_file(&s, "system-dict.c");
+    tool_job jobs[MAX_RUNTIME_SOURCES];
+    int nobjs = 0;
+    runtime_build r;
+    if (!log || !dict_c) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+    if (!st) st = cg_write_system_dict(&sys, o->name, dict_c, diag);
+    if (!st) st = system_runtime(o, &sys, dict_c, &r, diag);
+    if (!st) st = runtime_start(&s, cc, &r, o->verbose, objs, jobs, &nobjs, diag);
+    st = runtime_wait(jobs, nobjs, st, diag);
+    const char *parts[] = {o->det_obj, o->cls_obj, o->rec_obj};
+    for (int i = 0; i < 3; i++)
+        if (parts[i]) objs[nobjs++] = (char *)parts[i];
+    ocrs_codegen_opts named = {.name = o->name, .output = o->output, .header = o->header};
+    char *header = ocrs_header_path(&named);
+    if (!st && !header) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "code generation: out of memory");
+    outputs out = {0};
+    if (!st) st = outputs_open(&out, o->output, header, diag);
+    if (!st) st = link_shared(cc, log, objs, nobjs, out.lib_tmp, o->name, o->verbose, diag);
+    if (!st && o->verbose) fprintf(stderr, "codegen: system runtime compiled and linked (%.0f ms)\n", now_ms() - t0);
+    if (!st) st = cg_write_header_system(o, &sys, out.h_tmp, diag);
+    st = outputs_close(&out, st, o->output, 0755, diag);
+    free(header);
+    cg_system_free(&sys);
+    scratch_close(&s);
     return st;
 }

@@ -25,6 +25,7 @@ typedef struct {
     const ir_graph *g;
     const cg_plan *plan;
     const char *name;
+    const char *pool; /* prefix of the pool whose barrier __run calls */
     LLVMValueRef weights; /* one constant byte array holding every weight */
     size_t *weight_off;   /* per value: byte offset in weights */
     size_t weight_bytes;
@@ -214,7 +215,8 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
 
 /* void <name>__run(ptr bufs, ptr units, i64 tid, i64 nthreads, ptr pool):
  * every needed node in order, each on the buffers the plan gave it, with
- * <name>__barrier(pool) after each so the next layer reads complete inputs.
+ * <pool>__barrier(pool) after each so the next layer reads complete inputs
+ * (<pool> is the model's name, or its OCR system's, whose pool it shares).
  * Every thread of the pool runs it. */
 static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
     cg_module *m = &e->m;
@@ -225,7 +227,7 @@ static ocrs_status emit_run(emitter *e, ocrs_diag *diag) {
     LLVMValueRef run = LLVMAddFunction(m->mod, fname, LLVMFunctionType(m->vd, params, 5, 0));
     LLVMSetVisibility(run, LLVMHiddenVisibility);
     add_function_attrs(e, run);
-    snprintf(fname, sizeof fname, "%s__barrier", e->name);
+    snprintf(fname, sizeof fname, "%s__barrier", e->pool);
     LLVMTypeRef barrier_type = LLVMFunctionType(m->vd, &m->ptr, 1, 0);
     LLVMValueRef barrier = LLVMAddFunction(m->mod, fname, barrier_type);
     LLVMSetVisibility(barrier, LLVMHiddenVisibility);
@@ -371,7 +373,7 @@ ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_
     if (!st) st = ir_verify_constant_params(g, diag);
     if (st) return st;
     double t0 = now_ms();
-    emitter e = {.g = g, .name = opts->name};
+    emitter e = {.g = g, .name = opts->name, .pool = opts->system ? opts->system : opts->name};
     cg_plan plan;
     st = cg_plan_build(g, &plan, diag);
     if (st) return st;

@@ -14,11 +14,13 @@
 #include "codegen.h"
 
 const char *const ocrs_symbol_suffixes[] = {
-    /* the API: OCRS_API in runtime/core/api.c and runtime/det/detect.c */
+    /* the API: OCRS_API in runtime/core/api.c, runtime/det/detect.c and runtime/ocr/system.c */
     "_create", "_destroy", "_describe", "_run", "_shapes", "_forward", "_strerror", "_workspace_size", "_detect",
-    "_get_detect_options", "_set_detect_options", "_detect_times",
+    "_get_detect_options", "_set_detect_options", "_detect_times", "_get_options", "_set_options", "_ocr",
+    "_recognize", "_get_times",
     /* hidden: the runtime's other OCRS_SYM names and what module.c emits */
     "_pool_create", "_pool_destroy", "_pool_run", "__task", "__run", "__barrier", "__model", "__weights",
+    "__create_in", "__dict", "__dict_size",
     NULL};
 
 /* The libraries every generated library links with (link.c: -lm -lpthread

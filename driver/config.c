@@ -219,7 +219,53 @@ static ocrs_status transform_pair(reader *r, const char *key, yaml_node_t *k, ya
     return at(r, k, "PreProcess: unknown transform %s (only DetResizeForTest is configurable)", key, "");
 }
 
+static ocrs_status get_bool(reader *r, const yaml_node_t *n, const char *key, int *out) {
+    static const char *const words[] = {"false", "true", "False", "True", NULL};
+    int i;
+    ocrs_status st = get_choice(r, n, key, words, &i);
+    if (!st) *out = i % 2;
+    return st;
+}
+
+static ocrs_status global_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
+    if (strcmp(key, "character_dict_path") == 0) return get_string(r, v, "Global.character_dict_path", true, &r->c->dict);
+    if (strcmp(key, "use_space_char") == 0) return get_bool(r, v, "Global.use_space_char", &r->c->use_space);
+    return unknown(r, "Global", key, k);
+}
+
+static ocrs_status top_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v);
+
+static ocrs_status det_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
+    if (strcmp(key, "model") == 0) return get_string(r, v, "Det.model", true, &r->c->det_model);
+    if (strcmp(key, "Prune") && strcmp(key, "PreProcess") && strcmp(key, "PostProcess"))
+        return at(r, k, "Det: unknown key %s (expected model, Prune, PreProcess or PostProcess)", key, "");
+    return top_pair(r, key, k, v);
+}
+
+static ocrs_status cls_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
+    if (strcmp(key, "model") == 0) return get_string(r, v, "Cls.model", true, &r->c->cls_model);
+    if (strcmp(key, "cls_image_shape")) return unknown(r, "Cls", key, k);
+    int n = v->type == YAML_SEQUENCE_NODE ? (int)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
+    if (n != 3) return at(r, v, "Cls.cls_image_shape: expected [3, H, W]", "", "");
+    static const int lo[3] = {3, 1, 1}, hi[3] = {3, 4096, 4096};
+    for (int i = 0; i < 3; i++) {
+        ocrs_status st = get_int(r, yaml_document_get_node(r->doc, v->data.sequence.items.start[i]),
+                                 "Cls.cls_image_shape", lo[i], hi[i], &r->c->cls_shape[i]);
+        if (st) return st;
+    }
+    return OCRS_OK;
+}
+
+static ocrs_status rec_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
+    if (strcmp(key, "model") == 0) return get_string(r, v, "Rec.model", true, &r->c->rec_model);
+    return unknown(r, "Rec", key, k);
+}
+
 static ocrs_status top_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
+    if (strcmp(key, "Global") == 0) return each_pair(r, v, "Global", global_pair);
+    if (strcmp(key, "Det") == 0) return each_pair(r, v, "Det", det_pair);
+    if (strcmp(key, "Cls") == 0) return each_pair(r, v, "Cls", cls_pair);
+    if (strcmp(key, "Rec") == 0) return each_pair(r, v, "Rec", rec_pair);
     if (strcmp(key, "Prune") == 0) return each_pair(r, v, "Prune", prune_pair);
     if (strcmp(key, "PostProcess") == 0) return each_pair(r, v, "PostProcess", post_pair);
     if (strcmp(key, "PreProcess") == 0) {
@@ -230,7 +276,8 @@ static ocrs_status top_pair(reader *r, const char *key, yaml_node_t *k, yaml_nod
         }
         return OCRS_OK;
     }
-    return at(r, k, "unknown section %s (expected Prune, PreProcess or PostProcess)", key, "");
+    return at(r, k, "unknown section %s (expected Prune, PreProcess, PostProcess, or Global, Det, Cls, Rec)", key,
+              "");
 }
 
 /* The -D definitions of the detect options the config set (runtime/det/db_pre.c
@@ -267,9 +314,7 @@ static ocrs_status single_document(yaml_parser_t *parser, const char *path, ocrs
 }
 
 ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) {
-    *c = (ocrs_config){0};
-    prune_cli_defaults(&c->prune);
-    ocrs_det_opts_default(&c->det);
+    ocrs_config_defaults(c);
     FILE *f = fopen(path, "rb");
     if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the config: %s", path, strerror(errno));
     char *dir = strdup(path);
@@ -302,8 +347,14 @@ ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) 
     return st;
 }
 
+void ocrs_config_defaults(ocrs_config *c) {
+    *c = (ocrs_config){.use_space = -1, .cls_shape = {3, 48, 192}};
+    prune_cli_defaults(&c->prune);
+    ocrs_det_opts_default(&c->det);
+}
+
 void ocrs_config_free(ocrs_config *c) {
     for (int i = 0; i < c->nowned; i++) free(c->owned[i]);
     for (int i = 0; i < c->ndefines; i++) free(c->defines[i]);
-    *c = (ocrs_config){0};
+    ocrs_config_defaults(c);
 }

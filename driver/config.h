@@ -25,6 +25,22 @@
  *     max_candidates: 1000
  *     unclip_ratio: 1.5
  *
+ * An OCR system (detector, classifier, recognizer in one library) is
+ * described by these sections instead of a model on the command line, the
+ * Prune/PreProcess/PostProcess sections going under Det:
+ *
+ *   Global:
+ *     character_dict_path: ppocr_keys_v1.txt
+ *     use_space_char: true      # the default
+ *   Det:
+ *     model: ch_PP-OCRv4_det_infer.onnx
+ *     PostProcess: {box_thresh: 0.6}
+ *   Cls:                        # optional
+ *     model: ch_ppocr_mobile_v2.0_cls_infer.onnx
+ *     cls_image_shape: [3, 48, 192]
+ *   Rec:
+ *     model: ch_PP-OCRv4_rec_infer.onnx
+ *
  * PreProcess and PostProcess set the generated library's default detect
  * options (runtime/det/db_pre.c). Paths are relative to the config's folder.
  * Numbers take the ranges of the matching options (prune_nums). Unknown
@@ -44,11 +60,19 @@ typedef struct {
     ocrs_det_opts det;         /* detect defaults with PreProcess and PostProcess applied */
     int ndefines;              /* -D definitions compiling them into the runtime */
     char *defines[OCRS_CONFIG_MAX_DEFINES + 1]; /* NULL-terminated */
+    /* The OCR system's models and dictionary (NULL unless set), whether the
+     * recognizer has a space class (-1: not said), the classifier's input. */
+    const char *det_model, *cls_model, *rec_model, *dict;
+    int use_space;
+    int cls_shape[3];
     int nowned;
     char *owned[OCRS_PRUNE_MAX_NAMES + 8]; /* the strings the fields above point to */
 } ocrs_config;
 
-/* Reads path into *c (prune_cli_defaults and ocrs_det_opts_default first). */
+/* The defaults: prune_cli_defaults, ocrs_det_opts_default, PaddleOCR's
+ * cls_image_shape 3,48,192, nothing else set. */
+void ocrs_config_defaults(ocrs_config *c);
+/* Reads path into *c (the defaults first). */
 ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag);
 void ocrs_config_free(ocrs_config *c);
 

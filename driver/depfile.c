@@ -40,14 +40,12 @@ static bool put_real(FILE *f, const char *p) {
 
 static int is_runtime_file(const struct dirent *d) { return d->d_name[0] != '.'; }
 
-/* Every file of the runtime parts a library of g is built with. */
-static ocrs_status put_runtime(FILE *f, const ir_graph *g, ocrs_diag *diag) {
+/* Every file of the runtime parts. */
+static ocrs_status put_runtime(FILE *f, const char *const *parts, int nparts, ocrs_diag *diag) {
     char *dir = NULL;
     ocrs_status st = ocrs_runtime_dir(&dir, diag);
     if (st) return st;
     char *real = realpath(dir, NULL);
-    const char *parts[OCRS_MAX_RUNTIME_PARTS];
-    int nparts = ocrs_runtime_parts(g, parts);
     for (int k = 0; !st && k < nparts; k++) {
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/%s", real ? real : dir, parts[k]);
@@ -68,8 +66,8 @@ static ocrs_status put_runtime(FILE *f, const ir_graph *g, ocrs_diag *diag) {
     return st;
 }
 
-ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_graph *g, const char *config,
-                               ocrs_diag *diag) {
+ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_graph *const *graphs, int ngraphs,
+                               const char *const *inputs, int ninputs, ocrs_diag *diag) {
     outfile o;
     if (!outfile_open(&o, path))
         return ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot write '%s': %s", path, strerror(errno));
@@ -77,10 +75,19 @@ ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_gr
     put_path(f, target);
     fputc(':', f);
     ocrs_status st = OCRS_OK;
-    if (!put_real(f, g->source)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", g->source);
-    for (uint32_t i = 0; !st && i < g->ndata_files; i++) put_dep(f, g->data_files[i]);
-    if (!st && config && !put_real(f, config)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", config);
-    if (!st) st = put_runtime(f, g, diag);
+    for (int k = 0; !st && k < ngraphs; k++) {
+        const ir_graph *g = graphs[k];
+        if (!g) continue;
+        if (!put_real(f, g->source)) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", g->source);
+        for (uint32_t i = 0; !st && i < g->ndata_files; i++) put_dep(f, g->data_files[i]);
+    }
+    for (int i = 0; !st && i < ninputs; i++)
+        if (inputs[i] && !put_real(f, inputs[i])) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", inputs[i]);
+    /* A model's library is built with its parts; an OCR system with all. */
+    static const char *const every[] = {"core", "pool", "det", "ocr"};
+    const char *parts[OCRS_MAX_RUNTIME_PARTS];
+    int nparts = ngraphs == 1 ? ocrs_runtime_parts(graphs[0], false, parts) : 4;
+    if (!st) st = put_runtime(f, ngraphs == 1 ? (const char *const *)parts : every, nparts, diag);
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (!st && len > 0) {

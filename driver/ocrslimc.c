@@ -17,16 +17,26 @@
 #include "pipeline.h"
 #include "config.h"
 #include "prune_cli.h"
+#include "system_cli.h"
 
 static void usage(FILE *out) {
     fprintf(out,
             "usage: ocrslimc MODEL.onnx -o OUTPUT [options]\n"
+            "       ocrslimc --det DET.onnx [--cls CLS.onnx] --rec REC.onnx --dict KEYS.txt\n"
+            "                -o lib<name>.so [options]\n"
             "\n"
             "Compiles an ONNX model (PaddleOCR's text detector, direction classifier\n"
             "or recognizer, or a graph of the same ops) into a self-contained native\n"
             "library (lib<name>.so or lib<name>.a, plus <name>.h) specialised for its\n"
             "weights and shapes. Calibration and sensitivity (--calib, --prune-max-loss,\n"
             "--prune-flops-target) measure a DB detector on images.\n"
+            "\n"
+            "The second form builds an OCR system library: PaddleOCR's text system\n"
+            "(detect, classify the direction, recognize; image in, lines of UTF-8 text\n"
+            "out) from the three models and the recognizer's dictionary, embedded.\n"
+            "A config's Global (character_dict_path, use_space_char), Det (model and\n"
+            "Prune, PreProcess, PostProcess), Cls (model, cls_image_shape) and Rec\n"
+            "(model) sections say the same. Pruning options apply to the detector.\n"
             "\n"
             "options:\n"
             "  -o, --output FILE     output path (lib<name>.so, lib<name>.a, or the file\n"
@@ -89,6 +99,13 @@ static void usage(FILE *out) {
             "      --lsq-samples N   input patches per calibration image for lsq (64)\n"
             "      --dead-relu       also remove channels that are zero on every\n"
             "                        calibration image (needs --calib; approximate)\n"
+            "      --det MODEL       an OCR system's text detector (DB)\n"
+            "      --cls MODEL       its direction classifier (optional)\n"
+            "      --rec MODEL       its recognizer (CTC)\n"
+            "      --dict FILE       the recognizer's characters, one per line\n"
+            "      --no-space-char   the recognizer has no space class after them\n"
+            "                        (PaddleOCR's use_space_char false)\n"
+            "      --cls-shape 3,H,W the classifier's input (3,48,192)\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -235,7 +252,8 @@ static bool dim_arg(const char *arg, ocrs_import_opts *import, char (*names)[64]
 int main(int argc, char **argv) {
     /* O_NUMBER + i: the numeric option of prune_nums[i]. */
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
-           O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_NUMBER };
+           O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_DET, O_CLS, O_REC,
+           O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -249,6 +267,9 @@ int main(int argc, char **argv) {
         {"prune-criterion", required_argument, 0, O_PRUNE_CRIT}, {"calib", required_argument, 0, O_CALIB},
         {"calib-root", required_argument, 0, O_CALIB_ROOT}, {"recovery", required_argument, 0, O_RECOVERY},
         {"dead-relu", no_argument, 0, O_DEAD_RELU}, {"dim", required_argument, 0, O_DIM},
+        {"det", required_argument, 0, O_DET},      {"cls", required_argument, 0, O_CLS},
+        {"rec", required_argument, 0, O_REC},      {"dict", required_argument, 0, O_DICT},
+        {"no-space-char", no_argument, 0, O_NO_SPACE}, {"cls-shape", required_argument, 0, O_CLS_SHAPE},
     };
     enum { NNAMED = sizeof named / sizeof named[0] };
     struct option longopts[NNAMED + PRUNE_NUMS + 1];
@@ -276,10 +297,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ocrslimc: error: %s\n", cdiag.msg);
         return 2;
     }
-    if (!config) {
-        prune_cli_defaults(&cfg.prune);
-        ocrs_det_opts_default(&cfg.det);
-    }
+    if (!config) ocrs_config_defaults(&cfg);
     prune_cli prune = cfg.prune;
     ocrs_dim_setting dims[2 * IR_MAX_SYMS];
     char dim_names[2 * IR_MAX_SYMS][64];
@@ -321,6 +339,18 @@ int main(int argc, char **argv) {
         case O_DIM:
             if (!dim_arg(optarg, &import, dim_names)) goto usage_error;
             break;
+        case O_DET: cfg.det_model = optarg; break;
+        case O_CLS: cfg.cls_model = optarg; break;
+        case O_REC: cfg.rec_model = optarg; break;
+        case O_DICT: cfg.dict = optarg; break;
+        case O_NO_SPACE: cfg.use_space = 0; break;
+        case O_CLS_SHAPE:
+            if (sscanf(optarg, "3,%d,%d%n", &cfg.cls_shape[1], &cfg.cls_shape[2], &c) != 2 || optarg[c] ||
+                cfg.cls_shape[1] < 1 || cfg.cls_shape[2] < 1 || cfg.cls_shape[1] > 4096 || cfg.cls_shape[2] > 4096) {
+                fprintf(stderr, "ocrslimc: --cls-shape takes 3,H,W with H and W in [1, 4096], not '%s'\n", optarg);
+                goto usage_error;
+            }
+            break;
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;
@@ -349,11 +379,14 @@ int main(int argc, char **argv) {
     /* lsq refits dense consumers only; the others (ConvTranspose) keep bias compensation. */
     prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "none") != 0);
     prune.least_squares = prune.calib && recovery && strcmp(recovery, "lsq") == 0;
-    if (optind != argc - 1) {
-        fprintf(stderr, "ocrslimc: expected exactly one model file (try --help)\n");
+    bool system = cfg.det_model || cfg.cls_model || cfg.rec_model || cfg.dict;
+    if (system ? optind != argc : optind != argc - 1) {
+        fprintf(stderr, system ? "ocrslimc: an OCR system takes its models from --det, --cls and --rec, not '%s'\n"
+                               : "ocrslimc: expected exactly one model file (try --help)\n",
+                optind < argc ? argv[optind] : "");
         goto usage_error;
     }
-    const char *model = argv[optind];
+    const char *model = system ? cfg.det_model : argv[optind];
     prune.model = model;
     if (output && (sens_out = malloc(strlen(output) + 8))) {
         sprintf(sens_out, "%s.sens", output);
@@ -410,6 +443,17 @@ int main(int argc, char **argv) {
         goto usage_error;
     }
     popts.verbose = verbose;
+    if (system) {
+        system_cli sc = {.det = cfg.det_model, .cls = cfg.cls_model, .rec = cfg.rec_model, .dict = cfg.dict,
+                         .use_space = cfg.use_space != 0, .cls_h = cfg.cls_shape[1], .cls_w = cfg.cls_shape[2],
+                         .config = config, .depfile = depfile, .lib = co, .prune = &prune, .passes = &popts};
+        int rc = emit_ir || emit_onnx ? -1 : system_cli_run(&sc);
+        if (rc < 0) fprintf(stderr, "ocrslimc: an OCR system is built as a library, not --emit ir or onnx\n");
+        ocrs_config_free(&cfg);
+        free(sens_out);
+        free(derived);
+        return rc < 0 ? 2 : rc;
+    }
 
     double t0 = now_ms();
     ir_graph *g = NULL;
@@ -442,7 +486,8 @@ int main(int argc, char **argv) {
             fprintf(stderr, "ocrslimc: code generation (%.0f ms); total %.0f ms\n", now_ms() - t2, now_ms() - t0);
         }
     }
-    if (rc == 0 && depfile && (st = ocrs_write_depfile(depfile, output, g, config, &diag))) {
+    const ir_graph *graphs[1] = {g};
+    if (rc == 0 && depfile && (st = ocrs_write_depfile(depfile, output, graphs, 1, &config, 1, &diag))) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         rc = 1;
     }

@@ -3,7 +3,9 @@
  * ocrs_codegen with -DOCRS_PREFIX=<name> -fvisibility=hidden (and
  * -DOCRS_IMAGE_API for a model of one image input, which gets the
  * height-and-width calls too); only the functions marked OCRS_API are
- * exported, so models with different names never clash. */
+ * exported, so models with different names never clash. In an OCR system
+ * library, contexts run on the system's pool (<name>__create_in). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -14,14 +16,13 @@
 #error "compile with -DOCRS_PREFIX=<model name>"
 #endif
 
-#define OCRS_API __attribute__((visibility("default")))
-
 typedef struct OCRS_SYM(_ctx) ocrs_ctx;
 
 extern OCRS_HIDDEN const int64_t OCRS_SYM(__model)[];
 OCRS_HIDDEN ocrs_run_fn OCRS_SYM(__run);
 
 OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads);
+OCRS_HIDDEN int OCRS_SYM(__create_in)(ocrs_ctx **ctx_out, ocrs_pool *pool);
 OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx);
 OCRS_API const char *OCRS_SYM(_strerror)(int status);
 OCRS_API int OCRS_SYM(_describe)(int *num_inputs_out, int *num_outputs_out, int *ranks_out);
@@ -33,6 +34,7 @@ OCRS_API int OCRS_SYM(_run)(ocrs_ctx *ctx, const int64_t *input_dims, const floa
 
 struct OCRS_SYM(_ctx) {
     ocrs_pool *pool;
+    bool owns_pool;
     void *workspace;
     size_t workspace_size;
     size_t *slot_offset; /* nslots + 1: byte offsets for the current symbols */
@@ -117,26 +119,40 @@ OCRS_API int OCRS_SYM(_shapes)(const int64_t *input_dims, int64_t *output_dims, 
     return OCRS_RT_OK;
 }
 
+/* A context computing on pool, which the caller keeps until after
+ * <name>_destroy. */
+int OCRS_SYM(__create_in)(ocrs_ctx **ctx_out, ocrs_pool *pool) {
+    if (!ctx_out) return OCRS_RT_ERR_NULL;
+    ocrs_ctx *ctx = *ctx_out = calloc(1, sizeof *ctx);
+    if (!ctx) return OCRS_RT_ERR_NOMEM;
+    ctx->pool = pool;
+    ctx->slot_offset = calloc((size_t)MODEL[OCRS_MODEL_NSLOTS] + 1, sizeof(size_t));
+    ctx->bufs = calloc((size_t)MODEL[OCRS_MODEL_NBUFS], sizeof(float *));
+    if (ctx->slot_offset && ctx->bufs) return OCRS_RT_OK;
+    OCRS_SYM(_destroy)(ctx);
+    *ctx_out = NULL;
+    return OCRS_RT_ERR_NOMEM;
+}
+
 OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads) {
     if (!ctx_out) return OCRS_RT_ERR_NULL;
     *ctx_out = NULL;
     if (num_threads < 1 || num_threads > OCRS_MAX_THREADS) return OCRS_RT_ERR_THREADS;
-    ocrs_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx) return OCRS_RT_ERR_NOMEM;
-    ctx->slot_offset = calloc((size_t)MODEL[OCRS_MODEL_NSLOTS] + 1, sizeof(size_t));
-    ctx->bufs = calloc((size_t)MODEL[OCRS_MODEL_NBUFS], sizeof(float *));
-    if (!ctx->slot_offset || !ctx->bufs || OCRS_SYM(_pool_create)(&ctx->pool, num_threads)) {
-        OCRS_SYM(_destroy)(ctx);
-        return OCRS_RT_ERR_NOMEM;
+    ocrs_pool *pool = NULL;
+    int st = OCRS_POOL_SYM(_pool_create)(&pool, num_threads);
+    if (!st) st = OCRS_SYM(__create_in)(ctx_out, pool);
+    if (st) {
+        OCRS_POOL_SYM(_pool_destroy)(pool);
+        return st;
     }
-    *ctx_out = ctx;
+    (*ctx_out)->owns_pool = true;
     return OCRS_RT_OK;
 }
 
 OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx) {
     if (!ctx) return;
     if (ctx->task.state) ctx->task.free(ctx->task.state);
-    OCRS_SYM(_pool_destroy)(ctx->pool);
+    if (ctx->owns_pool) OCRS_POOL_SYM(_pool_destroy)(ctx->pool);
     free(ctx->workspace);
     free(ctx->slot_offset);
     free(ctx->bufs);
@@ -170,7 +186,7 @@ OCRS_API int OCRS_SYM(_run)(ocrs_ctx *ctx, const int64_t *input_dims, const floa
         int64_t s = ocrs_model_buf(MODEL, b)[OCRS_BUF_SLOT];
         if (s >= 0) ctx->bufs[b] = (float *)((char *)ctx->workspace + ctx->slot_offset[s]);
     }
-    OCRS_SYM(_pool_run)(ctx->pool, OCRS_SYM(__run), ctx->bufs, units);
+    OCRS_POOL_SYM(_pool_run)(ctx->pool, OCRS_SYM(__run), ctx->bufs, units);
     return OCRS_RT_OK;
 }
 

@@ -32,6 +32,14 @@
 #define OCRS_CAT(a, b) OCRS_CAT2(a, b)
 #define OCRS_SYM(s) OCRS_CAT(OCRS_PREFIX, s)
 #define OCRS_HIDDEN __attribute__((visibility("hidden")))
+/* A model's API is the library's, unless the model is part of an OCR
+ * system library (-DOCRS_SYSTEM_PART): the system's API is then the only
+ * one exported, and it calls the model's hidden functions. */
+#ifdef OCRS_SYSTEM_PART
+#define OCRS_API OCRS_HIDDEN
+#else
+#define OCRS_API __attribute__((visibility("default")))
+#endif
 
 enum {
     OCRS_MODEL_VERSION = 3,

@@ -118,11 +118,14 @@ static void halve_row(const uint8_t *r0, const uint8_t *r1, int in_w, uint8_t *o
 void ocrs_det_preprocess(const uint8_t *rgb, int width, int height, int stride, int in_w, int in_h, float *out,
                          void *scratch) {
     static const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
-    /* lut[c][v]: the normalised value of byte v in tensor channel c (B, G, R). */
     float lut[3][256];
     for (int c = 0; c < 3; c++)
         for (int v = 0; v < 256; v++) lut[c][v] = ((float)v * (1.0f / 255.0f) - mean[c]) / std[c];
+    ocrs_resize_normalize(rgb, width, height, stride, in_w, in_h, (const float(*)[256])lut, in_w, out, scratch);
+}
 
+void ocrs_resize_normalize(const uint8_t *rgb, int width, int height, int stride, int in_w, int in_h,
+                           const float (*lut)[256], int pitch, float *out, void *scratch) {
     int32_t *row0 = scratch, *row1 = row0 + 3 * (size_t)in_w;
     int *xo = (int *)(row1 + 3 * (size_t)in_w);
     int16_t *a0 = (int16_t *)(xo + in_w), *a1 = a0 + in_w;
@@ -130,7 +133,7 @@ void ocrs_det_preprocess(const uint8_t *rgb, int width, int height, int stride, 
     axis_weights(width, in_w, xo, a0, a1);
     bool halve = width == 2 * in_w && height == 2 * in_h;
     int have0 = -1, have1 = -1; /* source rows now in row0, row1 */
-    size_t plane = (size_t)in_w * in_h;
+    size_t plane = (size_t)pitch * in_h;
     double scale_y = (double)height / in_h;
     for (int dy = 0; dy < in_h; dy++) {
         if (halve) {
@@ -157,11 +160,13 @@ void ocrs_det_preprocess(const uint8_t *rgb, int width, int height, int stride, 
                 dst[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
         }
-        float *o = out + (size_t)dy * in_w;
+        float *o = out + (size_t)dy * pitch;
         for (int x = 0; x < in_w; x++) {
             o[x] = lut[0][dst[3 * x + 2]];
             o[plane + x] = lut[1][dst[3 * x + 1]];
             o[2 * plane + x] = lut[2][dst[3 * x]];
         }
+        for (int c = 0; c < 3; c++)
+            for (int x = in_w; x < pitch; x++) o[c * plane + x] = 0;
     }
 }

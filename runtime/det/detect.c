@@ -14,8 +14,6 @@
 #include "ocrs_detect.h"
 #include "ocrs_model.h"
 
-#define OCRS_API __attribute__((visibility("default")))
-
 /* The header's <name>_box and <name>_detect_options have the layouts of
  * ocrs_box and ocrs_det_opts. */
 typedef struct OCRS_SYM(_ctx) ocrs_ctx;

@@ -43,6 +43,13 @@ size_t ocrs_det_pre_scratch(int in_w);
 void ocrs_det_preprocess(const uint8_t *rgb, int width, int height, int stride, int in_w, int in_h, float *out,
                          void *scratch);
 
+/* The same resize with any normalisation: lut[c][v] is the value of byte v
+ * in tensor channel c (B, G, R), rows are pitch >= in_w floats apart and
+ * filled with zeros from in_w on (the recognizer's padding); scratch as
+ * above. */
+void ocrs_resize_normalize(const uint8_t *rgb, int width, int height, int stride, int in_w, int in_h,
+                           const float (*lut)[256], int pitch, float *out, void *scratch);
+
 /* ---- contours (contours.c) -------------------------------------------------------- */
 
 /* Contours of a binary mask as OpenCV's findContours(RETR_LIST,

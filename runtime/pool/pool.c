@@ -11,7 +11,7 @@
 
 #include "pool.h"
 
-OCRS_HIDDEN void OCRS_SYM(__barrier)(void *pool);
+OCRS_HIDDEN void OCRS_POOL_SYM(__barrier)(void *pool);
 
 enum { SPINS_BEFORE_YIELD = 4000 };
 
@@ -20,7 +20,7 @@ typedef struct {
     int tid;
 } worker_arg;
 
-struct OCRS_SYM(_pool) {
+struct OCRS_POOL_SYM(_pool) {
     int nthreads, started;
     pthread_t *threads;
     worker_arg *args;
@@ -35,7 +35,7 @@ struct OCRS_SYM(_pool) {
     atomic_uint phase;
 };
 
-void OCRS_SYM(__barrier)(void *p) {
+void OCRS_POOL_SYM(__barrier)(void *p) {
     ocrs_pool *pool = p;
     unsigned phase = atomic_load(&pool->phase);
     if (atomic_fetch_add(&pool->arrived, 1) == pool->nthreads - 1) {
@@ -65,7 +65,7 @@ static void *worker(void *p) {
     }
 }
 
-int OCRS_SYM(_pool_create)(ocrs_pool **pool_out, int num_threads) {
+int OCRS_POOL_SYM(_pool_create)(ocrs_pool **pool_out, int num_threads) {
     ocrs_pool *pool = calloc(1, sizeof *pool);
     if (!pool) return OCRS_RT_ERR_NOMEM;
     pool->nthreads = num_threads;
@@ -85,7 +85,7 @@ int OCRS_SYM(_pool_create)(ocrs_pool **pool_out, int num_threads) {
     return OCRS_RT_OK;
 }
 
-void OCRS_SYM(_pool_destroy)(ocrs_pool *pool) {
+void OCRS_POOL_SYM(_pool_destroy)(ocrs_pool *pool) {
     if (!pool) return;
     pthread_mutex_lock(&pool->mu);
     pool->quit = true;
@@ -99,7 +99,7 @@ void OCRS_SYM(_pool_destroy)(ocrs_pool *pool) {
     free(pool);
 }
 
-void OCRS_SYM(_pool_run)(ocrs_pool *pool, ocrs_run_fn *run, float *const *bufs, const int64_t *units) {
+void OCRS_POOL_SYM(_pool_run)(ocrs_pool *pool, ocrs_run_fn *run, float *const *bufs, const int64_t *units) {
     pthread_mutex_lock(&pool->mu);
     pool->run = run;
     pool->bufs = bufs;

@@ -1,10 +1,15 @@
-/* Images a user may throw at detect: made here with libpng/libjpeg, loaded
- * by the examples' loader and run through a generated library's
- * <name>_detect. Each must give boxes or a clear error, never a crash; the
- * API's argument checks and options are tested on the way.
+/* Images a user may throw at detect or ocr: made here with libpng/libjpeg,
+ * loaded by the examples' loader and run through a generated library's
+ * <name>_detect, or an OCR system library's <name>_ocr. Each must give
+ * boxes (lines of valid UTF-8) or a clear error, never a crash; the API's
+ * argument checks and options are tested on the way, and for an OCR system
+ * the hard cases of its own: 1000+ lines, a line wider than the recognizer
+ * takes, degenerate and absurd quadrilaterals, threads.
  *
  *   test_images LIB.so WORKDIR [--expect-text] */
+#include <math.h>
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +23,13 @@
 #include "check.h"
 #include "detlib.h"
 #include "image.h"
+#include "ocrlib.h"
 
 
 static const char *workdir;
 static int expect_text; /* a real detector: the test card has text */
+static ocrlib *ocr;     /* an OCR system library, else a detector */
+static const char *lib_path;
 
 static char *path_of(const char *name) {
     static char buf[4][4096];
@@ -145,7 +153,8 @@ static void write_bomb(const char *name) {
 
 static char err[512]; /* the last error */
 
-/* Loads and detects; returns 1 for boxes (any number), 0 for a clean error. */
+/* Loads and detects (or reads the text); returns 1 for boxes (any number),
+ * 0 for a clean error. */
 static int run(detlib *d, const char *name, int *nboxes) {
     image img;
     *nboxes = -1;
@@ -154,10 +163,11 @@ static int run(detlib *d, const char *name, int *nboxes) {
         CHECK(strstr(err, name) != NULL); /* the message names the file */
         return 0;
     }
-    int rc = detlib_run(d, &img, err, sizeof err);
-    if (rc) fprintf(stderr, "  %s: detect error: %s\n", name, err);
-    else fprintf(stderr, "  %s: %dx%d, %d boxes\n", name, img.width, img.height, d->nboxes);
-    *nboxes = rc ? -1 : d->nboxes;
+    int rc = ocr ? ocrlib_run(ocr, &img, err, sizeof err) : detlib_run(d, &img, err, sizeof err);
+    int n = ocr ? ocr->nlines : d->nboxes;
+    if (rc) fprintf(stderr, "  %s: %s error: %s\n", name, ocr ? "ocr" : "detect", err);
+    else fprintf(stderr, "  %s: %dx%d, %d %s\n", name, img.width, img.height, n, ocr ? "lines" : "boxes");
+    *nboxes = rc ? -1 : n;
     image_free(&img);
     return rc == 0;
 }
@@ -260,6 +270,136 @@ static void test_api(detlib *d) {
     free(big);
 }
 
+/* ---- an OCR system library ------------------------------------------------------------ */
+
+/* Reads the text of a rgb image; the status, lines in o->lines. */
+static int read_text(ocrlib *o, const uint8_t *rgb, int w, int h) {
+    image img = {w, h, (uint8_t *)rgb};
+    int rc = ocrlib_run(o, &img, err, sizeof err);
+    if (rc) fprintf(stderr, "  ocr %dx%d: %s\n", w, h, err);
+    return rc;
+}
+
+/* An image of text lines rendered by card_render at scale. */
+static uint8_t *text_image(const char *text, int w, int h, int scale) {
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    if (!rgb) abort();
+    card_render(rgb, w, h, text, scale, 2 * scale);
+    return rgb;
+}
+
+static void test_ocr_api(ocrlib *o) {
+    ocr_options_t opts, bad;
+    CHECK(o->get_options(o->ctx, &opts) == 0 && opts.drop_score == 0.5f && opts.cls_thresh > 0.89f &&
+          opts.cls_batch_num == 6 && opts.rec_batch_num == 6 && opts.rec_image_width == 320 &&
+          opts.det.limit_side_len == 960);
+    const struct {
+        size_t off;
+        float v;
+        int is_int;
+    } out_of_range[] = {
+        {offsetof(ocr_options_t, drop_score), 1.5f, 0},     {offsetof(ocr_options_t, cls_thresh), -1, 0},
+        {offsetof(ocr_options_t, use_angle_cls), 2, 1},     {offsetof(ocr_options_t, cls_batch_num), 0, 1},
+        {offsetof(ocr_options_t, rec_batch_num), 257, 1},   {offsetof(ocr_options_t, rec_image_width), 5000, 1},
+        {offsetof(ocr_options_t, det) + offsetof(det_options_t, limit_side_len), 5000, 1},
+    };
+    for (size_t i = 0; i < sizeof out_of_range / sizeof out_of_range[0]; i++) {
+        bad = opts;
+        char *f = (char *)&bad + out_of_range[i].off;
+        if (out_of_range[i].is_int) *(int *)f = (int)out_of_range[i].v;
+        else *(float *)f = out_of_range[i].v;
+        CHECK(o->set_options(o->ctx, &bad) == 5 /* ERR_ARG */);
+    }
+    ocr_options_t back;
+    CHECK(o->get_options(o->ctx, &back) == 0 && !memcmp(&back, &opts, sizeof opts));
+
+    /* No text: no lines. */
+    uint8_t *blank = calloc(200 * 100 * 3, 1);
+    CHECK(read_text(o, blank, 200, 100) == 0 && o->nlines == 0);
+    /* Bad arguments. */
+    const ocr_line_t *lines;
+    int n;
+    CHECK(o->ocr(o->ctx, blank, 10, 10, 29, &lines, &n) == 5);
+    CHECK(o->ocr(o->ctx, blank, 0, 10, 30, &lines, &n) == 5);
+    CHECK(o->ocr(o->ctx, NULL, 10, 10, 30, &lines, &n) == 1);
+    CHECK(o->ocr(NULL, blank, 10, 10, 30, &lines, &n) == 1);
+    CHECK(o->ocr(o->ctx, blank, 10, 10, 30, NULL, &n) == 1);
+    CHECK(o->ocr(o->ctx, blank, 65537, 1, 65537 * 3, &lines, &n) == 5);
+
+    /* A card: its lines, the same with 2 threads. */
+    const char *card_text = "TEXT CARD 42\nSECOND LINE";
+    uint8_t *card = text_image(card_text, 640, 200, 4);
+    CHECK(read_text(o, card, 640, 200) == 0 && (!expect_text || o->nlines == 2));
+    int nlines = o->nlines;
+    char *first = nlines ? strdup(o->lines[0].text) : NULL;
+    float score = nlines ? o->lines[0].score : 0;
+    ocrlib two;
+    CHECK(ocrlib_open(&two, lib_path, NULL, 2, err, sizeof err) == 0);
+    CHECK(read_text(&two, card, 640, 200) == 0 && two.nlines == nlines);
+    if (nlines && two.nlines) CHECK(!strcmp(two.lines[0].text, first) && two.lines[0].score == score);
+    ocrlib_close(&two);
+    free(first);
+
+    /* 1000+ lines: a page of two-letter words at the font's smallest size. */
+    enum { PW = 960, PH = 480 };
+    size_t cap = 1 << 16, len = 0;
+    char *page = malloc(cap);
+    for (int l = 0; l < PH / 12; l++) {
+        for (int k = 0; k < PW / 30; k++)
+            len += (size_t)snprintf(page + len, cap - len, "%c%c   ", 'A' + (k + l) % 26, 'A' + (k * 7 + l) % 26);
+        page[len++] = '\n';
+    }
+    page[len] = 0;
+    uint8_t *words = text_image(page, PW, PH, 1);
+    ocr_options_t many = opts; /* narrow recognizer inputs: 1000 of them at 320 take long */
+    many.det.max_candidates = 100000;
+    many.rec_image_width = 48;
+    CHECK(o->set_options(o->ctx, &many) == 0);
+    CHECK(read_text(o, words, PW, PH) == 0 && (!expect_text || o->nlines >= 1000));
+    fprintf(stderr, "  a page of words: %d lines\n", o->nlines);
+    CHECK(o->set_options(o->ctx, &opts) == 0);
+
+    /* A line wider than the recognizer's widest input at its height: read
+     * squeezed, not cut. */
+    const char *fox = "THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG 0123456789 THE QUICK BROWN FOX JUMPS OVER THE "
+                      "LAZY DOG 0123456789 THE QUICK BROWN FOX JUMPS OVER THE LAZY DOG 0123456789";
+    uint8_t *line = text_image(fox, 2400, 40, 2);
+    CHECK(read_text(o, line, 2400, 40) == 0 && (!expect_text || (o->nlines == 1 && strlen(o->lines[0].text) > 100)));
+
+    /* Quadrilaterals of every kind through recognize: a point, a segment,
+     * outside the image, upside down; absurd ones refused. */
+    const ocr_quad_t quads[] = {
+        {{5, 5, 5, 5}, {5, 5, 5, 5}},                  {{0, 300, 300, 0}, {10, 10, 10, 10}},
+        {{-50, -10, -10, -50}, {-50, -50, -10, -10}},  {{900, 1200, 1200, 900}, {500, 500, 540, 540}},
+        {{600, 10, 10, 600}, {190, 190, 150, 150}},    {{0, 1, 1, 0}, {0, 0, 1, 1}},
+        {{10, 630, 630, 10}, {10, 10, 190, 190}},
+    };
+    int nq = (int)(sizeof quads / sizeof quads[0]);
+    image img = {640, 200, card};
+    CHECK(ocrlib_recognize(o, &img, quads, nq, err, sizeof err) == 0 && o->nlines == nq);
+    CHECK(ocrlib_recognize(o, &img, quads, 0, err, sizeof err) == 0 && o->nlines == 0);
+    ocr_quad_t absurd[2] = {quads[1], {{0, 1e9f, 1e9f, 0}, {0, 0, 1e9f, 1e9f}}};
+    CHECK(o->recognize(o->ctx, card, 640, 200, 640 * 3, absurd, 2, &lines) == 5);
+    absurd[1].x[2] = NAN;
+    CHECK(o->recognize(o->ctx, card, 640, 200, 640 * 3, absurd, 2, &lines) == 5);
+    CHECK(o->recognize(o->ctx, card, 640, 200, 640 * 3, absurd, -1, &lines) == 5);
+    CHECK(o->recognize(o->ctx, card, 640, 200, 640 * 3, NULL, 1, &lines) == 1);
+    /* 2000 small quadrilaterals at once. */
+    ocr_quad_t *lots = malloc(2000 * sizeof *lots);
+    for (int i = 0; i < 2000; i++) lots[i] = (ocr_quad_t){{10, 40, 40, 10}, {10, 10, 30, 30}};
+    CHECK(o->set_options(o->ctx, &many) == 0);
+    CHECK(ocrlib_recognize(o, &img, lots, 2000, err, sizeof err) == 0 && o->nlines == 2000);
+    ocr_times_t t;
+    CHECK(o->times(o->ctx, &t) == 0 && t.total > 0 && t.rec_model > 0);
+    CHECK(o->set_options(o->ctx, &opts) == 0);
+    free(lots);
+    free(line);
+    free(words);
+    free(page);
+    free(card);
+    free(blank);
+}
+
 int main(int argc, char **argv) {
     expect_text = argc == 4 && !strcmp(argv[3], "--expect-text");
     if (argc != 3 && !expect_text) {
@@ -267,15 +407,24 @@ int main(int argc, char **argv) {
         return 2;
     }
     workdir = argv[2];
+    lib_path = argv[1];
     mkdir(workdir, 0755);
     detlib d;
-    if (detlib_open(&d, argv[1], NULL, 1, err, sizeof err)) {
+    ocrlib o;
+    bool pipeline = ocrlib_is_pipeline(argv[1], NULL);
+    if (pipeline ? ocrlib_open(&o, argv[1], NULL, 1, err, sizeof err) : detlib_open(&d, argv[1], NULL, 1, err, sizeof err)) {
         fprintf(stderr, "test_images: %s\n", err);
         return 1;
     }
+    ocr = pipeline ? &o : NULL;
     test_files(&d);
-    test_api(&d);
-    detlib_close(&d);
+    if (pipeline) {
+        test_ocr_api(&o);
+        ocrlib_close(&o);
+    } else {
+        test_api(&d);
+        detlib_close(&d);
+    }
     free(card_rgb);
     if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
     return failures ? 1 : 0;

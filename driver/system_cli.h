@@ -1,0 +1,27 @@
+/* ocrslimc's OCR-system mode: --det, --cls, --rec and --dict (or a config's
+ * Global/Det/Cls/Rec sections) compile the three models, each through the
+ * canonical passes (and the detector through pruning when asked), into one
+ * library with the dictionary embedded (codegen: ocrs_link_system). */
+#ifndef OCRS_DRIVER_SYSTEM_CLI_H
+#define OCRS_DRIVER_SYSTEM_CLI_H
+
+#include "codegen.h"
+#include "pipeline.h"
+#include "prune_cli.h"
+
+typedef struct {
+    const char *det, *cls, *rec, *dict; /* cls may be NULL */
+    bool use_space;
+    int cls_h, cls_w;                   /* the classifier's input, fixed */
+    const char *config;                 /* for messages and paths_distinct */
+    const char *depfile;                /* also written when not NULL */
+    ocrs_codegen_opts lib;              /* name, output, header, target, cc, defines, verbose */
+    prune_cli *prune;                   /* applied to the detector (prune->model is set here) */
+    const ocrs_pipeline_opts *passes;
+} system_cli;
+
+/* Compiles the system; the exit status (0, 1 on a model or tool error, 2
+ * on a usage error), after a message on stderr. */
+int system_cli_run(system_cli *s);
+
+#endif
