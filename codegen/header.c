@@ -153,6 +153,14 @@ static void symbols_text(FILE *f, const ir_graph *g) {
     for (int s = 0; s < g->nsyms; s++) {
         const ir_symbol *y = &g->syms[s];
         fprintf(f, " *   %-4s ", y->name);
+        if (y->derived) {
+            const ir_symbol *b = &g->syms[y->base];
+            /* An exact symbol's alignment is 1: its units are its value. */
+            fprintf(f, "= floor((%lld * %s + %lld) / %lld), from %s (not given)", (long long)y->bcoef, b->name,
+                    (long long)y->badd, (long long)y->bdiv, b->name);
+            fputc('\n', f);
+            continue;
+        }
         if (y->align > 1) fprintf(f, "a multiple of %lld ", (long long)y->align);
         fprintf(f, "in [%lld, %lld]", (long long)y->min, (long long)y->max);
         if (y->param) fprintf(f, " (the model's '%s')", y->param);

@@ -45,13 +45,14 @@ ocrs_status cg_write_header_system(const ocrs_system_opts *o, const cg_system *s
             " *   5. recognizes the crops in batches of rec_batch_num, sorted by their\n"
             " *      width/height ratio: each resized to height %lld and width\n"
             " *      min(ceil(%lld * ratio), W), W = int(%lld * max(batch's ratios,\n"
-            " *      rec_image_width / %lld)), zero-padded to W rounded up to a multiple\n"
-            " *      of %lld; W is at most %lld (wider crops are squeezed to it);\n"
+            " *      rec_image_width / %lld)), zero-padded to W%s%.0lld; W is at\n"
+            " *      most %lld (wider crops are squeezed to it);\n"
             " *   6. decodes CTC greedily (blank, %lld dictionary characters%s), the\n"
             " *      score being the mean probability of the characters kept, and drops\n"
             " *      lines scoring below drop_score.\n *\n",
             (long long)sys->rec_h, (long long)sys->rec_h, (long long)sys->rec_h, (long long)sys->rec_h,
-            (long long)sys->rec_w_align, (long long)(sys->rec_w_max / sys->rec_w_align * sys->rec_w_align),
+            sys->rec_w_align > 1 ? " rounded up to a multiple of " : "", (long long)(sys->rec_w_align > 1 ? sys->rec_w_align : 0),
+            (long long)(sys->rec_w_max / sys->rec_w_align * sys->rec_w_align),
             (long long)sys->dict_lines, sys->use_space ? ", space" : "");
     fprintf(f,
             " * Memory and ownership: the weights and the dictionary are constant data in\n"

@@ -308,9 +308,14 @@ static ocrs_status emit_model_table(emitter *e, ocrs_diag *diag) {
     t[OCRS_MODEL_IMAGE_W] = image ? iw : -1;
     for (int s = 0; s < g->nsyms; s++) {
         int64_t *r = &t[OCRS_MODEL_HEADER + (size_t)s * OCRS_SYM_WORDS];
-        r[OCRS_SYM_ALIGN] = g->syms[s].align;
-        r[OCRS_SYM_MIN] = g->syms[s].min;
-        r[OCRS_SYM_MAX] = g->syms[s].max;
+        const ir_symbol *y = &g->syms[s];
+        r[OCRS_SYM_ALIGN] = y->align;
+        r[OCRS_SYM_MIN] = y->min;
+        r[OCRS_SYM_MAX] = y->max;
+        r[OCRS_SYM_BASE] = y->derived ? y->base : -1;
+        r[OCRS_SYM_BCOEF] = y->bcoef;
+        r[OCRS_SYM_BADD] = y->badd;
+        r[OCRS_SYM_BDIV] = y->bdiv;
     }
     int64_t *io = &t[OCRS_MODEL_HEADER + (size_t)g->nsyms * OCRS_SYM_WORDS];
     for (uint32_t i = 0; i < g->ninputs; i++) io[i] = p->buf_of_value[g->inputs[i]];

@@ -57,6 +57,8 @@ static void usage(FILE *out) {
             "                        bound it; repeatable. Unset, a batch (axis 0) is in\n"
             "                        [1, 256], other dims in [1, 4096], each a multiple\n"
             "                        of what the model's strides need\n"
+            "      --dim NAME=MIN:MAX:exact  every value in the range: strided extents\n"
+            "                        become symbols of their own (floor divisions)\n"
             "      --cpu NAME        target CPU (default: this machine's; generic with\n"
             "                        --target)\n"
             "      --cc PROGRAM      C compiler used to build the runtime and link (default:\n"
@@ -229,23 +231,29 @@ static bool files_distinct(const ir_graph *g, const char *model, const char *con
 static bool dim_arg(const char *arg, ocrs_import_opts *import, char (*names)[64]) {
     const char *eq = strchr(arg, '='), *colon = eq ? strchr(eq, ':') : NULL;
     long lo = 0, hi = 0;
-    char num[64];
+    char num[64], max[64];
     bool ok = eq && eq > arg && eq - arg < 64 && import->ndims < 2 * IR_MAX_SYMS;
+    /* NAME=MIN:MAX:exact: every value, no alignment (ocrs_dim_setting) */
+    size_t n = strlen(arg);
+    bool exact = n > 6 && strcmp(arg + n - 6, ":exact") == 0 && colon && colon != arg + n - 6;
     if (ok && colon) {
         snprintf(num, sizeof num, "%.*s", (int)(colon - eq - 1), eq + 1);
-        ok = strict_count(num, &lo) && strict_count(colon + 1, &hi);
+        snprintf(max, sizeof max, "%.*s", (int)(strlen(colon + 1) - (exact ? 6 : 0)), colon + 1);
+        ok = strict_count(num, &lo) && strict_count(max, &hi);
     } else if (ok) {
         ok = strict_count(eq + 1, &lo);
         hi = lo;
     }
     if (!ok || lo < 1 || hi < lo || hi > IR_MAX_EXTENT) {
-        fprintf(stderr, "ocrslimc: --dim takes NAME=VALUE or NAME=MIN:MAX with 1 <= MIN <= MAX <= %lld, not '%s'\n",
+        fprintf(stderr, "ocrslimc: --dim takes NAME=VALUE, NAME=MIN:MAX or NAME=MIN:MAX:exact with 1 <= MIN <= MAX "
+                        "<= %lld, not '%s'\n",
                 (long long)IR_MAX_EXTENT, arg);
         return false;
     }
     char *name = names[import->ndims];
     snprintf(name, 64, "%.*s", (int)(eq - arg), arg);
-    ((ocrs_dim_setting *)import->dims)[import->ndims++] = (ocrs_dim_setting){name, lo, hi};
+    ((ocrs_dim_setting *)import->dims)[import->ndims++] =
+        (ocrs_dim_setting){.name = name, .min = lo, .max = hi, .exact = exact};
     return true;
 }
 

@@ -4,6 +4,10 @@
  * then link the library. */
 #include "system_cli.h"
 
+/* The recognizer's widths: every value in this range, as PaddleOCR runs
+ * it (its strides leave nothing below 16). */
+enum { OCRS_SYSTEM_REC_MIN_WIDTH = 16, OCRS_SYSTEM_REC_MAX_WIDTH = 4096 };
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,30 +24,45 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The classifier with its input's height and width fixed to h x w: the
- * symbols the import gives them, set (a model with fixed ones keeps them;
+/* A model imported with its image input's height and width set: fixed to
+ * h x w (h or w 0: left as the model has it), or the width exact in [w_min,
+ * w_max] (exact_w). The symbols are named by the import, so it runs once
+ * plain to learn them (a model whose extents are fixed keeps them;
  * ocrs_check_system then compares). */
-static ocrs_status import_cls(const char *path, int h, int w, ir_graph **g, ocrs_diag *diag) {
+static ocrs_status import_sized(const char *path, int64_t h, int64_t w, bool exact_w, ir_graph **g, ocrs_diag *diag) {
     ocrs_status st = ocrs_import_onnx(path, NULL, g, diag);
-    int sn, sh, sw;
-    if (st || !ir_image_syms(*g, &sn, &sh, &sw)) return st;
-    char hn[64], wn[64];
-    snprintf(hn, sizeof hn, "%s", (*g)->syms[sh].name);
-    snprintf(wn, sizeof wn, "%s", (*g)->syms[sw].name);
-    ocrs_dim_setting dims[2] = {{hn, h, h}, {wn, w, w}};
-    ocrs_import_opts fixed = {dims, 2};
+    if (st || (*g)->ninputs != 1) return st;
+    const ir_value *x = &(*g)->values[(*g)->inputs[0]];
+    int sym[2] = {-1, -1};
+    for (int k = 0; k < 2 && x->rank == 4; k++)
+        for (int s = 0; s < (*g)->nsyms; s++)
+            if (ir_dim_equal(x->dims[2 + k], ir_dim_symbol((*g)->syms, s))) sym[k] = s;
+    char names[2][64];
+    ocrs_dim_setting dims[2];
+    int n = 0;
+    for (int k = 0; k < 2; k++) {
+        if (sym[k] < 0 || !(k ? w : h)) continue;
+        snprintf(names[k], sizeof names[k], "%s", (*g)->syms[sym[k]].name);
+        int64_t lo = k ? w : h, hi = k ? (exact_w ? OCRS_SYSTEM_REC_MAX_WIDTH : w) : h;
+        dims[n++] = (ocrs_dim_setting){.name = names[k], .min = lo, .max = hi, .exact = k && exact_w};
+    }
+    if (!n) return OCRS_OK;
+    ocrs_import_opts set = {dims, n};
     ir_graph_free(*g);
     *g = NULL;
-    return ocrs_import_onnx(path, &fixed, g, diag);
+    return ocrs_import_onnx(path, &set, g, diag);
 }
 
 /* Import, canonical passes, and for the detector the pruning asked for. */
 static ocrs_status front(system_cli *s, const char *what, const char *path, ir_graph **g, ocrs_diag *diag) {
     double t0 = now_ms();
-    ocrs_status st = what[0] == 'c' ? import_cls(path, s->cls_h, s->cls_w, g, diag)
-                                    : ocrs_import_onnx(path, what[0] == 'd' ? s->prune->import : NULL, g, diag);
+    /* The classifier at its fixed size; the recognizer at every width, as
+     * PaddleOCR runs it; the detector as --dim says. */
+    ocrs_status st = !strcmp(what, "cls")   ? import_sized(path, s->cls_h, s->cls_w, false, g, diag)
+                     : !strcmp(what, "rec") ? import_sized(path, 0, OCRS_SYSTEM_REC_MIN_WIDTH, true, g, diag)
+                                            : ocrs_import_onnx(path, s->prune->import, g, diag);
     if (!st) st = ocrs_canonicalize(*g, s->passes, diag);
-    if (!st && what[0] == 'd') st = prune_cli_run(*g, s->prune, s->lib.verbose, diag);
+    if (!st && !strcmp(what, "det")) st = prune_cli_run(*g, s->prune, s->lib.verbose, diag);
     if (!st) st = ir_verify(*g, diag);
     if (!st && s->lib.verbose)
         fprintf(stderr, "ocrslimc: %s %s: imported, canonical passes: %u nodes (%.0f ms)\n", what, path, (*g)->nnodes,

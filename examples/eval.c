@@ -18,7 +18,8 @@
  * A pipeline (a library exporting <name>_ocr) is scored three ways:
  * detection as above on the boxes <name>_ocr keeps (after drop_score);
  * recognition as PaddleOCR's RecMetric (spaces ignored) on the cared
- * ground-truth quadrilaterals through <name>_recognize (regions of other
+ * ground-truth quadrilaterals through <name>_recognize without the direction
+ * classifier, as PaddleOCR evaluates a recognizer (regions of other
  * point counts have no such crop: they are left out and counted in a
  * note); end to end, a detection matched as above that reads the matched
  * region's text (spaces ignored) is correct: precision is correct over
@@ -169,7 +170,16 @@ static int ocr_image(ocrlib *o, const char *rel, const image *img, const eval_la
         for (int k = 0; k < 4; k++) r->quads[nq].x[k] = (float)p->xy[2 * k], r->quads[nq].y[k] = (float)p->xy[2 * k + 1];
         r->region[nq++] = i;
     }
-    if (nq && (ocrlib_recognize(o, img, r->quads, nq, err, errlen) || o->times(o->ctx, &t))) return -1;
+    /* The recognizer alone, as PaddleOCR evaluates it on such crops: no
+     * direction classifier (which would turn some crops upside down). */
+    ocr_options_t with_cls, rec_only;
+    if (o->get_options(o->ctx, &with_cls)) return -1;
+    rec_only = with_cls;
+    rec_only.use_angle_cls = 0;
+    int rc = nq ? o->set_options(o->ctx, &rec_only) || ocrlib_recognize(o, img, r->quads, nq, err, errlen) ||
+                      o->times(o->ctx, &t)
+                : 0;
+    if (o->set_options(o->ctx, &with_cls) || rc) return -1;
     if (nq) r->t_rec += t.total;
     for (int k = 0; k < nq; k++)
         if (eval_rec_line(o->lines[k].text, gt->text[r->region[k]], &r->rec)) {
@@ -180,12 +190,56 @@ static int ocr_image(ocrlib *o, const char *rel, const image *img, const eval_la
     return 0;
 }
 
+/* The next line of a file of an OCR system's lines (label format) for the
+ * image rel, parsed into l; 0, or -1 with a message. */
+static int read_lines(FILE *f, const char *file, const char *rel, eval_labels *l, char *err, size_t errlen) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0 && strspn(line, " \t\r\n") == (size_t)len) continue;
+    char *tab = len > 0 ? strchr(line, '\t') : NULL, why[128];
+    int rc = 0;
+    if (!tab || (size_t)(tab - line) != strlen(rel) || strncmp(line, rel, strlen(rel)))
+        rc = -1, snprintf(err, errlen, "%s: the next line is not %s's", file, rel);
+    else if (eval_parse_labels(tab + 1, l, why, sizeof why) < 0)
+        rc = -1, snprintf(err, errlen, "%s: %s: %s", file, rel, why);
+    free(line);
+    return rc;
+}
+
+/* Scores lines read by another pipeline (scripts/ref/ref_ocr.py): its
+ * system's lines (next line of files[0]) end to end and as detections, and
+ * its texts of the cared 4-point ground truth, in the label's order (next
+ * line of files[1]). */
+static int score_image(FILE *const *files, const char *const *names, const char *rel, const eval_labels *gt, run *r,
+                       char *err, size_t errlen) {
+    static eval_labels got[2];
+    for (int k = 0; k < 2; k++)
+        if (read_lines(files[k], names[k], rel, &got[k], err, errlen)) return -1;
+    eval_e2e_image(gt->poly, gt->text, gt->n, got[0].poly, got[0].text, got[0].n, &r->det, &r->e2e);
+    int k = 0;
+    for (int i = 0; i < gt->n; i++) {
+        if (gt->poly[i].dont_care) continue;
+        if (gt->poly[i].n != 4) {
+            r->rec_skipped++;
+            continue;
+        }
+        if (k == got[1].n || eval_rec_line(got[1].text[k++], gt->text[i], &r->rec)) {
+            snprintf(err, errlen, "%s: %s: fewer lines than cared regions, or not UTF-8", names[1], rel);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- the run ------------------------------------------------------------------------ */
 
 static const char usage[] =
     "usage: eval LIB.so LABEL.txt [--root DIR] [--threads N] [--name NAME] [--dump BOXES.txt]\n"
     "            [--min-hmean H] [--quiet]\n"
-    "       pipelines: [--dump-rec FILE] [--dump-ocr FILE] [--min-acc A] [--min-f F]\n";
+    "       pipelines: [--dump-rec FILE] [--dump-ocr FILE] [--min-acc A] [--min-f F]\n"
+    "       eval --lines OCR.txt --rec-lines REC.txt LABEL.txt ...: scores another pipeline's\n"
+    "            lines (written as --dump-ocr and --dump-rec write ours) the same way\n";
 
 static FILE *open_dump(const char *path) {
     FILE *f = path ? fopen(path, "w") : NULL;
@@ -194,7 +248,7 @@ static FILE *open_dump(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    const char *name = NULL, *root = NULL, *dump = NULL, *dump_rec = NULL, *dump_ocr = NULL;
+    const char *name = NULL, *root = NULL, *dump = NULL, *dump_rec = NULL, *dump_ocr = NULL, *given[2] = {0};
     int threads = 1, quiet = 0;
     double min_hmean = 0, min_acc = -1, min_f = -1;
     static const struct option opts[] = {{"root", required_argument, 0, 'r'}, {"threads", required_argument, 0, 't'},
@@ -202,6 +256,7 @@ int main(int argc, char **argv) {
                                          {"min-hmean", required_argument, 0, 'm'}, {"quiet", no_argument, 0, 'q'},
                                          {"dump-rec", required_argument, 0, 'R'}, {"dump-ocr", required_argument, 0, 'O'},
                                          {"min-acc", required_argument, 0, 'a'}, {"min-f", required_argument, 0, 'f'},
+                                         {"lines", required_argument, 0, 'L'}, {"rec-lines", required_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "hq", opts, NULL)) != -1) {
@@ -216,16 +271,19 @@ int main(int argc, char **argv) {
         case 'O': dump_ocr = optarg; break;
         case 'a': min_acc = atof(optarg); break;
         case 'f': min_f = atof(optarg); break;
+        case 'L': given[0] = optarg; break;
+        case 'C': given[1] = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: fputs(usage, stderr); return 2;
         }
     }
-    if (optind != argc - 2) {
+    bool files = given[0] || given[1];
+    if (optind != argc - 2 + files || (files && (!given[0] || !given[1] || dump || dump_rec || dump_ocr))) {
         fputs(usage, stderr);
         return 2;
     }
-    const char *lib_path = argv[optind], *label_path = argv[optind + 1];
-    bool pipeline = ocrlib_is_pipeline(lib_path, name);
+    const char *lib_path = files ? given[0] : argv[optind], *label_path = argv[argc - 1];
+    bool pipeline = files || ocrlib_is_pipeline(lib_path, name);
     if (pipeline ? dump != NULL : dump_rec || dump_ocr || min_acc >= 0 || min_f >= 0) {
         fprintf(stderr, "eval: %s: %s\n", lib_path,
                 pipeline ? "a pipeline library: --dump-ocr writes its boxes, not --dump"
@@ -275,8 +333,13 @@ int main(int argc, char **argv) {
     char err[512];
     detlib d = {0};
     ocrlib o = {0};
-    if (pipeline ? ocrlib_open(&o, lib_path, name, threads, err, sizeof err)
-                 : detlib_open(&d, lib_path, name, threads, err, sizeof err)) {
+    FILE *in[2] = {files ? fopen(given[0], "r") : NULL, files ? fopen(given[1], "r") : NULL};
+    if (files && (!in[0] || !in[1])) {
+        perror(in[0] ? given[1] : given[0]);
+        return 1;
+    }
+    if (!files && (pipeline ? ocrlib_open(&o, lib_path, name, threads, err, sizeof err)
+                            : detlib_open(&d, lib_path, name, threads, err, sizeof err))) {
         fprintf(stderr, "eval: %s\n", err);
         return 1;
     }
@@ -304,6 +367,11 @@ int main(int argc, char **argv) {
             fprintf(stderr, "%seval: %s:%d: %s\n", bar ? "\n" : "", label_path, line_no[i],
                     ngt < 0 ? why : "out of memory");
             failed = 1;
+        } else if (files) {
+            if (score_image(in, given, lines[i], &gt, &r, err, sizeof err)) {
+                fprintf(stderr, "%seval: %s\n", bar ? "\n" : "", err);
+                failed = 1;
+            }
         } else if (image_load(path, &image_default_limits, &img, err, sizeof err)) {
             fprintf(stderr, "%seval: %s\n", bar ? "\n" : "", err);
             failed = 1;
@@ -335,9 +403,10 @@ int main(int argc, char **argv) {
         if (r.rec_skipped)
             printf("  left out: %ld cared region(s) of other than 4 points (no quadrilateral to crop)\n", r.rec_skipped);
         printf("end to end: correct %ld  precision %.4f  recall %.4f  F %.4f\n", r.e2e.matched, ep, er, f);
-        printf("time: detection %.0f ms, crops %.0f ms, classifier %.0f ms, recognizer %.0f ms, ocr total %.0f ms; "
-               "recognition of the ground truth %.0f ms\n",
-               r.t_ocr[0], r.t_ocr[1], r.t_ocr[2], r.t_ocr[3], r.t_ocr[4], r.t_rec);
+        if (!files)
+            printf("time: detection %.0f ms, crops %.0f ms, classifier %.0f ms, recognizer %.0f ms, ocr total %.0f ms; "
+                   "recognition of the ground truth %.0f ms\n",
+                   r.t_ocr[0], r.t_ocr[1], r.t_ocr[2], r.t_ocr[3], r.t_ocr[4], r.t_rec);
         if (min_acc >= 0 && acc < min_acc) {
             fprintf(stderr, "eval: line accuracy %.4f is below %.4f\n", acc, min_acc);
             failed = 1;
@@ -354,7 +423,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "eval: hmean %.4f is below %.4f\n", h, min_hmean);
         failed = 1;
     }
-    if (pipeline) ocrlib_close(&o);
+    if (files) fclose(in[0]), fclose(in[1]);
+    else if (pipeline) ocrlib_close(&o);
     else detlib_close(&d);
     for (int i = 0; i < nlines; i++) free(lines[i]);
     free(lines);

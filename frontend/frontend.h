@@ -16,6 +16,11 @@
 typedef struct {
     const char *name;
     int64_t min, max;
+    /* The symbol takes every value in [min, max]: alignment 1, strided
+     * extents of it derived symbols (ir/dim.h), rather than an alignment
+     * the strides need (the recognizer's width in an OCR system, which
+     * PaddleOCR runs at any value). */
+    bool exact;
 } ocrs_dim_setting;
 
 typedef struct {

@@ -484,6 +484,7 @@ static ocrs_status input_dim(importer *im, const char *input, const Onnx__Tensor
                          "with --dim", im->path, IR_MAX_SYMS);
     int s = ir_add_symbol(g, name, param, im->align[g->nsyms], 1, 1, 1);
     if (s < 0) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+    g->syms[s].exact = set && set->exact;
     ocrs_status st = symbol_range(im, &g->syms[s], i == 0, set, im->min[s]);
     if (st) return st;
     *out = ir_dim_symbol(g->syms, s);
@@ -652,6 +653,42 @@ static ocrs_status blame_reader(importer *im, const Onnx__GraphProto *gp, const 
     return st;
 }
 
+/* The derived symbols found needed so far, after the inputs' symbols: named
+ * after their base (W_1, W_2, ...), their range and typical value their
+ * base's through the division. One smaller than 1 asks for a larger
+ * smallest value of the input symbol at the root of its chain. */
+static ocrs_status add_derived(importer *im) {
+    ir_graph *g = im->g;
+    for (int i = 0; i < im->nderived; i++) {
+        const ir_derive_need *d = &im->derived[i];
+        if (g->nsyms == IR_MAX_SYMS)
+            return ocrs_fail(im->diag, OCRS_ERR_UNSUPPORTED, "%s: more than %d symbols with the derived ones", im->path,
+                             IR_MAX_SYMS);
+        const ir_symbol *b = &g->syms[d->base];
+        char name[48];
+        int root = d->base;
+        while (g->syms[root].derived) root = g->syms[root].base;
+        for (int k = 1;; k++) {
+            snprintf(name, sizeof name, "%s_%d", g->syms[root].name, k);
+            if (ir_find_symbol(g, name) < 0) break;
+        }
+        int64_t at[3] = {b->min, b->max, b->ref};
+        for (int k = 0; k < 3; k++) at[k] = ocrs_sym_derive(d->bcoef, at[k] / b->align, d->badd, d->bdiv);
+        if (at[0] < 1) {
+            im->diag->need_sym = root;
+            im->diag->need_min = true;
+            return ocrs_fail(im->diag, OCRS_ERR_USAGE, "%s: %s below %lld makes an extent of %s empty", im->path,
+                             g->syms[root].name, (long long)(2 * g->syms[root].min), name);
+        }
+        int s = ir_add_symbol(g, name, NULL, 1, at[0], at[1], at[2]);
+        if (s < 0) return ocrs_fail(im->diag, OCRS_ERR_NOMEM, "%s: out of memory", im->path);
+        ir_symbol *y = &g->syms[s];
+        y->exact = y->derived = true;
+        y->base = d->base, y->bcoef = d->bcoef, y->badd = d->badd, y->bdiv = d->bdiv;
+    }
+    return OCRS_OK;
+}
+
 static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
     ir_graph *g = im->g;
     ocrs_status st;
@@ -674,6 +711,7 @@ static ocrs_status import_graph(importer *im, const Onnx__GraphProto *gp) {
         if (ir_find_value(g, gp->input[i]->name) != IR_NONE) continue;
         if ((st = import_input(im, gp->input[i]))) return blame_reader(im, gp, gp->input[i]->name, st);
     }
+    if ((st = add_derived(im))) return st;
 
     /* Every op known, every value with one producer: check, then order the nodes. */
     ocrs_strmap prod = {0};
@@ -767,10 +805,15 @@ static ocrs_status import_aligned(importer *im, const Onnx__GraphProto *gp) {
             for (int i = 0; i < im->opts->ndims; i++) im->used[i] = false;
         im->diag->need_factor = 0;
         im->diag->need_min = false;
+        im->diag->need_derive = false;
         ocrs_status st = import_graph(im, gp);
         int s = im->diag->need_sym;
         bool known = st && s >= 0 && s < im->g->nsyms;
-        if (known && im->diag->need_factor > 1 && im->align[s] * im->diag->need_factor <= im->g->syms[s].max) {
+        if (st && im->diag->need_derive && im->nderived < IR_MAX_SYMS) {
+            im->derived[im->nderived++] = (ir_derive_need){im->diag->derive_base, im->diag->derive_coef,
+                                                           im->diag->derive_add, im->diag->derive_div};
+        } else if (known && im->diag->need_factor > 1 && !im->g->syms[s].exact &&
+                   im->align[s] * im->diag->need_factor <= im->g->syms[s].max) {
             im->align[s] *= im->diag->need_factor;
         } else if (known && im->diag->need_min && 2 * im->g->syms[s].min <= im->g->syms[s].max &&
                    !setting_for(im, im->g->syms[s].name, im->g->syms[s].param)) {

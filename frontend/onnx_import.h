@@ -21,6 +21,10 @@ typedef struct {
      * attempt): the alignment and the smallest value the shape rules asked
      * for so far. */
     int64_t align[IR_MAX_SYMS], min[IR_MAX_SYMS];
+    /* The derived symbols the shape rules asked for, added after the inputs'
+     * symbols on every import (derived[i] becomes symbol ninput_syms + i). */
+    ir_derive_need derived[IR_MAX_SYMS];
+    int nderived;
 } importer;
 
 

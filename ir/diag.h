@@ -18,6 +18,11 @@ typedef struct {
     int need_sym;
     int64_t need_factor;
     bool need_min;
+    /* Set by a shape rule whose division of an exact symbol would be exact
+     * with a derived symbol of these terms (ir/dim.h ir_dim_derived_div). */
+    bool need_derive;
+    int derive_base;
+    int64_t derive_coef, derive_add, derive_div;
 } ocrs_diag;
 
 /* Formats the message into diag (if not NULL) and returns status. */

@@ -221,7 +221,31 @@ bool ir_dim_range(ir_dim d, const ir_symbol *syms, int64_t *lo, int64_t *hi) {
 }
 
 void ir_units(const ir_symbol *syms, int nsyms, const int64_t *sizes, int64_t *units) {
-    for (int s = 0; s < nsyms; s++) units[s] = sizes[s] / syms[s].align;
+    for (int s = 0; s < nsyms; s++) units[s] = syms[s].derived ? 0 : sizes[s] / syms[s].align;
+    ir_derive_units(syms, nsyms, units);
+}
+
+void ir_derive_units(const ir_symbol *syms, int nsyms, int64_t *units) {
+    for (int s = 0; s < nsyms; s++)
+        if (syms[s].derived) units[s] = ocrs_sym_derive(syms[s].bcoef, units[syms[s].base], syms[s].badd, syms[s].bdiv);
+}
+
+bool ir_dim_derived_div(const ir_symbol *syms, int nsyms, ir_dim a, int64_t c, int64_t d, ir_dim *out,
+                        ir_derive_need *need) {
+    need->base = -1;
+    int s = 0;
+    while (s < nsyms && !(a.nterms == 1 && a.t[0].mono == ir_mono_sym(s))) s++;
+    if (s == nsyms || !syms[s].exact || a.t[0].coef <= 0 || d <= 0 || __builtin_add_overflow(a.q, c, &need->badd))
+        return false;
+    *need = (ir_derive_need){s, a.t[0].coef, need->badd, d};
+    for (int k = 0; k < nsyms; k++) {
+        const ir_symbol *y = &syms[k];
+        if (y->derived && y->base == s && y->bcoef == need->bcoef && y->badd == need->badd && y->bdiv == d) {
+            *out = ir_dim_symbol(syms, k);
+            return true;
+        }
+    }
+    return false;
 }
 
 void ir_dim_encode(ir_dim d, int64_t *words) {

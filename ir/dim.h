@@ -50,6 +50,16 @@ typedef struct {
     int64_t align;     /* the symbol is a multiple of it */
     int64_t min, max;  /* multiples of align, 0 < min <= max */
     int64_t ref;       /* a typical value, for choices made at one size (tiles, slots, FLOPs) */
+    /* exact: a division of it that is not exact (a strided convolution of a
+     * width that is not a multiple of the stride) makes a derived symbol
+     * rather than a larger alignment, so the symbol takes every value. */
+    bool exact;
+    /* derived: the symbol is floor((bcoef * u_base + badd) / bdiv) of an
+     * earlier exact or derived symbol base, alignment 1 and exact itself;
+     * no input's extent, computed from its base (ocrs_sym_derive). */
+    bool derived;
+    int base;
+    int64_t bcoef, badd, bdiv;
 } ir_symbol;
 
 static inline ir_dim ir_dim_const(int64_t n) { return (ir_dim){.q = n}; }
@@ -92,6 +102,19 @@ int64_t ir_dim_eval(ir_dim d, const int64_t *units);
 bool ir_dim_range(ir_dim d, const ir_symbol *syms, int64_t *lo, int64_t *hi);
 /* Units of symbol values (sizes[s] a multiple of align_s). */
 void ir_units(const ir_symbol *syms, int nsyms, const int64_t *sizes, int64_t *units);
+/* The units of the derived symbols, from their bases' (in index order). */
+void ir_derive_units(const ir_symbol *syms, int nsyms, int64_t *units);
+
+/* floor((a + c) / d) where a is q + coef * u_s of an exact symbol s: the
+ * extent of the derived symbol among syms that is that quotient, or false
+ * with *need describing the symbol to add (need->base -1 when a is not of
+ * that form: no derived symbol can help). */
+typedef struct {
+    int base;
+    int64_t bcoef, badd, bdiv;
+} ir_derive_need;
+bool ir_dim_derived_div(const ir_symbol *syms, int nsyms, ir_dim a, int64_t c, int64_t d, ir_dim *out,
+                        ir_derive_need *need);
 
 /* The runtime encoding (OCRS_DIM_WORDS words). */
 void ir_dim_encode(ir_dim d, int64_t *words);

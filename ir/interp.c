@@ -509,6 +509,7 @@ ocrs_status ir_interp_run_observed(const ir_graph *g, const float *const *inputs
                                    float *const *outputs, ir_interp_observer observe, void *ctx, ocrs_diag *diag) {
     for (int s = 0; s < g->nsyms; s++) {
         const ir_symbol *y = &g->syms[s];
+        if (y->derived) continue; /* computed from its base */
         if (sizes[s] < y->min || sizes[s] > y->max || sizes[s] % y->align)
             return ocrs_fail(diag, OCRS_ERR_USAGE, "interpreter: %s = %lld is not a multiple of %lld in [%lld, %lld]",
                              y->name, (long long)sizes[s], (long long)y->align, (long long)y->min, (long long)y->max);

@@ -338,14 +338,16 @@ int64_t ir_numel(const ir_value *v, const int64_t *units) {
 
 void ir_ref_units(const ir_graph *g, int64_t *units) {
     for (int s = 0; s < g->nsyms; s++) units[s] = g->syms[s].ref / g->syms[s].align;
+    ir_derive_units(g->syms, g->nsyms, units);
 }
 
 int ir_add_symbol(ir_graph *g, const char *name, const char *param, int64_t align, int64_t min, int64_t max,
                   int64_t ref) {
     if (g->nsyms == IR_MAX_SYMS) return -1;
     ir_symbol *y = &g->syms[g->nsyms];
-    *y = (ir_symbol){ocrs_arena_strdup(g->arena, name), param ? ocrs_arena_strdup(g->arena, param) : NULL, align,
-                     min, max, ref};
+    *y = (ir_symbol){.name = ocrs_arena_strdup(g->arena, name),
+                     .param = param ? ocrs_arena_strdup(g->arena, param) : NULL,
+                     .align = align, .min = min, .max = max, .ref = ref, .base = -1};
     if (!y->name || (param && !y->param)) return -1;
     return g->nsyms++;
 }

@@ -41,6 +41,11 @@ void ir_dump(const ir_graph *g, FILE *out) {
         fprintf(out, "symbol %s: multiple of %lld in [%lld, %lld], typical %lld", y->name, (long long)y->align,
                 (long long)y->min, (long long)y->max, (long long)y->ref);
         if (y->param && strcmp(y->param, y->name)) fprintf(out, " (%s)", y->param);
+        if (y->derived)
+            fprintf(out, ", floor((%lld*%s/%lld + %lld) / %lld)", (long long)y->bcoef, g->syms[y->base].name,
+                    (long long)g->syms[y->base].align, (long long)y->badd, (long long)y->bdiv);
+        else if (y->exact)
+            fprintf(out, ", exact");
         fputc('\n', out);
     }
     for (uint32_t i = 0; i < g->ninputs; i++) {

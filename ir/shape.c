@@ -27,12 +27,22 @@ static ocrs_status inexact(const ir_graph *g, const ir_align_need *need, const c
     return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED, "%s: %s is not an extent ocrslim can represent", where, what);
 }
 
-/* out = floor((in + pads - dilation*(k-1) - 1) / stride) + 1 */
+/* out = floor((in + pads - dilation*(k-1) - 1) / stride) + 1; of an exact
+ * symbol, a derived one (which the importer adds when it is missing). */
 static ocrs_status conv_extent(const ir_graph *g, ir_dim in, int64_t k, int64_t s, int64_t d, int64_t pads,
                                ir_dim *out, const char *where, ocrs_diag *diag) {
     int64_t c = pads - d * (k - 1) - 1;
     ir_align_need need;
-    if (!ir_dim_floordiv(in, c, s, out, &need) || !ir_dim_add_const(*out, 1, out))
+    ir_derive_need derive;
+    bool divided = ir_dim_floordiv(in, c, s, out, &need) || ir_dim_derived_div(g->syms, g->nsyms, in, c, s, out, &derive);
+    if (!divided && derive.base >= 0 && diag) {
+        diag->need_derive = true;
+        diag->derive_base = derive.base, diag->derive_coef = derive.bcoef;
+        diag->derive_add = derive.badd, diag->derive_div = derive.bdiv;
+        return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED, "%s: the output extent of this stride needs a symbol floor((%s + %lld) / %lld)",
+                         where, g->syms[derive.base].name, (long long)derive.badd, (long long)derive.bdiv);
+    }
+    if (!divided || !ir_dim_add_const(*out, 1, out))
         return inexact(g, &need, "the output extent of this stride", where, diag);
     if (ir_dim_static(in) && in.q + c < 0) FAIL("%s: kernel larger than the padded input", where);
     return OCRS_OK;

@@ -41,8 +41,11 @@ static ocrs_status check_inputs(const ir_graph *g, ocrs_diag *diag) {
     }
     for (int s = 0; s < g->nsyms; s++) {
         const ir_symbol *y = &g->syms[s];
-        if (!seen[s])
+        if (!seen[s] && !y->derived)
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: symbol %s is no input's extent", g->source, y->name);
+        if (y->derived && (y->base < 0 || y->base >= s || !g->syms[y->base].exact || !y->exact || y->align != 1 ||
+                           y->bcoef <= 0 || y->bdiv <= 0 || seen[s]))
+            return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: derived symbol %s is malformed", g->source, y->name);
         if (y->align < 1 || y->min < 1 || y->min > y->max || y->min % y->align || y->max % y->align ||
             y->ref < y->min || y->ref > y->max || y->ref % y->align)
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: symbol %s has a bad range", g->source, y->name);

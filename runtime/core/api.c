@@ -67,7 +67,12 @@ static int solve(const int64_t *input_dims, int64_t *units) {
             value[s] = given;
         }
     }
-    for (int64_t s = 0; s < nsyms; s++) units[s] = value[s] / ocrs_model_sym(MODEL, s)[OCRS_SYM_ALIGN];
+    for (int64_t s = 0; s < nsyms; s++) {
+        const int64_t *sym = ocrs_model_sym(MODEL, s);
+        units[s] = sym[OCRS_SYM_BASE] < 0 ? value[s] / sym[OCRS_SYM_ALIGN]
+                                          : ocrs_sym_derive(sym[OCRS_SYM_BCOEF], units[sym[OCRS_SYM_BASE]],
+                                                            sym[OCRS_SYM_BADD], sym[OCRS_SYM_BDIV]);
+    }
     return OCRS_RT_OK;
 }
 

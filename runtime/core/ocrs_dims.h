@@ -28,4 +28,11 @@ static inline int64_t ocrs_dim_eval(const int64_t *words, const int64_t *units) 
     return v;
 }
 
+/* A derived symbol's value (ir/dim.h): floor((coef * base_units + add) / div),
+ * div > 0, for the strided extents of an exact symbol. */
+static inline int64_t ocrs_sym_derive(int64_t coef, int64_t base_units, int64_t add, int64_t div) {
+    int64_t a = coef * base_units + add, q = a / div;
+    return a % div && a < 0 ? q - 1 : q;
+}
+
 #endif

@@ -42,7 +42,7 @@
 #endif
 
 enum {
-    OCRS_MODEL_VERSION = 3,
+    OCRS_MODEL_VERSION = 4,
     OCRS_MAX_RANK = 6,
     OCRS_MAX_THREADS = 1024,
     OCRS_BUF_ALIGN = 64, /* bytes; every workspace slot starts on it */
@@ -66,7 +66,10 @@ enum {
     OCRS_MODEL_IMAGE_W,
     OCRS_MODEL_HEADER,
 };
-enum { OCRS_SYM_ALIGN, OCRS_SYM_MIN, OCRS_SYM_MAX, OCRS_SYM_WORDS };
+/* A derived symbol (BASE >= 0) is no input's extent: its units are
+ * ocrs_sym_derive(BCOEF, units[BASE], BADD, BDIV), BASE an earlier symbol. */
+enum { OCRS_SYM_ALIGN, OCRS_SYM_MIN, OCRS_SYM_MAX, OCRS_SYM_BASE, OCRS_SYM_BCOEF, OCRS_SYM_BADD, OCRS_SYM_BDIV,
+       OCRS_SYM_WORDS };
 enum {
     OCRS_BUF_SLOT,  /* workspace slot, -1 for the caller's inputs and outputs */
     OCRS_BUF_ELEM,  /* bytes per element */

@@ -41,15 +41,31 @@ void ocrs_dict_free(ocrs_dict *d) {
     d->start = d->len = NULL;
 }
 
+/* The first index of the largest of p[0..n): the maximum in 8 independent
+ * lanes (which the compiler vectorises; thousands of classes per step make
+ * this the decoder's cost), then its first place. */
+static int argmax(const float *p, int n) {
+    enum { LANES = 8 };
+    float m[LANES];
+    for (int l = 0; l < LANES; l++) m[l] = p[0];
+    int c = 0;
+    for (; c + LANES <= n; c += LANES)
+        for (int l = 0; l < LANES; l++) m[l] = p[c + l] > m[l] ? p[c + l] : m[l];
+    float top = m[0];
+    for (int l = 1; l < LANES; l++) top = m[l] > top ? m[l] : top;
+    for (; c < n; c++) top = p[c] > top ? p[c] : top;
+    int best = 0;
+    while (best < n - 1 && p[best] != top) best++; /* bounded: a NaN is never found */
+    return best;
+}
+
 size_t ocrs_ctc_decode(const float *probs, int steps, const ocrs_dict *d, char *text, float *score) {
     size_t n = 0;
     double sum = 0;
     int kept = 0, prev = -1;
     for (int t = 0; t < steps; t++) {
         const float *p = probs + (size_t)t * d->nclasses;
-        int best = 0;
-        for (int c = 1; c < d->nclasses; c++)
-            if (p[c] > p[best]) best = c;
+        int best = argmax(p, d->nclasses);
         if (best != 0 && best != prev) {
             memcpy(text + n, d->start[best] < 0 ? " " : d->text + d->start[best], (size_t)d->len[best]);
             n += (size_t)d->len[best];
