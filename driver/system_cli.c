@@ -5,8 +5,9 @@
 #include "system_cli.h"
 
 /* The recognizer's widths: every value in this range, as PaddleOCR runs
- * it (its strides leave nothing below 16). */
-enum { OCRS_SYSTEM_REC_MIN_WIDTH = 16, OCRS_SYSTEM_REC_MAX_WIDTH = 4096 };
+ * it (its strides leave nothing below 16), up to lines 170 times longer
+ * than high. */
+enum { OCRS_SYSTEM_REC_MIN_WIDTH = 16, OCRS_SYSTEM_REC_MAX_WIDTH = 8192 };
 
 #include <stdio.h>
 #include <stdlib.h>
