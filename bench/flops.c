@@ -25,7 +25,8 @@ int main(int argc, char **argv) {
         const char *eq = i + 1 < argc && !strcmp(argv[i], "--dim") ? strchr(argv[++i], '=') : NULL;
         ok = eq && nset < 16;
         if (ok) {
-            set[nset] = (ocrs_dim_setting){strndup(argv[i], (size_t)(eq - argv[i])), atoll(eq + 1), atoll(eq + 1)};
+            set[nset] = (ocrs_dim_setting){
+                .name = strndup(argv[i], (size_t)(eq - argv[i])), .min = atoll(eq + 1), .max = atoll(eq + 1)};
             nset++;
         }
     }

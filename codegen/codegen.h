@@ -49,8 +49,10 @@ typedef struct {
 ocrs_status ocrs_codegen(const ir_graph *g, const ocrs_codegen_opts *opts, ocrs_diag *diag);
 
 /* Every symbol a library named <name> defines is <name> followed by one of
- * these (NULL-terminated). */
+ * these (NULL-terminated); an OCR system's, one of the second list or its
+ * models' (named <name>_det, <name>_cls, <name>_rec). */
 extern const char *const ocrs_symbol_suffixes[];
+extern const char *const ocrs_system_symbol_suffixes[];
 
 /* Whether name may name a library (OCRS_ERR_USAGE and why if not): a C
  * identifier of at most 64 characters not beginning with an underscore

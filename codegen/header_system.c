@@ -120,7 +120,9 @@ ocrs_status cg_write_header_system(const ocrs_system_opts *o, const cg_system *s
             "           const %s_line **lines_out, int *num_lines_out);\n\n",
             name, name, name);
     fprintf(f, "/* Steps 3-6 on the n given quadrilaterals (n >= 0; quads may be NULL when\n"
-               " * n is 0), without the drop_score filter: (*lines_out)[i] is quads[i]'s. */\n");
+               " * n is 0), without the drop_score filter: (*lines_out)[i] is quads[i]'s.\n"
+               " * %s_ERR_ARG for a corner not finite or far outside the image,\n"
+               " * %s_ERR_SIZE for a crop of more than 2^28 pixels. */\n", up, up);
     fprintf(f,
             "int %s_recognize(%s_ctx *ctx, const uint8_t *rgb, int width, int height, int stride,\n"
             "                 const %s_quad *quads, int n, const %s_line **lines_out);\n\n",

@@ -14,14 +14,18 @@
 #include "codegen.h"
 
 const char *const ocrs_symbol_suffixes[] = {
-    /* the API: OCRS_API in runtime/core/api.c, runtime/det/detect.c and runtime/ocr/system.c */
+    /* the API: OCRS_API in runtime/core/api.c and runtime/det/detect.c */
     "_create", "_destroy", "_describe", "_run", "_shapes", "_forward", "_strerror", "_workspace_size", "_detect",
-    "_get_detect_options", "_set_detect_options", "_detect_times", "_get_options", "_set_options", "_ocr",
-    "_recognize", "_get_times",
+    "_get_detect_options", "_set_detect_options", "_detect_times",
     /* hidden: the runtime's other OCRS_SYM names and what module.c emits */
     "_pool_create", "_pool_destroy", "_pool_run", "__task", "__run", "__barrier", "__model", "__weights",
-    "__create_in", "__dict", "__dict_size",
-    NULL};
+    "__create_in", NULL};
+
+const char *const ocrs_system_symbol_suffixes[] = {
+    /* an OCR system's API (runtime/ocr/system.c) and its dictionary; its
+     * models' symbols carry <name>_det, <name>_cls and <name>_rec */
+    "_create", "_destroy", "_strerror", "_get_options", "_set_options", "_ocr", "_recognize", "_get_times",
+    "_pool_create", "_pool_destroy", "_pool_run", "__barrier", "__dict", "__dict_size", NULL};
 
 /* The libraries every generated library links with (link.c: -lm -lpthread
  * and the C library), by their glibc sonames. */
@@ -53,20 +57,23 @@ __attribute__((format(printf, 3, 4))) static ocrs_status refuse(ocrs_diag *diag,
     return ocrs_fail(diag, OCRS_ERR_USAGE, "'%s' cannot name a library: %s", name, reason);
 }
 
-/* The first system library defining one of name's symbols. */
+/* The first system library defining one of name's symbols (as a model's
+ * or an OCR system's library). */
 static ocrs_status check_symbols(const char *name, ocrs_diag *diag) {
+    const char *const *lists[] = {ocrs_symbol_suffixes, ocrs_system_symbol_suffixes};
     for (size_t l = 0; l < sizeof system_libs / sizeof system_libs[0]; l++) {
         void *h = dlopen(system_libs[l], RTLD_LAZY | RTLD_LOCAL);
         if (!h) continue; /* not glibc: nothing to compare with */
-        for (int i = 0; ocrs_symbol_suffixes[i]; i++) {
-            char sym[MAX_NAME + 32];
-            snprintf(sym, sizeof sym, "%s%s", name, ocrs_symbol_suffixes[i]);
-            if (dlsym(h, sym)) {
-                dlclose(h);
-                return refuse(diag, name, "its library would define %s, which %s already defines", sym,
-                              system_libs[l]);
+        for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++)
+            for (int i = 0; lists[k][i]; i++) {
+                char sym[MAX_NAME + 32];
+                snprintf(sym, sizeof sym, "%s%s", name, lists[k][i]);
+                if (dlsym(h, sym)) {
+                    dlclose(h);
+                    return refuse(diag, name, "its library would define %s, which %s already defines", sym,
+                                  system_libs[l]);
+                }
             }
-        }
         dlclose(h);
     }
     return OCRS_OK;

@@ -1,7 +1,8 @@
 /* mkcard: writes a PNG text card (card.h) for trying detect and ocr
- * anywhere, and for the tests' images.
+ * anywhere, and for the tests' images; a binary PPM when OUT ends in
+ * .ppm (for programs without an image library).
  *
- *   mkcard OUT.png [WIDTH HEIGHT] [--text TEXT] [--scale N] [--turn]
+ *   mkcard OUT.png|OUT.ppm [WIDTH HEIGHT] [--text TEXT] [--scale N] [--turn]
  *
  * TEXT: A-Z, 0-9 and spaces, lines separated by "/" (default: a card of
  * three lines); --scale: pixels per font pixel (default WIDTH / 160);
@@ -59,7 +60,18 @@ int main(int argc, char **argv) {
                 img.rgb[3 * i + k] = img.rgb[3 * j + k], img.rgb[3 * j + k] = t;
             }
     char err[512];
-    int rc = image_write_png(argv[optind], &img, err, sizeof err);
+    const char *out = argv[optind];
+    size_t n = strlen(out);
+    int rc = 0;
+    if (n > 4 && strcmp(out + n - 4, ".ppm") == 0) {
+        FILE *f = fopen(out, "wb");
+        rc = !f || fprintf(f, "P6\n%d %d\n255\n", img.width, img.height) < 0 ||
+             fwrite(img.rgb, 3, (size_t)img.width * img.height, f) != (size_t)img.width * img.height;
+        rc |= f && fclose(f) != 0;
+        if (rc) snprintf(err, sizeof err, "%s: cannot write", out);
+    } else {
+        rc = image_write_png(out, &img, err, sizeof err);
+    }
     if (rc) fprintf(stderr, "mkcard: %s\n", err);
     image_free(&img);
     free(text);

@@ -4,10 +4,14 @@
  * driver/prune_cli.c) -> the label parser of eval and the sensitivity
  * analysis (eval_parse_regions, examples/evaluate.c) on every line ->
  * the DetectionIoUEvaluator (eval_image) with the parsed regions as ground
- * truth and their bounding boxes as detections.
+ * truth and their bounding boxes as detections; and the OCR system's
+ * parser (eval_parse_labels, transcriptions kept) with the end-to-end and
+ * recognition metrics on them.
  *
  * Beyond crashes, sanitizer reports and leaks: counts stay consistent
- * (matched <= ground truth and detections cared for). */
+ * (matched <= ground truth and detections cared for, correct <= matched),
+ * what the strict parser accepts the other accepts alike, and its texts
+ * are UTF-8. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,7 @@ typedef struct {
     eval_poly *gt, *det;
     int cap_gt, cap_det;
     eval_counts counts;
+    eval_labels labels;
 } walk;
 
 /* The axis-aligned bounding box of p (the evaluator wants convex detections). */
@@ -52,6 +57,22 @@ static ocrs_status each_line(void *arg, const char *path, const char *where, con
     eval_image(w->gt, n, w->det, n, &c);
     if (c.matched < 0 || c.matched > c.gt_care || c.matched > c.det_care || c.gt_care > n || c.det_care > n)
         fuzz_fail("inconsistent evaluation counts", where);
+    eval_labels *l = &w->labels;
+    if (eval_parse_labels(labels, l, why, sizeof why) < 0) return OCRS_OK;
+    if (l->n != n) fuzz_fail("the two label parsers count differently", where);
+    eval_rec_counts rec = {0};
+    for (int i = 0; i < n; i++) {
+        if (!eval_utf8_valid(l->text[i])) fuzz_fail("a parsed transcription is not UTF-8", where);
+        /* each text against the next one's: edit distances of any pair */
+        if (eval_rec_line(l->text[i], l->text[(i + 1) % n], &rec)) fuzz_fail("eval_rec_line refused UTF-8", where);
+    }
+    double acc, ned;
+    eval_rec_scores(&rec, &acc, &ned);
+    if (!(acc >= 0 && acc <= 1 && ned >= 0 && ned <= 1)) fuzz_fail("recognition scores out of [0, 1]", where);
+    eval_counts det = {0}, e2e = {0};
+    eval_e2e_image(l->poly, l->text, n, w->det, l->text, n, &det, &e2e);
+    if (e2e.matched > det.matched || det.matched > det.gt_care || det.matched > det.det_care)
+        fuzz_fail("inconsistent end-to-end counts", where);
     return OCRS_OK;
 }
 
@@ -69,5 +90,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         fuzz_fail("the label walk failed without naming the file", diag.msg);
     free(w.gt);
     free(w.det);
+    eval_labels_free(&w.labels);
     return 0;
 }

@@ -52,16 +52,6 @@ static detect_state *state(ocrs_ctx *ctx) {
     return t->state;
 }
 
-static int grow(void **p, size_t *cap, size_t need) {
-    if (need <= *cap) return 0;
-    void *q = malloc(need);
-    if (!q) return -1;
-    free(*p);
-    *p = q;
-    *cap = need;
-    return 0;
-}
-
 /* The output's element count for a 1x3xHxW input, checking that it is a
  * map of the input's size (channel 0 is read); an error code if the size
  * does not fit the model. */
@@ -121,9 +111,9 @@ OCRS_API int OCRS_SYM(_detect)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int
     int st = output_numel(in_h, in_w, &out_numel);
     if (st) return st;
     size_t plane = (size_t)in_w * in_h;
-    if (grow((void **)&s->input, &s->cap_input, 3 * plane * sizeof(float)) ||
-        grow((void **)&s->prob, &s->cap_prob, (size_t)out_numel * sizeof(float)) ||
-        grow(&s->pre, &s->cap_pre, ocrs_det_pre_scratch(in_w)))
+    if (ocrs_grow((void **)&s->input, &s->cap_input, 3 * plane * sizeof(float)) ||
+        ocrs_grow((void **)&s->prob, &s->cap_prob, (size_t)out_numel * sizeof(float)) ||
+        ocrs_grow(&s->pre, &s->cap_pre, ocrs_det_pre_scratch(in_w)))
         return OCRS_RT_ERR_NOMEM;
     double t0 = now_ms();
     ocrs_det_preprocess(rgb, width, height, stride, in_w, in_h, s->input, s->pre);

@@ -27,6 +27,12 @@ void ocrs_det_opts_default(ocrs_det_opts *o);
 /* 0 when every field is in range, else the name of the first bad field. */
 const char *ocrs_det_opts_check(const ocrs_det_opts *o);
 
+/* A buffer *p of *cap bytes that must hold need: kept when it does, else
+ * replaced (contents not kept, as callers refill it) and *cap set; 0, or
+ * -1 when out of memory (*p unchanged). Contexts keep their buffers from
+ * call to call this way (buffers.c). */
+int ocrs_grow(void **p, size_t *cap, size_t need);
+
 /* ---- pre-processing (db_pre.c) ---------------------------------------------------- */
 
 /* The model input size PaddleOCR's resize picks for a width x height image:

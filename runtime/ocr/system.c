@@ -63,8 +63,11 @@ OCRS_API int OCRS_SYM(_get_times)(const ocrs_ctx *ctx, ocrs_stage_times *times);
 enum {
     MAX_SIDE = 1 << 16, /* of an image; keeps every size computation in int */
     MAX_BATCH = 256,    /* the models' batch symbol range */
-    /* A crop's side, at most: the diagonal of the largest image, about. */
+    /* A crop's side, at most: the diagonal of the largest image, about;
+     * and its pixels (a quadrilateral given to <name>_recognize may ask for
+     * more than any image holds). */
     MAX_CROP_SIDE = 3 * MAX_SIDE / 2,
+    MAX_CROP_PIXELS = 1 << 28,
 };
 
 /* One crop: where its pixels are in the context's arena, its size. */
@@ -107,17 +110,6 @@ static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* Grows *p to need bytes (contents not kept); -1 when out of memory. */
-static int grow(void **p, size_t *cap, size_t need) {
-    if (need <= *cap) return 0;
-    void *q = malloc(need);
-    if (!q) return -1;
-    free(*p);
-    *p = q;
-    *cap = need;
-    return 0;
 }
 
 /* Room for n quads, crops and lines. */
@@ -223,15 +215,16 @@ static int cut(ocrs_ctx *ctx, const uint8_t *rgb, int width, int height, int str
         const ocrs_quad *q = &ctx->quads[ctx->order[i]];
         crop *c = &ctx->crops[i];
         ocrs_crop_size(q->x, q->y, &c->w, &c->h);
-        if (c->w > MAX_CROP_SIDE || c->h > MAX_CROP_SIDE) return OCRS_RT_ERR_SIZE;
+        if (c->w > MAX_CROP_SIDE || c->h > MAX_CROP_SIDE || (int64_t)c->w * c->h > MAX_CROP_PIXELS)
+            return OCRS_RT_ERR_SIZE;
         size_t bytes = (size_t)c->w * (size_t)c->h * 3;
         c->at = total;
         total += bytes;
         if (total < bytes) return OCRS_RT_ERR_SIZE;
         if (bytes > widest && (double)c->h >= 1.5 * c->w) widest = bytes;
     }
-    if (grow((void **)&ctx->pixels, &ctx->cap_pixels, total ? total : 1) ||
-        grow((void **)&ctx->turn, &ctx->cap_turn, widest ? widest : 1))
+    if (ocrs_grow((void **)&ctx->pixels, &ctx->cap_pixels, total ? total : 1) ||
+        ocrs_grow((void **)&ctx->turn, &ctx->cap_turn, widest ? widest : 1))
         return OCRS_RT_ERR_NOMEM;
     for (int i = 0; i < n; i++) {
         const ocrs_quad *q = &ctx->quads[ctx->order[i]];
@@ -281,15 +274,15 @@ static int resize_norm(ocrs_ctx *ctx, const crop *c, int h, int max_w, int pitch
     double rw = ceil((double)h * ((double)c->w / (double)c->h));
     int w = rw > max_w ? max_w : (int)rw;
     if (w < 1) w = 1;
-    if (grow(&ctx->scratch, &ctx->cap_scratch, ocrs_det_pre_scratch(w))) return OCRS_RT_ERR_NOMEM;
+    if (ocrs_grow(&ctx->scratch, &ctx->cap_scratch, ocrs_det_pre_scratch(w))) return OCRS_RT_ERR_NOMEM;
     ocrs_resize_normalize(ctx->pixels + c->at, c->w, c->h, 3 * c->w, w, h, lut, pitch, out, ctx->scratch);
     return OCRS_RT_OK;
 }
 
 /* Room for a batch's input and output. */
 static int grow_batch(ocrs_ctx *ctx, size_t in_floats, size_t out_floats) {
-    if (grow((void **)&ctx->input, &ctx->cap_input, in_floats * sizeof(float)) ||
-        grow((void **)&ctx->output, &ctx->cap_output, out_floats * sizeof(float)))
+    if (ocrs_grow((void **)&ctx->input, &ctx->cap_input, in_floats * sizeof(float)) ||
+        ocrs_grow((void **)&ctx->output, &ctx->cap_output, out_floats * sizeof(float)))
         return OCRS_RT_ERR_NOMEM;
     return OCRS_RT_OK;
 }
@@ -428,9 +421,10 @@ OCRS_API int OCRS_SYM(_ocr)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int he
     ctx->times = (ocrs_stage_times){0};
     /* Every box comes from a contour, so max_candidates bound them. */
     size_t cap = (size_t)ctx->opts.det.max_candidates;
-    if (grow((void **)&ctx->boxes, &ctx->cap_boxes, cap * sizeof(ocrs_box))) return OCRS_RT_ERR_NOMEM;
+    if (ocrs_grow((void **)&ctx->boxes, &ctx->cap_boxes, cap * sizeof(ocrs_box))) return OCRS_RT_ERR_NOMEM;
     int n = 0;
     st = DET(_detect)(ctx->det, rgb, width, height, stride, ctx->boxes, (int)cap, &n);
+    if (n > (int)cap) n = (int)cap; /* cannot happen: one box per contour examined */
     if (!st) st = DET(_detect_times)(ctx->det, &ctx->times.det_pre, &ctx->times.det_model, &ctx->times.det_post);
     if (!st && grow_items(ctx, n ? (size_t)n : 1)) st = OCRS_RT_ERR_NOMEM;
     if (st) return st;

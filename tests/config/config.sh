@@ -55,7 +55,11 @@ PostProcess:
   thresh: 0.3
   use_dilation: false
 YML
-expect_error unknown_section "unknown_section.yml:1:1: unknown section Global" <<'YML'
+expect_error unknown_section "unknown_section.yml:1:1: unknown section Train" <<'YML'
+Train:
+  epochs: 3
+YML
+expect_error unknown_global "unknown_global.yml:2:3: Global: unknown key use_gpu" <<'YML'
 Global:
   use_gpu: false
 YML

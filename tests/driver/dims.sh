@@ -28,6 +28,12 @@ grep -q 'f32\[1,24,2,W/32\]' ir.txt || fail "H/32 of a fixed H"
 "$mkmodel" resize_scales r.onnx
 "$ocrslimc" r.onnx --emit=ir -o ir.txt --dim H=99
 grep -q 'f32\[N,4,400,4\*W\]' ir.txt || fail "H=99 through stride 2 and upsampling"
+# An exact W takes every value: the stride-2 conv's extent is a symbol of
+# its own, floor((W - 1) / 2) + 1, upsampled 2x and 4x.
+"$ocrslimc" r.onnx --emit=ir -o ir.txt --dim H=99 --dim W=5:999:exact
+grep -qx 'symbol W: multiple of 1 in \[5, 999\], typical 640, exact' ir.txt || fail "exact W"
+grep -qx 'symbol W_1: multiple of 1 in \[2, 499\], typical 319, floor((1\*W/1 + -1) / 2)' ir.txt || fail "derived W_1"
+grep -q 'f32\[N,4,400,8\*W_1+8\]' ir.txt || fail "W_1 through upsampling"
 
 # refused STATUS 'expected message' ocrslimc-arguments... (status 2 for a
 # malformed option, 1 for settings that do not fit the model, which only the
@@ -45,7 +51,7 @@ refused() {
 refused 1 "--dim Q: the inputs have no such dynamic dim (symbols: N, H, W)" -o out/libm.so --dim Q=3
 refused 1 "symbol W must be a multiple of 32 (the model's strides need it), and [40, 50] holds none" \
   -o out/libm.so --dim W=40:50
-refused 2 "--dim takes NAME=VALUE or NAME=MIN:MAX" -o out/libm.so --dim W=0
-refused 2 "--dim takes NAME=VALUE or NAME=MIN:MAX" -o out/libm.so --dim W=9:8
-refused 2 "--dim takes NAME=VALUE or NAME=MIN:MAX" -o out/libm.so --dim =8
+refused 2 "--dim takes NAME=VALUE, NAME=MIN:MAX or NAME=MIN:MAX:exact" -o out/libm.so --dim W=0
+refused 2 "--dim takes NAME=VALUE, NAME=MIN:MAX or NAME=MIN:MAX:exact" -o out/libm.so --dim W=9:8
+refused 2 "--dim takes NAME=VALUE, NAME=MIN:MAX or NAME=MIN:MAX:exact" -o out/libm.so --dim =8
 echo "dims: symbols, alignment, --dim fixes and bounds"

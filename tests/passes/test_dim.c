@@ -5,7 +5,8 @@
 
 #include "testlib.h"
 
-static const ir_symbol syms[2] = {{"N", NULL, 1, 1, 256, 1}, {"W", NULL, 8, 8, 4096, 320}};
+static const ir_symbol syms[2] = {{.name = "N", .align = 1, .min = 1, .max = 256, .ref = 1, .base = -1},
+                                  {.name = "W", .align = 8, .min = 8, .max = 4096, .ref = 320, .base = -1}};
 
 static void check_text(ir_dim d, const char *want, const char *want_c) {
     char buf[128];
@@ -51,5 +52,31 @@ int main(void) {
     ir_dim three;
     CHECK(ir_dim_add(tt, t, &three) && ir_dim_add(three, r, &three) && three.nterms == 3);
     CHECK(!ir_dim_add(three, n, &r));
+
+    /* An exact symbol: W takes every value, and a stride-2 convolution of
+     * it asks for the derived symbol floor((W - 1) / 2), which then gives
+     * the extent W_1 + 1 = ceil(W / 2); units of derived symbols come from
+     * their base. */
+    ir_symbol ex[3] = {{.name = "W", .align = 1, .min = 16, .max = 4096, .ref = 433, .exact = true, .base = -1}};
+    ir_derive_need d;
+    ir_dim we = ir_dim_symbol(ex, 0), o;
+    CHECK(!ir_dim_derived_div(ex, 1, we, -1, 2, &o, &d) && d.base == 0 && d.bcoef == 1 && d.badd == -1 && d.bdiv == 2);
+    ex[1] = (ir_symbol){.name = "W_1", .align = 1, .min = 7, .max = 2047, .ref = 216, .exact = true, .derived = true,
+                        .base = 0, .bcoef = 1, .badd = -1, .bdiv = 2};
+    CHECK(ir_dim_derived_div(ex, 2, we, -1, 2, &o, &d) && ir_dim_equal(o, ir_dim_symbol(ex, 1)));
+    /* not exact: no derived symbol (the alignment grows instead) */
+    ex[0].exact = false;
+    CHECK(!ir_dim_derived_div(ex, 2, we, -1, 2, &o, &d) && d.base == -1);
+    ex[0].exact = true;
+    /* a chain: floor(W_1 / 2) of W_1's extent W_1 + 1 with c = -1 */
+    ex[2] = (ir_symbol){.name = "W_2", .align = 1, .min = 3, .max = 1023, .ref = 108, .exact = true, .derived = true,
+                        .base = 1, .bcoef = 1, .badd = 0, .bdiv = 2};
+    ir_dim w1;
+    CHECK(ir_dim_add_const(ir_dim_symbol(ex, 1), 1, &w1) && ir_dim_derived_div(ex, 3, w1, -1, 2, &o, &d) &&
+          ir_dim_equal(o, ir_dim_symbol(ex, 2)));
+    int64_t sizes[3] = {433, 0, 0}, u[3];
+    ir_units(ex, 3, sizes, u);
+    CHECK(u[0] == 433 && u[1] == 216 && u[2] == 108);
+    CHECK(ocrs_sym_derive(1, 1, -2, 2) == -1); /* floor, not truncation */
     return t_finish("test_dim");
 }
