@@ -22,7 +22,9 @@ Rec:
   model: $models/ch_PP-OCRv4_rec_infer.onnx
 YML
 "$ocrslimc" --config "$work/ocr.yml" -o "$work/libocr.so" $cc
-cmp "$work/libocr.so" "$flags_lib"
+# AddressSanitizer records each object's source path, a temporary folder's,
+# so with the sanitizers only the headers compare.
+[ -n "$cc" ] || cmp "$work/libocr.so" "$flags_lib"
 cmp "$work/ocr.h" "$(dirname "$flags_lib")/ocr.h"
 # Mistakes: a space class the recognizer lacks, an unknown key, no recognizer.
 sed 's/use_space_char: true/use_space_char: false/' "$work/ocr.yml" >"$work/nospace.yml"
