@@ -21,9 +21,19 @@
 # lib<name>.so, image in, lines of text out (<name>_ocr in <name>.h).
 include_guard(GLOBAL)
 
-# The imported library target <name> of the library lib and its header in
-# dir, built by the custom target <name>_ocrslim; and its pkg-config file.
-function(_ocrslim_library name kind lib dir what extra_libs)
+# The rule running ocrslimc with the caller's cmd (its model arguments and
+# flags; the caller's deps are its input files) into lib and its header in
+# dir, with a depfile; the imported library target <name> built by the
+# custom target <name>_ocrslim; and its pkg-config file.
+function(_ocrslim_library name kind lib dir what extra_libs comment)
+  set(depfile "${dir}/${name}.d")
+  add_custom_command(
+    OUTPUT "${lib}" "${dir}/${name}.h"
+    COMMAND "$<TARGET_FILE:OcrSlim::ocrslimc>" ${cmd} -o "${lib}" --name "${name}" --depfile "${depfile}"
+    DEPENDS ${deps} "$<TARGET_FILE:OcrSlim::ocrslimc>"
+    DEPFILE "${depfile}"
+    COMMENT "${comment}"
+    VERBATIM)
   add_custom_target(${name}_ocrslim DEPENDS "${lib}" "${dir}/${name}.h")
   add_library(${name} ${kind} IMPORTED GLOBAL)
   set_target_properties(${name} PROPERTIES
@@ -96,18 +106,11 @@ function(ocrslim_add_model name)
     set(kind SHARED)
     set(extra_libs "")
   endif()
-  set(depfile "${dir}/${name}.d")
-  set(cmd "$<TARGET_FILE:OcrSlim::ocrslimc>" "${model}" -o "${lib}" --name "${name}" --depfile "${depfile}")
+  set(cmd "${model}")
   set(deps "${model}")
   _ocrslim_common_flags()
-  add_custom_command(
-    OUTPUT "${lib}" "${dir}/${name}.h"
-    COMMAND ${cmd}
-    DEPENDS ${deps} "$<TARGET_FILE:OcrSlim::ocrslimc>"
-    DEPFILE "${depfile}"
-    COMMENT "ocrslimc: compiling model ${name} from ${model_file}"
-    VERBATIM)
-  _ocrslim_library(${name} ${kind} "${lib}" "${dir}" "${model_file}" "${extra_libs}")
+  _ocrslim_library(${name} ${kind} "${lib}" "${dir}" "${model_file}" "${extra_libs}"
+                   "ocrslimc: compiling model ${name} from ${model_file}")
 endfunction()
 
 function(ocrslim_add_pipeline name)
@@ -117,8 +120,7 @@ function(ocrslim_add_pipeline name)
   endif()
   _ocrslim_prepare(ocrslim_add_pipeline ${name})
   set(lib "${dir}/lib${name}.so")
-  set(depfile "${dir}/${name}.d")
-  set(cmd "$<TARGET_FILE:OcrSlim::ocrslimc>" -o "${lib}" --name "${name}" --depfile "${depfile}")
+  set(cmd "")
   set(deps "")
   foreach(part DET CLS REC DICT)
     if(arg_${part})
@@ -134,12 +136,5 @@ function(ocrslim_add_pipeline name)
     list(APPEND cmd --no-space-char)
   endif()
   _ocrslim_common_flags()
-  add_custom_command(
-    OUTPUT "${lib}" "${dir}/${name}.h"
-    COMMAND ${cmd}
-    DEPENDS ${deps} "$<TARGET_FILE:OcrSlim::ocrslimc>"
-    DEPFILE "${depfile}"
-    COMMENT "ocrslimc: compiling the OCR system ${name}"
-    VERBATIM)
-  _ocrslim_library(${name} SHARED "${lib}" "${dir}" "OCR system" "")
+  _ocrslim_library(${name} SHARED "${lib}" "${dir}" "OCR system" "" "ocrslimc: compiling the OCR system ${name}")
 endfunction()

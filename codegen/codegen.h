@@ -74,8 +74,11 @@ ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
 /* The parts of the runtime folder a library of g is built with, in
  * parts[0..n) (returns n): core/ always, pool/ unless the model is part of
  * an OCR system (which has the pool), det/ for a DB text detector. */
-enum { OCRS_MAX_RUNTIME_PARTS = 4 };
+enum { OCRS_MAX_RUNTIME_PARTS = 6 };
 int ocrs_runtime_parts(const ir_graph *g, bool system_part, const char **parts);
+/* The parts an OCR system library of these models (NULL entries skipped)
+ * is built with: theirs as system parts, then the system's own. */
+int ocrs_system_runtime_parts(const ir_graph *const *models, int n, const char **parts);
 
 /* ---- OCR system libraries: detector, classifier, recognizer, dictionary --------- */
 

@@ -336,6 +336,25 @@ int ocrs_runtime_parts(const ir_graph *g, bool system_part, const char **parts) 
     return n;
 }
 
+/* The runtime parts an OCR system compiles itself, once for its models. */
+static const char *const system_own_parts[] = {"pool", "ocr"};
+enum { NSYSTEM_OWN_PARTS = sizeof system_own_parts / sizeof system_own_parts[0] };
+
+int ocrs_system_runtime_parts(const ir_graph *const *models, int n, const char **parts) {
+    int count = 0;
+    for (int m = 0; m < n; m++) {
+        const char *theirs[OCRS_MAX_RUNTIME_PARTS];
+        int k = models[m] ? ocrs_runtime_parts(models[m], true, theirs) : 0;
+        for (int i = 0; i < k; i++) {
+            int j = 0;
+            while (j < count && strcmp(parts[j], theirs[i])) j++;
+            if (j == count) parts[count++] = theirs[i];
+        }
+    }
+    for (int i = 0; i < NSYSTEM_OWN_PARTS; i++) parts[count++] = system_own_parts[i];
+    return count;
+}
+
 /* What to compile of the runtime: every .c of the parts (runtime folder
  * subfolders), plus extra sources, with -DOCRS_PREFIX=prefix and the
  * defines (NAME or NAME=VALUE). */
@@ -619,7 +638,8 @@ ocrs_status cg_write_outputs(cg_module *m, cg_target tm, const ir_graph *g, cons
  * with the models' facts, and the dictionary. */
 static ocrs_status system_runtime(const ocrs_system_opts *o, const cg_system *sys, const char *dict_c,
                                   runtime_build *r, ocrs_diag *diag) {
-    *r = (runtime_build){.prefix = o->name, .parts = {"pool", "ocr"}, .nparts = 2, .extra = {dict_c}, .nextra = 1};
+    *r = (runtime_build){.prefix = o->name, .nparts = NSYSTEM_OWN_PARTS, .extra = {dict_c}, .nextra = 1};
+    for (int i = 0; i < NSYSTEM_OWN_PARTS; i++) r->parts[i] = system_own_parts[i];
     ocrs_status st = add_defines(r, o->runtime_defines, diag);
     const struct {
         const char *macro;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../runtime/ocr/ocrs_dict.h"
 #include "cg.h"
 
 enum { MAX_DICT_BYTES = 1 << 24 };
@@ -23,16 +24,7 @@ static bool image_input(const ir_graph *g, const ir_value **x_out) {
     const ir_value *x = &g->values[g->inputs[0]];
     *x_out = x;
     if (x->rank != 4 || !ir_dim_equal(x->dims[1], ir_dim_const(3)) || !ir_dim_static(x->dims[2])) return false;
-    if (ir_dim_static(x->dims[0])) return x->dims[0].q == 1;
-    for (int s = 0; s < g->nsyms; s++)
-        if (ir_dim_equal(x->dims[0], ir_dim_symbol(g->syms, s))) return true;
-    return false;
-}
-
-static int symbol_of(const ir_graph *g, ir_dim d) {
-    for (int s = 0; s < g->nsyms; s++)
-        if (ir_dim_equal(d, ir_dim_symbol(g->syms, s))) return s;
-    return -1;
+    return ir_dim_static(x->dims[0]) ? x->dims[0].q == 1 : ir_symbol_of(g, x->dims[0]) >= 0;
 }
 
 /* A valid UTF-8 sequence at p (at most n bytes): its length, 0 if none. */
@@ -63,13 +55,12 @@ static ocrs_status read_dict(const char *path, cg_system *sys, ocrs_diag *diag) 
     else if (failed) st = ocrs_fail(diag, OCRS_ERR_IO, "dictionary '%s': read error", path);
     else if (n > MAX_DICT_BYTES) st = ocrs_fail(diag, OCRS_ERR_INVALID, "dictionary '%s': larger than %d bytes", path, MAX_DICT_BYTES);
     else if (n == 0) st = ocrs_fail(diag, OCRS_ERR_INVALID, "dictionary '%s': empty", path);
-    int64_t lines = 1, line = 1;
+    int64_t line = 1;
     for (size_t i = 0; !st && i < n;) {
         size_t len = buf[i] ? utf8_len((const unsigned char *)buf + i, n - i) : 0;
         if (!len)
             st = ocrs_fail(diag, OCRS_ERR_INVALID, "dictionary '%s': line %lld: not UTF-8 text (byte 0x%02x)", path,
                            (long long)line, (unsigned char)buf[i]);
-        if (buf[i] == '\n' && i + 1 < n) lines++;
         line += buf[i] == '\n';
         i += len;
     }
@@ -79,7 +70,7 @@ static ocrs_status read_dict(const char *path, cg_system *sys, ocrs_diag *diag) 
     }
     sys->dict = buf;
     sys->dict_size = n;
-    sys->dict_lines = lines;
+    sys->dict_lines = ocrs_dict_lines(buf, n);
     return OCRS_OK;
 }
 
@@ -104,7 +95,7 @@ ocrs_status cg_system_facts(const ocrs_system_opts *o, cg_system *sys, ocrs_diag
     }
     const ir_value *y = &o->rec->values[o->rec->outputs[0]];
     int w = -1;
-    if (!image_input(o->rec, &x) || (w = symbol_of(o->rec, x->dims[3])) < 0 || y->rank != 3 ||
+    if (!image_input(o->rec, &x) || (w = ir_symbol_of(o->rec, x->dims[3])) < 0 || y->rank != 3 ||
         !ir_dim_equal(y->dims[0], x->dims[0]) || !ir_dim_static(y->dims[2]))
         return ocrs_fail(diag, OCRS_ERR_UNSUPPORTED,
                          "%s: not a CTC text recognizer: one input [N, 3, H, W] of fixed H and dynamic W, and one "

@@ -83,11 +83,11 @@ ocrs_status ocrs_write_depfile(const char *path, const char *target, const ir_gr
     }
     for (int i = 0; !st && i < ninputs; i++)
         if (inputs[i] && !put_real(f, inputs[i])) st = ocrs_fail(diag, OCRS_ERR_IO, "depfile: cannot resolve '%s'", inputs[i]);
-    /* A model's library is built with its parts; an OCR system with all. */
-    static const char *const every[] = {"core", "pool", "det", "ocr"};
+    /* A model's library is built with its parts, an OCR system's with its models' and its own. */
     const char *parts[OCRS_MAX_RUNTIME_PARTS];
-    int nparts = ngraphs == 1 ? ocrs_runtime_parts(graphs[0], false, parts) : 4;
-    if (!st) st = put_runtime(f, ngraphs == 1 ? (const char *const *)parts : every, nparts, diag);
+    int nparts = ngraphs == 1 ? ocrs_runtime_parts(graphs[0], false, parts)
+                              : ocrs_system_runtime_parts(graphs, ngraphs, parts);
+    if (!st) st = put_runtime(f, parts, nparts, diag);
     char exe[4096];
     ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (!st && len > 0) {

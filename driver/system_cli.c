@@ -35,9 +35,7 @@ static ocrs_status import_sized(const char *path, int64_t h, int64_t w, bool exa
     if (st || (*g)->ninputs != 1) return st;
     const ir_value *x = &(*g)->values[(*g)->inputs[0]];
     int sym[2] = {-1, -1};
-    for (int k = 0; k < 2 && x->rank == 4; k++)
-        for (int s = 0; s < (*g)->nsyms; s++)
-            if (ir_dim_equal(x->dims[2 + k], ir_dim_symbol((*g)->syms, s))) sym[k] = s;
+    for (int k = 0; k < 2 && x->rank == 4; k++) sym[k] = ir_symbol_of(*g, x->dims[2 + k]);
     char names[2][64];
     ocrs_dim_setting dims[2];
     int n = 0;

@@ -356,10 +356,8 @@ bool ir_image_syms(const ir_graph *g, int *n, int *h, int *w) {
     if (g->ninputs != 1 || g->noutputs != 1) return false;
     const ir_value *x = &g->values[g->inputs[0]];
     if (x->rank != 4 || !ir_dim_static(x->dims[1])) return false;
-    int sym[4] = {-1, -1, -1, -1};
-    for (int i = 0; i < 4; i++)
-        for (int s = 0; s < g->nsyms; s++)
-            if (ir_dim_equal(x->dims[i], ir_dim_symbol(g->syms, s))) sym[i] = s;
+    int sym[4];
+    for (int i = 0; i < 4; i++) sym[i] = ir_symbol_of(g, x->dims[i]);
     if (sym[2] < 0 || sym[3] < 0 || sym[2] == sym[3]) return false;
     if (sym[0] < 0 && !ir_dim_equal(x->dims[0], ir_dim_const(1))) return false;
     if (sym[0] >= 0 && g->syms[sym[0]].min > 1) return false;
@@ -375,6 +373,12 @@ void ir_image_sizes(const ir_graph *g, int64_t h, int64_t w, int64_t *sizes) {
     if (sn >= 0) sizes[sn] = 1;
     sizes[sh] = h;
     sizes[sw] = w;
+}
+
+int ir_symbol_of(const ir_graph *g, ir_dim d) {
+    for (int s = 0; s < g->nsyms; s++)
+        if (ir_dim_equal(d, ir_dim_symbol(g->syms, s))) return s;
+    return -1;
 }
 
 int ir_find_symbol(const ir_graph *g, const char *name) {

@@ -295,6 +295,8 @@ bool ir_image_syms(const ir_graph *g, int *n, int *h, int *w);
 void ir_image_sizes(const ir_graph *g, int64_t h, int64_t w, int64_t *sizes);
 /* A symbol named name, or -1. */
 int ir_find_symbol(const ir_graph *g, const char *name);
+/* The symbol whose extent d is (d = the symbol itself), or -1. */
+int ir_symbol_of(const ir_graph *g, ir_dim d);
 /* Human-readable extents ("W/8", "3*H/32+1", "16") in g's symbols. */
 void ir_format_dim(const ir_graph *g, ir_dim d, char *buf, size_t size);
 

@@ -30,9 +30,7 @@ static ocrs_status check_inputs(const ir_graph *g, ocrs_diag *diag) {
         const ir_value *v = &g->values[g->inputs[i]];
         for (int d = 0; d < v->rank; d++) {
             ir_dim x = v->dims[d];
-            int s = -1;
-            for (int k = 0; k < g->nsyms; k++)
-                if (ir_dim_equal(x, ir_dim_symbol(g->syms, k))) s = k;
+            int s = ir_symbol_of(g, x);
             if (s < 0 && !ir_dim_static(x))
                 return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: input '%s' axis %d is neither fixed nor a symbol",
                                  g->source, v->name, d);

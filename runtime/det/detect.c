@@ -5,11 +5,9 @@
  * independent and buffers are reused from call to call. ocrslimc compiles
  * this part only into libraries of a DB detector: one input [N, 3, H, W],
  * one output whose last two dims are H and W. */
-#define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ocrs_detect.h"
 #include "ocrs_model.h"
@@ -65,12 +63,6 @@ static int output_numel(int64_t h, int64_t w, int64_t *numel) {
     return OCRS_RT_OK;
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 OCRS_API int OCRS_SYM(_get_detect_options)(const ocrs_ctx *ctx, ocrs_det_opts *opts) {
     if (!ctx || !opts) return OCRS_RT_ERR_NULL;
     detect_state *s = state((ocrs_ctx *)ctx);
@@ -115,14 +107,14 @@ OCRS_API int OCRS_SYM(_detect)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int
         ocrs_grow((void **)&s->prob, &s->cap_prob, (size_t)out_numel * sizeof(float)) ||
         ocrs_grow(&s->pre, &s->cap_pre, ocrs_det_pre_scratch(in_w)))
         return OCRS_RT_ERR_NOMEM;
-    double t0 = now_ms();
+    double t0 = ocrs_now_ms();
     ocrs_det_preprocess(rgb, width, height, stride, in_w, in_h, s->input, s->pre);
-    double t1 = now_ms();
+    double t1 = ocrs_now_ms();
     st = OCRS_SYM(_forward)(ctx, s->input, in_h, in_w, s->prob);
     if (st) return st;
-    double t2 = now_ms();
+    double t2 = ocrs_now_ms();
     if (ocrs_db_postprocess(s->prob, in_h, in_w, width, height, &s->opts, &s->post, boxes, max_boxes, num_boxes_out))
         return OCRS_RT_ERR_NOMEM;
-    s->ms[0] = t1 - t0, s->ms[1] = t2 - t1, s->ms[2] = now_ms() - t2;
+    s->ms[0] = t1 - t0, s->ms[1] = t2 - t1, s->ms[2] = ocrs_now_ms() - t2;
     return OCRS_RT_OK;
 }

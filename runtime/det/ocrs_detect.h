@@ -32,6 +32,8 @@ const char *ocrs_det_opts_check(const ocrs_det_opts *o);
  * -1 when out of memory (*p unchanged). Contexts keep their buffers from
  * call to call this way (buffers.c). */
 int ocrs_grow(void **p, size_t *cap, size_t need);
+/* Milliseconds of a monotonic clock, for the stage times. */
+double ocrs_now_ms(void);
 
 /* ---- pre-processing (db_pre.c) ---------------------------------------------------- */
 

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ocrs_detect.h"
+#include "ocrs_dict.h"
 
 /* ---- the API's types (system.c; the generated header has them under the
  * library's name) ---------------------------------------------------------------------- */

@@ -5,13 +5,11 @@
  * calls; they compute on the context's one pool. ocrslimc compiles this
  * part with the models' facts (OCRS_SYS_*, codegen/system.c) and the
  * dictionary (<name>__dict). */
-#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ocrs_model.h"
 #include "ocrs_ocr.h"
@@ -36,6 +34,7 @@ int DET(_set_detect_options)(det_ctx *ctx, const ocrs_det_opts *opts);
 int DET(_detect)(det_ctx *ctx, const uint8_t *rgb, int width, int height, int stride, ocrs_box *boxes, int max_boxes,
                  int *num_boxes_out);
 int DET(_detect_times)(const det_ctx *ctx, double *pre_ms, double *model_ms, double *post_ms);
+const char *DET(_strerror)(int status);
 #if OCRS_SYS_HAS_CLS
 int CLS(__create_in)(cls_ctx **ctx_out, ocrs_pool *pool);
 void CLS(_destroy)(cls_ctx *ctx);
@@ -84,6 +83,7 @@ struct OCRS_SYM(_ctx) {
 #endif
     rec_ctx *rec;
     ocrs_dict dict;
+    float lut[3][256]; /* cls and rec inputs: (v / 255 - 0.5) / 0.5 in float32, as numpy */
     ocrs_sys_opts opts;
     ocrs_stage_times times;
     /* Buffers, grown as needed and kept: */
@@ -105,12 +105,6 @@ struct OCRS_SYM(_ctx) {
     char *text; /* every line's text, one after the other */
     size_t cap_text;
 };
-
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Room for n quads, crops and lines. */
 static int grow_items(ocrs_ctx *ctx, size_t n) {
@@ -146,6 +140,8 @@ OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads) {
         OCRS_SYM(_destroy)(ctx);
         return st;
     }
+    for (int v = 0; v < 256; v++)
+        ctx->lut[0][v] = ctx->lut[1][v] = ctx->lut[2][v] = ((float)v / 255.0f - 0.5f) / 0.5f;
     ocrs_det_opts_default(&ctx->opts.det);
     ctx->opts.drop_score = 0.5f;
     ctx->opts.use_angle_cls = OCRS_SYS_HAS_CLS;
@@ -171,14 +167,8 @@ OCRS_API void OCRS_SYM(_destroy)(ocrs_ctx *ctx) {
     free(ctx);
 }
 
-OCRS_API const char *OCRS_SYM(_strerror)(int status) {
-    static const char *const msg[OCRS_RT_NSTATUS] = {
-#define OCRS_STATUS(id, doc) [OCRS_RT_##id] = doc,
-#include "status.def"
-#undef OCRS_STATUS
-    };
-    return status >= 0 && status < OCRS_RT_NSTATUS ? msg[status] : "unknown status";
-}
+/* The models share status.def's table; the detector's part has it. */
+OCRS_API const char *OCRS_SYM(_strerror)(int status) { return DET(_strerror)(status); }
 
 OCRS_API int OCRS_SYM(_get_options)(const ocrs_ctx *ctx, ocrs_sys_opts *opts) {
     if (!ctx || !opts) return OCRS_RT_ERR_NULL;
@@ -208,6 +198,9 @@ OCRS_API int OCRS_SYM(_get_times)(const ocrs_ctx *ctx, ocrs_stage_times *times) 
 
 /* ---- crops ---------------------------------------------------------------------------- */
 
+/* PaddleOCR turns crops at least 1.5 times taller than wide. */
+static bool tall(const crop *c) { return (double)c->h >= 1.5 * c->w; }
+
 /* Cuts quads[order[i]] for i < n into ctx->crops[i] (get_rotate_crop_image). */
 static int cut(ocrs_ctx *ctx, const uint8_t *rgb, int width, int height, int stride, int n) {
     size_t total = 0, widest = 0;
@@ -221,7 +214,7 @@ static int cut(ocrs_ctx *ctx, const uint8_t *rgb, int width, int height, int str
         c->at = total;
         total += bytes;
         if (total < bytes) return OCRS_RT_ERR_SIZE;
-        if (bytes > widest && (double)c->h >= 1.5 * c->w) widest = bytes;
+        if (bytes > widest && tall(c)) widest = bytes;
     }
     if (ocrs_grow((void **)&ctx->pixels, &ctx->cap_pixels, total ? total : 1) ||
         ocrs_grow((void **)&ctx->turn, &ctx->cap_turn, widest ? widest : 1))
@@ -230,8 +223,7 @@ static int cut(ocrs_ctx *ctx, const uint8_t *rgb, int width, int height, int str
         const ocrs_quad *q = &ctx->quads[ctx->order[i]];
         crop *c = &ctx->crops[i];
         uint8_t *px = ctx->pixels + c->at;
-        /* PaddleOCR turns crops at least 1.5 times taller than wide. */
-        if ((double)c->h >= 1.5 * c->w) {
+        if (tall(c)) {
             ocrs_crop_quad(rgb, width, height, stride, q->x, q->y, ctx->turn, c->w, c->h);
             ocrs_rotate90(ctx->turn, c->w, c->h, px);
             int t = c->w;
@@ -260,22 +252,16 @@ static int ratio_order(ocrs_ctx *ctx, int n) {
     return ocrs_sort_indices(ctx->order, n, narrower, ctx->crops);
 }
 
-/* The normalisation of cls and rec inputs, (v / 255 - 0.5) / 0.5 in
- * float32 as numpy computes it, per channel. */
-static void unit_lut(float lut[3][256]) {
-    for (int v = 0; v < 256; v++) lut[0][v] = lut[1][v] = lut[2][v] = ((float)v / 255.0f - 0.5f) / 0.5f;
-}
-
 /* PaddleOCR's resize_norm_img: crop c resized to height h and width
  * min(ceil(h * w_c / h_c), max_w), normalised, zero-padded to pitch, into
  * out (3 x h x pitch). */
-static int resize_norm(ocrs_ctx *ctx, const crop *c, int h, int max_w, int pitch, const float (*lut)[256],
-                       float *out) {
+static int resize_norm(ocrs_ctx *ctx, const crop *c, int h, int max_w, int pitch, float *out) {
     double rw = ceil((double)h * ((double)c->w / (double)c->h));
     int w = rw > max_w ? max_w : (int)rw;
     if (w < 1) w = 1;
     if (ocrs_grow(&ctx->scratch, &ctx->cap_scratch, ocrs_det_pre_scratch(w))) return OCRS_RT_ERR_NOMEM;
-    ocrs_resize_normalize(ctx->pixels + c->at, c->w, c->h, 3 * c->w, w, h, lut, pitch, out, ctx->scratch);
+    ocrs_resize_normalize(ctx->pixels + c->at, c->w, c->h, 3 * c->w, w, h, (const float(*)[256])ctx->lut, pitch, out,
+                          ctx->scratch);
     return OCRS_RT_OK;
 }
 
@@ -291,21 +277,19 @@ static int grow_batch(ocrs_ctx *ctx, size_t in_floats, size_t out_floats) {
 /* predict_cls: crops turned 180 degrees where the classifier says so. */
 static int classify(ocrs_ctx *ctx, int n) {
     int st = ratio_order(ctx, n) ? OCRS_RT_ERR_NOMEM : OCRS_RT_OK;
-    float lut[3][256];
-    unit_lut(lut);
     size_t image = (size_t)3 * OCRS_SYS_CLS_H * OCRS_SYS_CLS_W;
     for (int beg = 0; !st && beg < n; beg += ctx->opts.cls_batch_num) {
         int nb = n - beg < ctx->opts.cls_batch_num ? n - beg : ctx->opts.cls_batch_num;
-        double t0 = now_ms();
+        double t0 = ocrs_now_ms();
         st = grow_batch(ctx, nb * image, (size_t)nb * 2);
         for (int i = 0; !st && i < nb; i++)
             st = resize_norm(ctx, &ctx->crops[ctx->order[beg + i]], OCRS_SYS_CLS_H, OCRS_SYS_CLS_W, OCRS_SYS_CLS_W,
-                             (const float(*)[256])lut, ctx->input + i * image);
-        double t1 = now_ms();
+                             ctx->input + i * image);
+        double t1 = ocrs_now_ms();
         int64_t dims[4] = {nb, 3, OCRS_SYS_CLS_H, OCRS_SYS_CLS_W};
         const float *in = ctx->input;
         if (!st) st = CLS(_run)(ctx->cls, dims, &in, &ctx->output);
-        double t2 = now_ms();
+        double t2 = ocrs_now_ms();
         /* label_list ['0', '180']: the arg-max (the first on ties). */
         for (int i = 0; !st && i < nb; i++) {
             const float *p = ctx->output + 2 * i;
@@ -314,7 +298,7 @@ static int classify(ocrs_ctx *ctx, int n) {
                 ocrs_rotate180(ctx->pixels + c->at, c->w, c->h);
             }
         }
-        ctx->times.cls_pre += t1 - t0, ctx->times.cls_model += t2 - t1, ctx->times.cls_post += now_ms() - t2;
+        ctx->times.cls_pre += t1 - t0, ctx->times.cls_model += t2 - t1, ctx->times.cls_post += ocrs_now_ms() - t2;
     }
     return st;
 }
@@ -339,12 +323,10 @@ static int rec_width(const ocrs_ctx *ctx, double ratio, int *paddle_w) {
  * ctx->lines[i].score. */
 static int recognize(ocrs_ctx *ctx, int n) {
     int st = ratio_order(ctx, n) ? OCRS_RT_ERR_NOMEM : OCRS_RT_OK;
-    float lut[3][256];
-    unit_lut(lut);
     size_t used = 0;
     for (int beg = 0; !st && beg < n; beg += ctx->opts.rec_batch_num) {
         int nb = n - beg < ctx->opts.rec_batch_num ? n - beg : ctx->opts.rec_batch_num;
-        double t0 = now_ms(), ratio = 0;
+        double t0 = ocrs_now_ms(), ratio = 0;
         for (int i = 0; i < nb; i++) {
             const crop *c = &ctx->crops[ctx->order[beg + i]];
             if ((double)c->w / c->h > ratio) ratio = (double)c->w / c->h;
@@ -356,12 +338,11 @@ static int recognize(ocrs_ctx *ctx, int n) {
         int steps = st ? 0 : (int)out_dims[1];
         if (!st) st = grow_batch(ctx, nb * image, (size_t)nb * steps * OCRS_SYS_REC_CLASSES);
         for (int i = 0; !st && i < nb; i++)
-            st = resize_norm(ctx, &ctx->crops[ctx->order[beg + i]], OCRS_SYS_REC_H, paddle_w, w,
-                             (const float(*)[256])lut, ctx->input + i * image);
-        double t1 = now_ms();
+            st = resize_norm(ctx, &ctx->crops[ctx->order[beg + i]], OCRS_SYS_REC_H, paddle_w, w, ctx->input + i * image);
+        double t1 = ocrs_now_ms();
         const float *in = ctx->input;
         if (!st) st = REC(_run)(ctx->rec, dims, &in, &ctx->output);
-        double t2 = now_ms();
+        double t2 = ocrs_now_ms();
         size_t room = (size_t)steps * ctx->dict.max_len + 1;
         for (int i = 0; !st && i < nb; i++) {
             if (used + room > ctx->cap_text) {
@@ -378,7 +359,7 @@ static int recognize(ocrs_ctx *ctx, int n) {
             used += ocrs_ctc_decode(ctx->output + (size_t)i * steps * OCRS_SYS_REC_CLASSES, steps, &ctx->dict,
                                     ctx->text + used, &ctx->lines[k].score) + 1;
         }
-        ctx->times.rec_pre += t1 - t0, ctx->times.rec_model += t2 - t1, ctx->times.rec_post += now_ms() - t2;
+        ctx->times.rec_pre += t1 - t0, ctx->times.rec_model += t2 - t1, ctx->times.rec_post += ocrs_now_ms() - t2;
     }
     return st;
 }
@@ -386,7 +367,7 @@ static int recognize(ocrs_ctx *ctx, int n) {
 /* Crops, classifies and recognizes quads[qorder[i]] for i < n into
  * lines[i] (all of them; the caller drops), qorder saved from ctx->order. */
 static int read_quads(ocrs_ctx *ctx, const uint8_t *rgb, int width, int height, int stride, int n) {
-    double t0 = now_ms();
+    double t0 = ocrs_now_ms();
     int st = cut(ctx, rgb, width, height, stride, n);
     /* ctx->order is reused by the batches: the lines take the quads' order now. */
     for (int i = 0; !st && i < n; i++) {
@@ -394,7 +375,7 @@ static int read_quads(ocrs_ctx *ctx, const uint8_t *rgb, int width, int height, 
         memcpy(ctx->lines[i].x, q->x, sizeof q->x);
         memcpy(ctx->lines[i].y, q->y, sizeof q->y);
     }
-    ctx->times.crop += now_ms() - t0;
+    ctx->times.crop += ocrs_now_ms() - t0;
 #if OCRS_SYS_HAS_CLS
     if (!st && ctx->opts.use_angle_cls) st = classify(ctx, n);
 #endif
@@ -417,7 +398,7 @@ OCRS_API int OCRS_SYM(_ocr)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int he
     *num_lines_out = 0;
     int st = check_image(rgb, width, height, stride);
     if (st) return st;
-    double t0 = now_ms();
+    double t0 = ocrs_now_ms();
     ctx->times = (ocrs_stage_times){0};
     /* Every box comes from a contour, so max_candidates bound them. */
     size_t cap = (size_t)ctx->opts.det.max_candidates;
@@ -428,14 +409,14 @@ OCRS_API int OCRS_SYM(_ocr)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int he
     if (!st) st = DET(_detect_times)(ctx->det, &ctx->times.det_pre, &ctx->times.det_model, &ctx->times.det_post);
     if (!st && grow_items(ctx, n ? (size_t)n : 1)) st = OCRS_RT_ERR_NOMEM;
     if (st) return st;
-    double t1 = now_ms();
+    double t1 = ocrs_now_ms();
     for (int i = 0; i < n; i++) {
         memcpy(ctx->quads[i].x, ctx->boxes[i].x, sizeof ctx->quads[i].x);
         memcpy(ctx->quads[i].y, ctx->boxes[i].y, sizeof ctx->quads[i].y);
         ctx->order[i] = i;
     }
     if (ocrs_sort_quads(ctx->quads, ctx->order, n)) return OCRS_RT_ERR_NOMEM;
-    ctx->times.crop = now_ms() - t1;
+    ctx->times.crop = ocrs_now_ms() - t1;
     st = read_quads(ctx, rgb, width, height, stride, n);
     if (st) return st;
     int kept = 0;
@@ -443,7 +424,7 @@ OCRS_API int OCRS_SYM(_ocr)(ocrs_ctx *ctx, const uint8_t *rgb, int width, int he
         if (ctx->lines[i].score >= ctx->opts.drop_score) ctx->lines[kept++] = ctx->lines[i];
     *lines_out = ctx->lines;
     *num_lines_out = kept;
-    ctx->times.total = now_ms() - t0;
+    ctx->times.total = ocrs_now_ms() - t0;
     return OCRS_RT_OK;
 }
 
@@ -464,7 +445,7 @@ OCRS_API int OCRS_SYM(_recognize)(ocrs_ctx *ctx, const uint8_t *rgb, int width, 
     if (n < 0) return OCRS_RT_ERR_ARG;
     for (int i = 0; i < n; i++)
         if (!quad_ok(&quads[i])) return OCRS_RT_ERR_ARG;
-    double t0 = now_ms();
+    double t0 = ocrs_now_ms();
     ctx->times = (ocrs_stage_times){0};
     if (grow_items(ctx, (size_t)n ? (size_t)n : 1)) return OCRS_RT_ERR_NOMEM;
     memcpy(ctx->quads, quads, sizeof *quads * (size_t)n);
@@ -472,6 +453,6 @@ OCRS_API int OCRS_SYM(_recognize)(ocrs_ctx *ctx, const uint8_t *rgb, int width, 
     st = read_quads(ctx, rgb, width, height, stride, n);
     if (st) return st;
     *lines_out = ctx->lines;
-    ctx->times.total = now_ms() - t0;
+    ctx->times.total = ocrs_now_ms() - t0;
     return OCRS_RT_OK;
 }

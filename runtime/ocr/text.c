@@ -7,9 +7,7 @@
 #include "ocrs_ocr.h"
 
 int ocrs_dict_init(ocrs_dict *d, const char *text, size_t size, int use_space) {
-    int lines = 0;
-    for (size_t i = 0; i < size; i++) lines += text[i] == '\n';
-    lines += size && text[size - 1] != '\n';
+    int lines = ocrs_dict_lines(text, size);
     *d = (ocrs_dict){.text = text, .nclasses = 1 + lines + (use_space != 0)};
     d->start = calloc((size_t)d->nclasses, sizeof *d->start);
     d->len = calloc((size_t)d->nclasses, sizeof *d->len);

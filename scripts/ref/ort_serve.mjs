@@ -12,19 +12,16 @@
 //            or  error MESSAGE
 // Sessions use intraOpNumThreads THREADS, interOpNumThreads 1 and sequential
 // execution, so timings compare with a single-threaded-per-op library.
-// onnxruntime-node is looked up as in ort_forward.mjs.
+// onnxruntime-node is looked up by ../goldenlib.mjs's findOrt.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import readline from 'node:readline';
 
+import { findOrt } from '../goldenlib.mjs';
+
 function loadOrt() {
-  const dirs = [process.env.ORT_NODE_DIR, path.resolve('node_modules'), '/tmp/npmw/node_modules'].filter(Boolean);
-  for (const dir of dirs) {
-    const pkg = path.join(dir, 'onnxruntime-node', 'package.json');
-    if (fs.existsSync(pkg)) return createRequire(pkg)('onnxruntime-node');
-  }
+  const { ort, dirs } = findOrt();
+  if (ort) return ort;
   console.error(`ort_serve: onnxruntime-node not found in ${dirs.join(', ')}`);
   process.exit(1);
 }

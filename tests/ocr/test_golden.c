@@ -39,12 +39,17 @@ static bool next_labels(FILE *f, char *line, char **path, eval_labels *l) {
     return false;
 }
 
-/* Box i of ours against the golden region: every corner within 1 pixel. */
+/* Whether every corner of ours is within 1 pixel of the golden region's. */
+static bool near(const float *x, const float *y, const eval_poly *want) {
+    bool close = want->n == 4;
+    for (int k = 0; close && k < 4; k++)
+        close = fabs(x[k] - want->xy[2 * k]) <= 1 && fabs(y[k] - want->xy[2 * k + 1]) <= 1;
+    return close;
+}
+
+/* Box i of ours against the golden region. */
 static void check_box(const char *image, int i, const float *x, const float *y, const eval_poly *want) {
-    bool near = want->n == 4;
-    for (int k = 0; near && k < 4; k++)
-        near = fabs(x[k] - want->xy[2 * k]) <= 1 && fabs(y[k] - want->xy[2 * k + 1]) <= 1;
-    if (near) return;
+    if (near(x, y, want)) return;
     fprintf(stderr, "%s: box %d: ours (%g,%g) (%g,%g) (%g,%g) (%g,%g), the reference's (%g,%g) (%g,%g) (%g,%g) (%g,%g)\n",
             image, i, x[0], y[0], x[1], y[1], x[2], y[2], x[3], y[3], want->xy[0], want->xy[1], want->xy[2],
             want->xy[3], want->xy[4], want->xy[5], want->xy[6], want->xy[7]);
@@ -53,16 +58,11 @@ static void check_box(const char *image, int i, const float *x, const float *y, 
 
 /* The detector's boxes come in the order of its contours, which is no
  * semantics of PaddleOCR's (the system sorts them): the golden region
- * within 1 pixel of this box not taken yet, else i (to report). */
-static int match(const eval_labels *want, const float *x, const float *y, int i) {
-    static bool taken[4096];
-    if (i == 0) memset(taken, 0, sizeof taken);
-    for (int k = 0; k < want->n && k < 4096; k++) {
-        bool near = !taken[k] && want->poly[k].n == 4;
-        for (int c = 0; near && c < 4; c++)
-            near = fabs(x[c] - want->poly[k].xy[2 * c]) <= 1 && fabs(y[c] - want->poly[k].xy[2 * c + 1]) <= 1;
-        if (near) return taken[k] = true, k;
-    }
+ * within 1 pixel of this box not taken yet (taken[want->n]), else i (to
+ * report). */
+static int match(const eval_labels *want, const float *x, const float *y, int i, bool *taken) {
+    for (int k = 0; k < want->n; k++)
+        if (!taken[k] && near(x, y, &want->poly[k])) return taken[k] = true, k;
     return i;
 }
 
@@ -128,11 +128,13 @@ int main(int argc, char **argv) {
             fprintf(stderr, "%s: %d %s, the reference %d\n", path, n, mode == 'd' ? "boxes" : "lines", want.n);
             failures++;
         }
+        bool *taken = calloc((size_t)want.n + 1, sizeof *taken);
         for (int i = 0; i < n && i < want.n; i++) {
-            if (mode == 'd') check_box(path, i, d.boxes[i].x, d.boxes[i].y, &want.poly[match(&want, d.boxes[i].x, d.boxes[i].y, i)]);
+            if (mode == 'd') check_box(path, i, d.boxes[i].x, d.boxes[i].y, &want.poly[match(&want, d.boxes[i].x, d.boxes[i].y, i, taken)]);
             if (mode == 'o') check_box(path, i, o.lines[i].x, o.lines[i].y, &want.poly[i]);
             if (mode != 'd') check_text(path, i, o.lines[i].text, want.text[i]);
         }
+        free(taken);
         images++;
         lines += n;
         image_free(&img);
