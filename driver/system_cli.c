@@ -109,8 +109,16 @@ int system_cli_run(system_cli *s) {
     const char *what[3] = {"det", "cls", "rec"}, *paths[3] = {s->det, s->cls, s->rec};
     double t0 = now_ms();
     ocrs_status st = OCRS_OK;
-    for (int i = 0; i < 3 && !st; i++)
+    static const char *const roles[3] = {"the detector (--det)", "the classifier (--cls)", "the recognizer (--rec)"};
+    for (int i = 0; i < 3 && !st; i++) {
         if (paths[i]) st = front(s, what[i], paths[i], &g[i], &diag);
+        /* Which model a message is about, when the model is of the wrong kind. */
+        if (st) {
+            char msg[sizeof diag.msg];
+            memcpy(msg, diag.msg, sizeof msg);
+            st = ocrs_fail(&diag, st, "%s: %s", roles[i], msg);
+        }
+    }
     ocrs_system_opts so = {.name = s->lib.name, .output = s->lib.output, .header = s->lib.header,
                            .triple = s->lib.triple, .cpu = s->lib.cpu, .cc = s->lib.cc,
                            .runtime_defines = s->lib.runtime_defines, .det = g[0], .cls = g[1], .rec = g[2],
