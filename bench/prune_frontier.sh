@@ -3,9 +3,10 @@
 # and FLOPs target: per-group ratios from the sensitivity analysis
 # (--prune-flops-target) and one uniform ratio (the smallest reaching the
 # target, bisected; vector-width rounding makes uniform FLOPs jump, so it
-# can overshoot), and the sensitivity choice refined jointly (--prune-joint-
-# loss: groups kept whole until the whole model loses at most --joint-loss
-# on the calibration images at side 960). Calibration (side 480) and
+# can overshoot), and the sensitivity choice refined jointly (--prune-loss-
+# bound: groups kept whole until the whole model loses at most --joint-loss
+# on the calibration images at side 960). Every variant is written
+# (--force) whatever the final check says: this maps the recipes. Calibration (side 480) and
 # sensitivity (--sens-side) use the odd label lines of det-dev (the even
 # ones with --calib-half even); hmean is measured at the library's default
 # side on the other half and on det-dev-doc. Then every library and the unpruned
@@ -54,14 +55,15 @@ done
 . "$here/dev_halves.sh"
 mkdir -p "$keep"
 calib="--calib $tmp/calib.txt --calib-root $data/det-dev --calib-side 480 --prune-criterion $crit"
-fewer() { sed -n 's/.*-> \([0-9.]*\) GFLOPs.*(\([0-9.]*\)% fewer).*/\2/p' "$1"; }
+fewer() { sed -n 's/.*-> \([0-9.]*\) GFLOPs.*(\([0-9.]*\)% fewer).*/\2/p' "$1" | tail -1; }
 
 # The smallest uniform ratio removing at least share $1 of the FLOPs.
 uniform_ratio() {
     lo=0 hi=0.9
     for i in 1 2 3 4 5 6 7 8; do
         mid=$(echo "$lo $hi" | awk '{print ($1 + $2) / 2}')
-        "$build/ocrslimc" "$model" --emit=ir -o "$tmp/u.ir" -v --prune-ratio "$mid" 2> "$tmp/ulog"
+        "$build/ocrslimc" "$model" --emit=ir -o "$tmp/u.ir" -v --prune-ratio "$mid" --prune-criterion l1_norm --force \
+            2> "$tmp/ulog"
         if awk -v f="$(fewer "$tmp/ulog")" -v t="$1" 'BEGIN {exit !(f / 100 >= t)}'; then hi=$mid; else lo=$mid; fi
     done
     echo "$hi"
@@ -77,9 +79,10 @@ for rec in $recoveries; do
             tag=$m-$rec-$t
             [ "$m" != uniform ] && case " $sensrec " in *" $rec "*) ;; *) continue ;; esac
             case $m in
-            uniform) how="--prune-ratio $(uniform_ratio "$t")" ;;
-            *) how="--prune-flops-target $t --jobs $jobs --sens-side $side"
-               [ "$m" = joint ] && how="$how --prune-joint-loss $joint"
+            uniform) how="--prune-ratio $(uniform_ratio "$t") --force" ;;
+            *) how="--prune-flops-target $t --jobs $jobs --sens-side $side --force"
+               # sensitivity alone: one whole-model measurement, nothing refined
+               if [ "$m" = joint ]; then how="$how --prune-loss-bound $joint"; else how="$how --prune-joint-rounds 1"; fi
                [ -f "$keep/$crit-$rec.sens.yml" ] && cp "$keep/$crit-$rec.sens.yml" "$keep/lib$tag.so.sens.yml" ;;
             esac
             if ! { [ -f "$keep/lib$tag.so" ] && grep -q 'code generation' "$keep/$tag.log" 2>/dev/null; }; then

@@ -211,9 +211,10 @@ void cg_write_status_macros(FILE *f, const char *up);
  * values (codegen/header_detect.c). */
 void cg_write_detect_types(FILE *f, const char *name, const char *up);
 
-/* Writes the C header of the generated library (codegen/header.c). */
-ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,
-                            size_t weight_bytes, ocrs_diag *diag);
+/* Writes the C header of the generated library (codegen/header.c); note:
+ * a line for its opening comment, or NULL. */
+ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *note,
+                            const char *path, size_t weight_bytes, ocrs_diag *diag);
 
 /* Target machine, optimisation and output files (codegen/link.c). */
 typedef struct LLVMOpaqueTargetMachine *cg_target;

@@ -40,6 +40,8 @@ typedef struct {
                                          * runtime/ (e.g. the detect option defaults), or NULL */
     const char *system; /* OCRS_EMIT_SYSTEM_PART: the OCR system library's name,
                          * whose thread pool the model runs on */
+    const char *note;   /* a line for the header's opening comment (what pruning
+                         * did and measured), or NULL */
     int verbose;        /* progress and timings on stderr */
 } ocrs_codegen_opts;
 
@@ -93,6 +95,7 @@ typedef struct {
     const char *det_obj, *cls_obj, *rec_obj; /* their OCRS_EMIT_SYSTEM_PART objects */
     const char *dict_path;              /* the character dictionary, one per line */
     bool use_space;                     /* ' ' is the recognizer's last class */
+    const char *notes[3];               /* per model (det, cls, rec): a line for the header, or NULL */
     int verbose;
 } ocrs_system_opts;
 

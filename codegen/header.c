@@ -247,8 +247,8 @@ void cg_write_status_macros(FILE *f, const char *up) {
 #undef OCRS_STATUS
 }
 
-ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *path,
-                            size_t weight_bytes, ocrs_diag *diag) {
+ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *note,
+                            const char *path, size_t weight_bytes, ocrs_diag *diag) {
     FILE *f = fopen(path, "w");
     if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "code generation: cannot write '%s': %s", path, strerror(errno));
     size_t *slot_max = calloc(p->nslots + 1, sizeof(size_t));
@@ -264,6 +264,7 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
 
     fprintf(f, "/* %s.h: the API of the %s model library (lib%s.so or lib%s.a).\n", name, name, name, name);
     fprintf(f, " * Auto-generated file by ocrslim from %s. Do not edit!\n *\n", src);
+    if (note) fprintf(f, " * %s.\n *\n", note);
     symbols_text(f, g);
     fprintf(f, " *\n * Inputs and outputs (float, dense, row-major), in the order the calls take them:\n");
     for (uint32_t i = 0; i < g->ninputs + g->noutputs; i++) {

@@ -599,7 +599,7 @@ static ocrs_status build_library(cg_module *m, cg_target tm, const ir_graph *g, 
     else if (!st) st = link_shared(cc, log, objs, nobjs, o.lib_tmp, opts->name, opts->verbose, diag);
     if (!st && opts->verbose)
         fprintf(stderr, "codegen: object written, runtime compiled beside it, linked (%.0f ms)\n", now_ms() - t0);
-    if (!st && !part) st = cg_write_header(g, p, opts->name, o.h_tmp, weight_bytes, diag);
+    if (!st && !part) st = cg_write_header(g, p, opts->name, opts->note, o.h_tmp, weight_bytes, diag);
     st = outputs_close(&o, st, opts->output, opts->emit == OCRS_EMIT_LIB ? 0755 : 0644, diag);
     free(header);
     scratch_close(&s);

@@ -2,18 +2,18 @@
  * PaddleOCR's configs, read with libyaml.
  *
  *   Prune:                      # channel pruning (driver/prune_cli.c)
- *     criterion: l1_norm        # or fpgm, recon (needs calib)
+ *     criterion: recon          # the default (needs calib), or l1_norm, fpgm
  *     ratio: 0.2                # uniform ratio of every prunable group
  *     ratios: [0.1, 0.3, 0.5]   # sensitivity analysis ratios
  *     max_loss: 0.01            # or flops_target: 0.3 (share of FLOPs removed)
  *     jobs: 2                   # sensitivity worker processes
  *     sens_side: 480            # limit_side_len of the sensitivity runs
- *     joint_loss: 0.01          # refine the choice until the whole model loses <= this
+ *     loss_bound: 0.01          # the whole pruned model may lose this (relative); refused above
  *     joint_rounds: 4           # whole-model measurements of that refinement, at most
  *     joint_side: 960           # limit_side_len of its runs
  *     skip_nearest: 4           # groups of the convs nearest the input left alone
  *     skip: [conv_name, value]  # more groups left alone, by layer or value name
- *     recovery: lsq             # none, bias or lsq
+ *     recovery: lsq             # the default, or none, bias
  *     vector: 8
  *     calib: {label_file: train.txt, root: imgs, side: 960, images: 30}
  *   PreProcess:
@@ -50,7 +50,7 @@
 #define OCRS_DRIVER_CONFIG_H
 
 #include "ocrs_detect.h"
-#include "prune_cli.h"
+#include "prune_opts.h"
 
 enum { OCRS_CONFIG_MAX_DEFINES = 8 };
 

@@ -17,6 +17,7 @@
 #include "pipeline.h"
 #include "config.h"
 #include "prune_cli.h"
+#include "task.h"
 #include "system_cli.h"
 
 static void usage(FILE *out) {
@@ -28,15 +29,18 @@ static void usage(FILE *out) {
             "Compiles an ONNX model (PaddleOCR's text detector, direction classifier\n"
             "or recognizer, or a graph of the same ops) into a self-contained native\n"
             "library (lib<name>.so or lib<name>.a, plus <name>.h) specialised for its\n"
-            "weights and shapes. Calibration and sensitivity (--calib, --prune-max-loss,\n"
-            "--prune-flops-target) measure a DB detector on images.\n"
+            "weights and shapes. Pruning measures the model on labelled images (--calib):\n"
+            "a DB detector by hmean, a CTC recognizer by line accuracy on the labelled\n"
+            "lines (--task); a pruned model losing more than --prune-loss-bound is\n"
+            "refused.\n"
             "\n"
             "The second form builds an OCR system library: PaddleOCR's text system\n"
             "(detect, classify the direction, recognize; image in, lines of UTF-8 text\n"
             "out) from the three models and the recognizer's dictionary, embedded.\n"
             "A config's Global (character_dict_path, use_space_char), Det (model and\n"
             "Prune, PreProcess, PostProcess), Cls (model, cls_image_shape) and Rec\n"
-            "(model) sections say the same. Pruning options apply to the detector.\n"
+            "(model) sections say the same. Pruning options apply to the detector and\n"
+            "the recognizer (--prune-models).\n"
             "\n"
             "options:\n"
             "  -o, --output FILE     output path (lib<name>.so, lib<name>.a, or the file\n"
@@ -75,39 +79,59 @@ static void usage(FILE *out) {
             "                        channel group (see `ocrslimc info MODEL.onnx`)\n"
             "      --prune-group G=R remove the share R of group G's channels, whatever\n"
             "                        the other flags choose for it (repeatable)\n"
-            "      --prune-criterion l1_norm (default), fpgm, or recon (the output error\n"
-            "                        removing a channel causes on the --calib images)\n"
-            "      --prune-skip N    leave the groups of the N convs nearest the input (4)\n"
-            "      --prune-vector N  kept channel counts are multiples of N (8)\n"
-            "      --calib LABELS    calibration images (PaddleOCR label file) for recovery\n"
+            "      --prune-max-loss L  per-group ratios from a sensitivity analysis on the\n"
+            "                        --calib images: the largest with loss <= L\n"
+            "      --prune-flops-target F  or the ratios removing the share F of the FLOPs\n"
+            "                        (table cached in OUTPUT.sens.yml, curves OUTPUT.sens.svg)\n"
+            "      --calib LABELS    calibration images (PaddleOCR label file): pruning\n"
+            "                        needs them to choose channels, recover and check\n"
             "      --calib-root DIR  folder the label file's paths are relative to\n"
             "      --calib-side N    limit_side_len of calibration inputs (960)\n"
             "      --calib-images N  use at most N calibration images\n"
-            "      --prune-max-loss L  per-group ratios from a sensitivity analysis on the\n"
-            "                        --calib images: the largest with hmean loss <= L\n"
-            "      --prune-flops-target F  or the ratios removing the share F of the FLOPs\n"
-            "                        (table cached in OUTPUT.sens.yml, curves OUTPUT.sens.svg)\n"
-            "      --prune-joint-loss L  then measure the chosen model whole and, while it\n"
-            "                        loses more than L, keep whole the group whose restoring\n"
-            "                        gains most and choose the others' ratios again\n"
-            "      --prune-joint-rounds N  whole-model measurements, at most (4)\n"
-            "      --joint-side N    limit_side_len of those measurements (960, the\n"
-            "                        library's default: at 480 the scene images hide losses)\n"
+            "      --task KIND       what measurements score: det (hmean of the detector's\n"
+            "                        boxes) or rec (line accuracy on the labelled lines'\n"
+            "                        crops; needs --dict); default: rec for a model of\n"
+            "                        output [N, T, C], else det\n"
+            "      --prune-loss-bound L  the pruned model may lose at most L of its metric\n"
+            "                        on the calibration images, relative (0.01): the joint\n"
+            "                        refinement aims at it, and a model losing more is\n"
+            "                        refused; the loss is printed and put in the header\n"
+            "      --force           write a pruned model that loses more than the bound,\n"
+            "                        or prune without calibration images (unchecked)\n"
+            "      --prune-joint-rounds N  whole-model measurements of the joint\n"
+            "                        refinement, at most (4): while the chosen model loses\n"
+            "                        more than the bound, the group whose restoring gains\n"
+            "                        most is kept whole and the others chosen again\n"
+            "      --joint-side N    limit_side_len of those measurements and of the final\n"
+            "                        check (960, the library's default)\n"
             "      --jobs N          sensitivity measurements in N processes (1)\n"
+            "      --sens-shard K/N  measure only share K of N of the sensitivity table,\n"
+            "                        into OUTPUT.sens.shard-K-of-N.yml, and stop; a run\n"
+            "                        without it finds all N files and merges them (or\n"
+            "                        `ocrslimc sens-merge -o TABLE.yml SHARD...`)\n"
             "      --sens-side N     limit_side_len of the sensitivity runs (480)\n"
-            "      --recovery KIND   none, bias (bias compensation; the default with\n"
-            "                        --calib) or lsq (least-squares refit of every dense\n"
-            "                        consumer, bias compensation for ConvTranspose ones)\n"
+            "      --prune-criterion recon (default: the output error removing a channel\n"
+            "                        causes on the --calib images), l1_norm or fpgm\n"
+            "      --recovery KIND   lsq (default: least-squares refit of every dense\n"
+            "                        consumer, bias compensation for ConvTranspose ones),\n"
+            "                        bias (bias compensation) or none\n"
             "      --lsq-samples N   input patches per calibration image for lsq (64)\n"
+            "      --prune-skip N    leave the groups of the N convs nearest the input (4)\n"
+            "      --prune-vector N  kept channel counts are multiples of N (8)\n"
             "      --dead-relu       also remove channels that are zero on every\n"
             "                        calibration image (needs --calib; approximate)\n"
             "      --det MODEL       an OCR system's text detector (DB)\n"
             "      --cls MODEL       its direction classifier (optional)\n"
             "      --rec MODEL       its recognizer (CTC)\n"
-            "      --dict FILE       the recognizer's characters, one per line\n"
+            "      --dict FILE       the recognizer's characters, one per line (an OCR\n"
+            "                        system's, or a recognizer's pruned with --task rec)\n"
             "      --no-space-char   the recognizer has no space class after them\n"
             "                        (PaddleOCR's use_space_char false)\n"
             "      --cls-shape 3,H,W the classifier's input (3,48,192)\n"
+            "      --prune-models M  which of an OCR system's models the pruning options\n"
+            "                        prune: det, rec or det,rec (the default); each gets\n"
+            "                        its own table (OUTPUT.sens.yml, OUTPUT.rec.sens.yml),\n"
+            "                        target and check\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -118,6 +142,7 @@ static void usage(FILE *out) {
     ocrs_list_passes(out);
     fprintf(out,
             "\n\n`ocrslimc info MODEL.onnx [NSKIP]` prints the channel groups.\n"
+            "`ocrslimc sens-merge -o TABLE.yml SHARD.yml...` merges --sens-shard files.\n"
             "\nexit status: 0 on success, 1 on a model or tool error, 2 on a usage error.\n"
             "Outputs are written to a temporary file and renamed, so a failed run never\n"
             "leaves a partial library behind; an output that would replace an input or\n"
@@ -261,7 +286,7 @@ int main(int argc, char **argv) {
     /* O_NUMBER + i: the numeric option of prune_nums[i]. */
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_DET, O_CLS, O_REC,
-           O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_NUMBER };
+           O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_FORCE, O_TASK, O_SENS_SHARD, O_PRUNE_MODELS, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -278,6 +303,9 @@ int main(int argc, char **argv) {
         {"det", required_argument, 0, O_DET},      {"cls", required_argument, 0, O_CLS},
         {"rec", required_argument, 0, O_REC},      {"dict", required_argument, 0, O_DICT},
         {"no-space-char", no_argument, 0, O_NO_SPACE}, {"cls-shape", required_argument, 0, O_CLS_SHAPE},
+        {"force", no_argument, 0, O_FORCE},        {"task", required_argument, 0, O_TASK},
+        {"sens-shard", required_argument, 0, O_SENS_SHARD},
+        {"prune-models", required_argument, 0, O_PRUNE_MODELS},
     };
     enum { NNAMED = sizeof named / sizeof named[0] };
     struct option longopts[NNAMED + PRUNE_NUMS + 1];
@@ -293,6 +321,8 @@ int main(int argc, char **argv) {
     ocrs_pipeline_opts popts = {.dump_to = stderr};
     int verbose = 0, c;
     if (argc >= 2 && strcmp(argv[1], "info") == 0) return prune_cli_info(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "sens-merge") == 0) return prune_cli_merge(argc, argv);
+    bool task_given = false;
     /* The config first, so that the command line overrides it. */
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:vh", longopts, NULL)) != -1)
@@ -359,6 +389,40 @@ int main(int argc, char **argv) {
                 goto usage_error;
             }
             break;
+        case O_FORCE: prune.force = true; break;
+        case O_TASK:
+            for (int i = 0;; i++) {
+                if (i == OCRS_TASKS) {
+                    fprintf(stderr, "ocrslimc: --task takes det or rec, not '%s'\n", optarg);
+                    goto usage_error;
+                }
+                if (strcmp(optarg, task_names[i]) == 0) {
+                    prune.task = (ocrs_task_kind)i;
+                    task_given = true;
+                    break;
+                }
+            }
+            break;
+        case O_PRUNE_MODELS:
+            prune.models = !strcmp(optarg, "det") ? 1u << OCRS_TASK_DET
+                           : !strcmp(optarg, "rec") ? 1u << OCRS_TASK_REC
+                           : !strcmp(optarg, "det,rec") || !strcmp(optarg, "rec,det")
+                               ? 1u << OCRS_TASK_DET | 1u << OCRS_TASK_REC
+                               : 0;
+            if (!prune.models) {
+                fprintf(stderr, "ocrslimc: --prune-models takes det, rec or det,rec, not '%s'\n", optarg);
+                goto usage_error;
+            }
+            break;
+        case O_SENS_SHARD: {
+            int k = 0, n = 0, end = 0;
+            if (sscanf(optarg, "%d/%d%n", &k, &n, &end) != 2 || optarg[end] || n < 1 || n > 4096 || k < 1 || k > n) {
+                fprintf(stderr, "ocrslimc: --sens-shard takes K/N with 1 <= K <= N <= 4096, not '%s'\n", optarg);
+                goto usage_error;
+            }
+            prune.shard = k, prune.nshards = n;
+            break;
+        }
         case 'v': verbose++; break;
         case 'h': usage(stdout); ocrs_config_free(&cfg); return 0;
         case O_VERSION: printf("ocrslimc 0.1.0 (LLVM 19)\n"); ocrs_config_free(&cfg); return 0;
@@ -375,19 +439,21 @@ int main(int argc, char **argv) {
         fprintf(stderr, "ocrslimc: --recovery takes none, bias or lsq, not '%s'\n", recovery);
         goto usage_error;
     }
-    if (prune.joint_loss > 0 && !(prune.max_loss > 0 || prune.flops_target > 0)) {
-        fprintf(stderr, "ocrslimc: --prune-joint-loss refines a sensitivity selection: it needs --prune-max-loss "
-                        "or --prune-flops-target\n");
+    if (prune.nshards && !(prune.max_loss > 0 || prune.flops_target > 0)) {
+        fprintf(stderr, "ocrslimc: --sens-shard measures a share of the sensitivity table: it needs "
+                        "--prune-max-loss or --prune-flops-target\n");
         goto usage_error;
     }
     if (prune.dead_relu && !prune.calib) {
         fprintf(stderr, "ocrslimc: --dead-relu needs calibration images (--calib LABELS)\n");
         goto usage_error;
     }
-    /* lsq refits dense consumers only; the others (ConvTranspose) keep bias compensation. */
+    /* lsq (the default) refits dense consumers only; the others (ConvTranspose) keep bias compensation. */
     prune.bias_compensation = prune.calib && (!recovery || strcmp(recovery, "none") != 0);
-    prune.least_squares = prune.calib && recovery && strcmp(recovery, "lsq") == 0;
-    bool system = cfg.det_model || cfg.cls_model || cfg.rec_model || cfg.dict;
+    prune.least_squares = prune.calib && (!recovery || strcmp(recovery, "lsq") == 0);
+    prune.dict = cfg.dict;
+    prune.use_space = cfg.use_space != 0;
+    bool system = cfg.det_model || cfg.cls_model || cfg.rec_model;
     if (system ? optind != argc : optind != argc - 1) {
         fprintf(stderr, system ? "ocrslimc: an OCR system takes its models from --det, --cls and --rec, not '%s'\n"
                                : "ocrslimc: expected exactly one model file (try --help)\n",
@@ -475,13 +541,24 @@ int main(int argc, char **argv) {
     if (!st && verbose) fprintf(stderr, "ocrslimc: imported %s: %u nodes (%.0f ms)\n", model, g->nnodes, now_ms() - t0);
     double t1 = now_ms();
     if (!st) st = ocrs_canonicalize(g, &popts, &diag);
-    if (!st) st = prune_cli_run(g, &prune, verbose, &diag);
+    if (!st && !task_given) prune.task = task_guess(g);
+    prune_result pruned = {0};
+    if (!st) st = prune_cli_run(g, &prune, verbose, &pruned, &diag);
+    char note[512];
+    if (!st && pruned.flops[0] > 0) {
+        prune_result_text(&pruned, note, sizeof note);
+        co.note = note;
+    }
     if (!st) st = ir_verify(g, &diag);
     if (!st && verbose) fprintf(stderr, "ocrslimc: canonical passes: %u nodes (%.0f ms)\n", g->nnodes, now_ms() - t1);
     int rc = 0;
     if (st) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         rc = 1;
+    } else if (pruned.shard_only) {
+        fprintf(stderr, "ocrslimc: shard %d of %d measured; no %s written (merge the shards with `ocrslimc "
+                        "sens-merge`, or run again without --sens-shard once all are here)\n",
+                prune.shard, prune.nshards, output ? output : "output");
     } else if (emit_ir || emit_onnx) {
         rc = write_graph(g, output, emit_onnx);
     } else {
@@ -495,7 +572,7 @@ int main(int argc, char **argv) {
         }
     }
     const ir_graph *graphs[1] = {g};
-    if (rc == 0 && depfile && (st = ocrs_write_depfile(depfile, output, graphs, 1, &config, 1, &diag))) {
+    if (rc == 0 && depfile && !pruned.shard_only && (st = ocrs_write_depfile(depfile, output, graphs, 1, &config, 1, &diag))) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         rc = 1;
     }

@@ -1,9 +1,9 @@
-/* ocrslimc's pruning front end (see prune_cli.h). Calibration inputs go
- * through the library's own pre-processing (runtime/det/db_pre.c), so the
- * statistics are those of the activations the compiled detector sees. */
+/* ocrslimc's pruning front end (see prune_cli.h). Calibration and every
+ * measurement go through the task (driver/task.c), so statistics and
+ * scores are those of the compiled model on the library's own
+ * pre-processing. */
 #include "prune_cli.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -12,98 +12,11 @@
 #include <string.h>
 
 #include "frontend.h"
-#include "image.h"
 #include "joint.h"
-#include "ocrs_detect.h"
-#include "pipeline.h"
 #include "outfile.h"
+#include "pipeline.h"
 #include "sensitivity.h"
 #include "sha256.h"
-
-void prune_cli_defaults(prune_cli *p) {
-    *p = (prune_cli){.criterion = OCRS_PRUNE_L1, .skip = 4, .vector_width = 8, .calib_side = 960, .ridge = 1e-3,
-                     .lsq_samples = 64, .joint_rounds = 4, .joint_side = 960,
-                     .sens_side = 480, .jobs = 1, .sens_out = "sensitivity"};
-}
-
-#define NUM(flag, key, count, lo, hi, lo_open, hi_open, field) \
-    {flag, key, count, lo, hi, lo_open, hi_open, offsetof(prune_cli, field)}
-const prune_num prune_nums[PRUNE_NUMS] = {
-    NUM("prune-ratio", "ratio", false, 0, 1, false, true, ratio),
-    NUM(NULL, "ratios", false, 0, 1, true, true, ratios),
-    NUM("prune-max-loss", "max_loss", false, 0, 1, false, false, max_loss),
-    NUM("prune-flops-target", "flops_target", false, 0, 1, false, true, flops_target),
-    NUM("prune-joint-loss", "joint_loss", false, 0, 1, false, true, joint_loss),
-    NUM("prune-joint-rounds", "joint_rounds", true, 1, 64, false, false, joint_rounds),
-    NUM("joint-side", "joint_side", true, 32, 4096, false, false, joint_side),
-    NUM("jobs", "jobs", true, 1, 256, false, false, jobs),
-    NUM("sens-side", "sens_side", true, 32, 4096, false, false, sens_side),
-    NUM("prune-skip", "skip_nearest", true, 0, 1 << 20, false, false, skip),
-    NUM("prune-vector", "vector", true, 1, 256, false, false, vector_width),
-    NUM("calib-side", "calib.side", true, 32, 4096, false, false, calib_side),
-    NUM("calib-images", "calib.images", true, 1, 1 << 20, false, false, calib_images),
-    NUM("lsq-samples", NULL, true, 1, 100000, false, false, lsq_samples),
-};
-#undef NUM
-
-const prune_num *prune_num_find(const char *flag, const char *key) {
-    for (int i = 0; i < PRUNE_NUMS; i++) {
-        const prune_num *n = &prune_nums[i];
-        if ((flag && n->flag && strcmp(flag, n->flag) == 0) || (key && n->key && strcmp(key, n->key) == 0)) return n;
-    }
-    return NULL;
-}
-
-void prune_num_range(const prune_num *n, char *buf, size_t size) {
-    snprintf(buf, size, "%s in %c%.10g, %.10g%c", n->count ? "an integer" : "a number", n->lo_open ? '(' : '[',
-             n->lo, n->hi, n->hi_open ? ')' : ']');
-}
-
-bool strict_real(const char *text, double *v) {
-    char *end;
-    errno = 0;
-    *v = strtod(text, &end);
-    return end != text && !*end && !isspace((unsigned char)text[0]) && !errno && isfinite(*v);
-}
-
-bool strict_count(const char *text, long *v) {
-    char *end;
-    errno = 0;
-    *v = strtol(text, &end, 10);
-    return end != text && !*end && !isspace((unsigned char)text[0]) && !errno;
-}
-
-bool prune_num_parse(const prune_num *n, const char *text, double *v) {
-    long c = 0;
-    bool ok = n->count ? strict_count(text, &c) : strict_real(text, v);
-    if (n->count) *v = (double)c;
-    return ok && (n->lo_open ? *v > n->lo : *v >= n->lo) && (n->hi_open ? *v < n->hi : *v <= n->hi);
-}
-
-bool prune_num_set(const prune_num *n, const char *text, prune_cli *p) {
-    double v = 0;
-    if (!prune_num_parse(n, text, &v)) return false;
-    char *field = (char *)p + n->off;
-    if (n->count) *(int *)field = (int)v;
-    else *(double *)field = v;
-    return true;
-}
-
-/* Whether the ratios come from a sensitivity analysis. */
-static bool is_sensitive(const prune_cli *p) { return p->max_loss > 0 || p->flops_target > 0; }
-
-bool prune_cli_output(const prune_cli *p, prune_out out, char *path, size_t size, const char **role) {
-    static const struct {
-        const char *suffix, *role;
-    } outs[PRUNE_OUTS] = {
-        [PRUNE_OUT_TABLE] = {".yml", "the sensitivity table"},
-        [PRUNE_OUT_CURVES] = {".svg", "the sensitivity curves"},
-        [PRUNE_OUT_JOINT] = {".joint.yml", "the joint refinement's cache"},
-    };
-    snprintf(path, size, "%s%s", p->sens_out, outs[out].suffix);
-    if (role) *role = outs[out].role;
-    return is_sensitive(p) && (out != PRUNE_OUT_JOINT || p->joint_loss > 0);
-}
 
 int prune_cli_info(int argc, char **argv) {
     const prune_num *nskip = prune_num_find("prune-skip", NULL);
@@ -133,100 +46,6 @@ int prune_cli_info(int argc, char **argv) {
     ocrs_channel_groups_free(cg);
     ir_graph_free(g);
     return st ? 1 : 0;
-}
-
-ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *arg, ocrs_diag *diag) {
-    FILE *f = fopen(p->calib, "r");
-    if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file", p->calib);
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", p->calib_root ? p->calib_root : p->calib);
-    if (!p->calib_root) {
-        char *slash = strrchr(dir, '/');
-        if (slash) *slash = 0;
-        else snprintf(dir, sizeof dir, ".");
-    }
-    static char line[1 << 20];
-    ocrs_status st = OCRS_OK;
-    int n = 0;
-    for (int lineno = 1; !st && fgets(line, sizeof line, f) && (!p->calib_images || n < p->calib_images); lineno++) {
-        if (strspn(line, " \t\r\n") == strlen(line)) continue;
-        char *tab = strchr(line, '\t');
-        if (!tab) {
-            st = ocrs_fail(diag, OCRS_ERR_USAGE, "%.4000s:%d: no tab between the image path and its labels", p->calib,
-                           lineno);
-            break;
-        }
-        *tab = 0;
-        char path[8192], where[4200];
-        if (snprintf(path, sizeof path, "%s/%.4000s", dir, line) >= (int)sizeof path) continue;
-        snprintf(where, sizeof where, "%.4000s:%d", p->calib, lineno);
-        n++;
-        st = each(arg, path, where, line, tab + 1, diag);
-    }
-    if (!st && ferror(f))
-        st = ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the calibration label file: %s", p->calib, strerror(errno));
-    fclose(f);
-    /* Statistics of no images would prune blind. */
-    if (!st && !n)
-        st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s: no calibration images (no line of an image path, a tab and labels)",
-                       p->calib);
-    return st;
-}
-
-typedef struct {
-    prune_cli_image_fn each;
-    void *arg;
-} image_run;
-
-static ocrs_status load_one(void *arg, const char *path, const char *where, const char *rel, const char *labels,
-                            ocrs_diag *diag) {
-    image_run *r = arg;
-    image img;
-    char err[512];
-    if (image_load(path, &image_default_limits, &img, err, sizeof err))
-        return ocrs_fail(diag, OCRS_ERR_IO, "%s: %s", where, err);
-    return r->each(r->arg, where, rel, &img, labels, diag); /* owns img */
-}
-
-ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag) {
-    image_run r = {each, arg};
-    return prune_cli_paths(p, load_one, &r, diag);
-}
-
-typedef struct {
-    ocrs_calib *c;
-    const ir_graph *g;
-    const prune_cli *p;
-    int verbose, n;
-} calib_run;
-
-/* Adds one image to the statistics. */
-static ocrs_status calibrate_one(void *arg, const char *where, const char *rel, image *img, const char *labels,
-                                 ocrs_diag *diag) {
-    (void)where, (void)labels;
-    calib_run *r = arg;
-    ocrs_det_opts o;
-    ocrs_det_opts_default(&o);
-    o.limit_side_len = r->p->calib_side;
-    int w, h;
-    ocrs_det_input_size(img->width, img->height, &o, &w, &h);
-    float *in = malloc(sizeof(float) * 3 * (size_t)w * h);
-    void *scratch = malloc(ocrs_det_pre_scratch(w));
-    ocrs_status st;
-    if (!in || !scratch) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
-    else {
-        ocrs_det_preprocess(img->rgb, img->width, img->height, 3 * img->width, w, h, in, scratch);
-        int64_t sizes[IR_MAX_SYMS];
-        ir_image_sizes(r->g, h, w, sizes);
-        const float *inputs[1] = {in};
-        st = ocrs_calib_add(r->c, r->g, inputs, sizes, diag);
-    }
-    r->n++;
-    if (r->verbose) fprintf(stderr, "ocrslimc: calibration image %d: %s (%dx%d)\n", r->n, rel, w, h);
-    free(in);
-    free(scratch);
-    image_free(img);
-    return st;
 }
 
 /* Marks the groups of the layers (by node name) or values p->skip_names names. */
@@ -314,8 +133,8 @@ static void joint_key(const prune_cli *p, const sens_table *t, char key[65]) {
     sha256_ctx h;
     sha256_init(&h);
     char s[256];
-    int n = snprintf(s, sizeof s, "joint v1 %s target %.9g max_loss %.9g joint %.9g rounds %d side %d",
-                     t->key, p->flops_target, p->max_loss, p->joint_loss, p->joint_rounds, p->joint_side);
+    int n = snprintf(s, sizeof s, "joint v2 %s target %.9g max_loss %.9g bound %.9g rounds %d side %d",
+                     t->key, p->flops_target, p->max_loss, p->loss_bound, p->joint_rounds, p->joint_side);
     sha256_update(&h, s, (size_t)n);
     sha256_hex(&h, key);
 }
@@ -396,14 +215,15 @@ static void joint_report(void *arg, int round, const double *ratio, double loss,
     ocrs_diag diag = {0};
     double f = pruned_flops(j->p, ratio, &diag);
     fprintf(stderr, "ocrslimc: joint round %d: %.1f%% fewer FLOPs, loss %+.4f (bound %+.4f)", round,
-            100 * (1 - f / j->before), loss, j->p->joint_loss);
+            100 * (1 - f / j->before), loss, j->p->loss_bound);
     if (kept != JOINT_WHOLE) fprintf(stderr, "; keeping group %u whole (restoring it alone: %+.4f)", kept, kept_loss);
     fprintf(stderr, "\n");
 }
 
-/* --prune-joint-loss (see joint.h), its kept groups cached. */
-static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *cg, const prune_cli *p,
-                                  const ocrs_calib *calib, const sens_table *t, double *ratio, ocrs_diag *diag) {
+/* The joint refinement toward p->loss_bound (see joint.h), measured through
+ * sc, its kept groups cached. */
+static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *cg, const prune_cli *p, sens_ctx *sc,
+                                  const sens_table *t, double *ratio, ocrs_diag *diag) {
     char key[65], cache[4200];
     joint_key(p, t, key);
     prune_cli_output(p, PRUNE_OUT_JOINT, cache, sizeof cache, NULL);
@@ -415,15 +235,13 @@ static ocrs_status refine_jointly(const ir_graph *g, const ocrs_channel_groups *
         st = choose_keeping(g, p, t, kept, ratio, diag);
     } else {
         memset(kept, 0, cg->ngroups);
-        joint_run j = {.g = g, .cg = cg, .p = p, .t = t, .before = ocrs_graph_flops(g, NULL)};
-        joint_problem jp = {.ngroups = cg->ngroups, .bound = p->joint_loss, .rounds = p->joint_rounds,
+        joint_run j = {.g = g, .cg = cg, .p = p, .t = t, .sc = sc, .before = ocrs_graph_flops(g, NULL)};
+        joint_problem jp = {.ngroups = cg->ngroups, .bound = p->loss_bound, .rounds = p->joint_rounds,
                             .losses = joint_losses, .choose = joint_choose, .prunes = joint_prunes,
                             .report = joint_report, .arg = &j};
         double loss = 0;
-        st = sens_open(g, p, calib, p->joint_side, &j.sc, diag);
-        if (!st) st = joint_refine(&jp, ratio, kept, &loss, diag);
+        st = joint_refine(&jp, ratio, kept, &loss, diag);
         if (!st) joint_cache_write(cache, key, kept, cg->ngroups, loss);
-        sens_close(j.sc);
     }
     free(kept);
     return st;
@@ -452,52 +270,82 @@ static void print_report(const ir_graph *g, const ocrs_channel_groups *cg, const
     }
 }
 
-/* Pruning by one ratio or by ratios chosen from the sensitivity table. */
-static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
-    bool sensitive = is_sensitive(p);
-    if (!(p->ratio > 0) && !sensitive && !p->ngroup_ratios) return OCRS_OK;
-    if (p->criterion == OCRS_PRUNE_RECON && !p->calib)
-        return ocrs_fail(diag, OCRS_ERR_USAGE, "the recon criterion needs calibration images (--calib LABELS)");
+/* The pruned model g measured whole against the unpruned one (sc), into
+ * r; a loss above the bound is an error unless p->force. */
+static ocrs_status check_pruned(const ir_graph *g, const prune_cli *p, sens_ctx *sc, prune_result *r,
+                                ocrs_diag *diag) {
+    ocrs_status st = sens_score(sc, g, "pruned", &r->loss, &r->score, diag);
+    if (st) return st;
+    r->measured = true;
+    r->base = sens_base(sc);
+    char what[512];
+    prune_result_text(r, what, sizeof what);
+    fprintf(stderr, "ocrslimc: %s\n", what);
+    if (r->loss <= p->loss_bound) return OCRS_OK;
+    if (p->force) {
+        fprintf(stderr, "ocrslimc: warning: the pruned model loses more than the bound %g%%; written anyway (--force)\n",
+                100 * p->loss_bound);
+        return OCRS_OK;
+    }
+    return ocrs_fail(diag, OCRS_ERR_INVALID,
+                     "%s: the pruned model loses %.2f%% of its %s on the %d calibration %s (%.4f -> %.4f), more than "
+                     "the bound %g%%; try a smaller %s, more joint rounds (--prune-joint-rounds), another criterion "
+                     "or recovery, or a larger --prune-loss-bound; --force writes it anyway",
+                     g->source, 100 * r->loss, task_metrics[p->task], r->samples,
+                     p->task == OCRS_TASK_DET ? "images" : "lines", r->base, r->score, 100 * p->loss_bound,
+                     p->flops_target > 0 ? "--prune-flops-target" : p->max_loss > 0 ? "--prune-max-loss"
+                                                                                     : "--prune-ratio");
+}
+
+/* Pruning by one ratio or by ratios chosen from the sensitivity table,
+ * then the final check. */
+static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, task *tk, int verbose, prune_result *res,
+                                ocrs_diag *diag) {
+    bool sensitive = prune_cli_sensitive(p);
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
+    sens_ctx *check = NULL;
     double *ratio = NULL;
     bool *skip = NULL;
-    double before = ocrs_graph_flops(g, NULL);
+    res->flops[0] = res->flops[1] = ocrs_graph_flops(g, NULL);
     ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
         st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     if (!st) st = skip_named(g, cg, p, skip, diag);
     for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
-    bool recovery = p->calib && (p->bias_compensation || p->least_squares);
+    bool recovery = tk && (p->bias_compensation || p->least_squares);
     if (!st && (recovery || p->criterion == OCRS_PRUNE_RECON)) {
         st = ocrs_calib_new(g, p->least_squares ? (uint32_t)p->lsq_samples : 0, &calib, diag);
-        calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
-        if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
+        if (!st) st = task_calibrate(tk, g, calib, p->calib_side, verbose, diag);
     }
     sens_table t = {0};
-    if (!st && sensitive) st = sens_measure(g, cg, skip, p, calib, &t, diag);
-    if (!st && sensitive) st = choose_ratios(g, p, &t, ratio, diag);
-    if (!st && sensitive && p->joint_loss > 0) st = refine_jointly(g, cg, p, calib, &t, ratio, diag);
-    for (int i = 0; !st && i < p->ngroup_ratios; i++) {
+    if (!st && sensitive) st = sens_measure(g, cg, skip, p, calib, tk, &t, diag);
+    res->shard_only = !st && p->nshards;
+    /* The unpruned model scored once for the joint refinement and the final check. */
+    if (!st && tk && !res->shard_only) st = sens_open(g, p, calib, tk, p->joint_side, &check, diag);
+    if (!st && sensitive && !res->shard_only) st = choose_ratios(g, p, &t, ratio, diag);
+    if (!st && sensitive && !res->shard_only) st = refine_jointly(g, cg, p, check, &t, ratio, diag);
+    for (int i = 0; !st && !res->shard_only && i < p->ngroup_ratios; i++) {
         int gi = p->group_ratios[i].group;
         if (gi < 0 || (uint32_t)gi >= cg->ngroups || !cg->groups[gi].prunable)
             st = ocrs_fail(diag, OCRS_ERR_USAGE, "--prune-group %d: no such prunable group (see `ocrslimc info`)", gi);
         else ratio[gi] = p->group_ratios[i].ratio;
     }
-    ocrs_prune_group_report *rep = st ? NULL : calloc(cg->ngroups + 1, sizeof *rep);
-    if (!st && !rep) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    ocrs_prune_group_report *rep = st || res->shard_only ? NULL : calloc(cg->ngroups + 1, sizeof *rep);
+    if (!st && !res->shard_only && !rep) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
                          .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
                          .ridge = p->ridge, .report = rep};
-    if (!st) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
-    if (!st && (verbose || sensitive)) print_report(g, cg, skip, ratio, rep, &t);
-    if (!st) st = ir_verify(g, diag);
-    if (!st && verbose) {
-        char at[256];
-        ocrs_ref_sizes_text(g, at, sizeof at);
-        fprintf(stderr, "ocrslimc: pruned: %.3f -> %.3f GFLOPs at %s (%.1f%% fewer)\n", before / 1e9,
-                ocrs_graph_flops(g, NULL) / 1e9, at, 100 * (1 - ocrs_graph_flops(g, NULL) / before));
-    }
+    if (!st && rep) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
+    if (!st && rep && (verbose || sensitive)) print_report(g, cg, skip, ratio, rep, &t);
+    if (!st && rep) st = ir_verify(g, diag);
+    if (!st && rep) res->flops[1] = ocrs_graph_flops(g, NULL);
+    if (!st && rep && p->flops_target > 0 && 1 - res->flops[1] / res->flops[0] < p->flops_target - 0.005)
+        fprintf(stderr, "ocrslimc: warning: %.1f%% fewer FLOPs, short of the target %.1f%%: within the loss bound "
+                        "the joint refinement kept groups whole\n",
+                100 * (1 - res->flops[1] / res->flops[0]), 100 * p->flops_target);
+    if (!st && rep && check) st = check_pruned(g, p, check, res, diag);
+    sens_close(check);
     sens_table_free(&t);
     ocrs_calib_free(calib);
     ocrs_channel_groups_free(cg);
@@ -508,22 +356,21 @@ static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, int verbose, oc
 }
 
 /* --dead-relu: an approximation, so it is reported on its own line. */
-static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
+static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, task *tk, int verbose, ocrs_diag *diag) {
     ocrs_channel_groups *cg = NULL;
     ocrs_calib *calib = NULL;
     double before = ocrs_graph_flops(g, NULL);
     uint32_t removed = 0;
     ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
     if (!st) st = ocrs_calib_new(g, 0, &calib, diag);
-    calib_run r = {.c = calib, .g = g, .p = p, .verbose = verbose};
-    if (!st) st = prune_cli_images(p, calibrate_one, &r, diag);
+    if (!st) st = task_calibrate(tk, g, calib, p->calib_side, verbose, diag);
     if (!st) st = pass_dead_relu(g, cg, calib, verbose > 1 ? stderr : NULL, &removed, diag);
     if (!st) st = ir_verify(g, diag);
     if (!st && verbose) {
         char at[256];
         ocrs_ref_sizes_text(g, at, sizeof at);
         fprintf(stderr,
-                "ocrslimc: dead-relu (approximate): %u channel classes zero on all %u calibration images removed; "
+                "ocrslimc: dead-relu (approximate): %u channel classes zero on all %u calibration inputs removed; "
                 "%.3f -> %.3f GFLOPs at %s\n",
                 removed, calib->images, before / 1e9, ocrs_graph_flops(g, NULL) / 1e9, at);
     }
@@ -532,14 +379,72 @@ static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, int verbos
     return st;
 }
 
-ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag) {
-    int n, h, w;
-    /* Calibration and sensitivity feed images through PaddleOCR's detector
-     * pre-processing. */
-    if (p->calib && !ir_image_syms(g, &n, &h, &w))
-        return ocrs_fail(diag, OCRS_ERR_USAGE, "%s: calibration images need a model of one image input [N, C, H, W]",
-                         g->source);
-    ocrs_status st = prune_groups(g, p, verbose, diag);
-    if (!st && p->dead_relu) st = remove_dead_relus(g, p, verbose, diag);
+void prune_result_text(const prune_result *r, char *buf, size_t size) {
+    int n = snprintf(buf, size, "pruned: %.3f -> %.3f GFLOPs (%.1f%% fewer)", r->flops[0] / 1e9, r->flops[1] / 1e9,
+                     r->flops[0] > 0 ? 100 * (1 - r->flops[1] / r->flops[0]) : 0.0);
+    if (n < 0 || (size_t)n >= size) return;
+    if (r->measured)
+        snprintf(buf + n, size - (size_t)n, "; %s %.4f -> %.4f on %d calibration %s (relative loss %.2f%%, bound %g%%)",
+                 task_metrics[r->task], r->base, r->score, r->samples, r->task == OCRS_TASK_DET ? "images" : "lines",
+                 100 * r->loss, 100 * r->bound);
+    else
+        snprintf(buf + n, size - (size_t)n, "; not measured (no calibration images; --force)");
+}
+
+ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, prune_result *res, ocrs_diag *diag) {
+    *res = (prune_result){.task = p->task, .bound = p->loss_bound};
+    bool prunes = prune_cli_prunes(p);
+    if (!prunes && !p->dead_relu) return OCRS_OK;
+    /* Without calibration images nothing chooses channels by their effect
+     * or checks the result: the trap of a model that finds nothing. */
+    if (prunes && !p->calib && p->criterion == OCRS_PRUNE_RECON)
+        return ocrs_fail(diag, OCRS_ERR_USAGE,
+                         "pruning chooses channels by their effect on calibration images and checks the pruned "
+                         "model on them: give --calib LABELS (or --force with --prune-criterion l1_norm or fpgm "
+                         "to prune unmeasured)");
+    if (prunes && !p->calib && !p->force)
+        return ocrs_fail(diag, OCRS_ERR_USAGE,
+                         "without calibration images (--calib LABELS) the pruned model cannot be checked; --force "
+                         "prunes unmeasured");
+    task *tk = NULL;
+    ocrs_status st = p->calib ? task_open(p, &tk, diag) : OCRS_OK;
+    if (!st && tk) st = task_check_graph(tk, g, diag);
+    if (!st && tk) res->samples = task_samples(tk);
+    if (!st && prunes) st = prune_groups(g, p, tk, verbose, res, diag);
+    if (!st && p->dead_relu && !res->shard_only) st = remove_dead_relus(g, p, tk, verbose, diag);
+    if (!st && prunes && !res->shard_only && !res->measured && verbose) {
+        char what[512];
+        prune_result_text(res, what, sizeof what);
+        fprintf(stderr, "ocrslimc: %s\n", what);
+    }
+    task_close(tk);
     return st;
+}
+
+int prune_cli_merge(int argc, char **argv) {
+    const char *output = NULL;
+    int n = 0;
+    const char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    for (int i = 2; paths && i < argc; i++) {
+        if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) output = argv[++i];
+        else paths[n++] = argv[i];
+    }
+    if (!paths || !output || !n) {
+        fprintf(stderr, "usage: ocrslimc sens-merge -o TABLE.yml SHARD.yml...\n"
+                        "  (the N files of `--sens-shard K/N` runs, K = 1..N)\n");
+        free(paths);
+        return 2;
+    }
+    for (int i = 0; i < n; i++)
+        if (strcmp(paths[i], output) == 0) {
+            fprintf(stderr, "ocrslimc: sens-merge: the output %s is one of the shards\n", output);
+            free(paths);
+            return 2;
+        }
+    ocrs_diag diag = {0};
+    ocrs_status st = sens_merge_files(paths, n, output, &diag);
+    if (st) fprintf(stderr, "ocrslimc: sens-merge: %s\n", diag.msg);
+    else fprintf(stderr, "ocrslimc: sens-merge: %d shards into %s\n", n, output);
+    free(paths);
+    return st ? 1 : 0;
 }

@@ -1,93 +1,35 @@
-/* ocrslimc's pruning front end: `ocrslimc info` and the --prune options
- * (calibration images from a PaddleOCR label file, then passes/prune.c). */
+/* ocrslimc's pruning front end: `ocrslimc info`, `ocrslimc sens-merge` and
+ * the --prune options (calibration samples through the task, the
+ * sensitivity table, ratio selection, joint refinement, passes/prune.c,
+ * and the final check of the pruned model against the loss bound). */
 #ifndef OCRS_DRIVER_PRUNE_CLI_H
 #define OCRS_DRIVER_PRUNE_CLI_H
 
 #include "frontend.h"
-#include "image.h"
-#include "passes.h"
+#include "prune_opts.h"
 
-enum { OCRS_PRUNE_MAX_NAMES = 64, OCRS_PRUNE_MAX_RATIOS = 32 };
-
+/* What pruning did and measured, for messages and the generated header. */
 typedef struct {
-    double ratio;           /* for every prunable group not skipped; 0: no pruning */
-    int ngroup_ratios;      /* per-group ratios overriding the uniform or chosen ones */
-    struct {
-        int group;
-        double ratio;
-    } group_ratios[OCRS_PRUNE_MAX_NAMES];
-    ocrs_prune_criterion criterion;
-    int skip;               /* groups of the convs nearest the input left alone */
-    int nskip_names;        /* more groups left alone: those of these layers or values */
-    const char *skip_names[OCRS_PRUNE_MAX_NAMES];
-    int nratios;            /* sensitivity analysis ratios (0: the default list) */
-    double ratios[OCRS_PRUNE_MAX_RATIOS];
-    double max_loss;        /* ratio selection: loss bound per group, or */
-    double flops_target;    /* share of the FLOPs to remove (0: unset) */
-    double joint_loss;      /* > 0: refine the chosen ratios until the whole model loses at most this */
-    int joint_rounds;       /* measurements of the whole model in that refinement, at most */
-    int joint_side;         /* limit_side_len of its runs (960, the library's default) */
-    const char *model;      /* the ONNX file, re-imported by the sensitivity workers */
-    const ocrs_import_opts *import; /* how (the --dim settings), or NULL */
-    const char *sens_out;   /* prefix of the sensitivity files (prune_cli_output) */
-    int jobs;               /* sensitivity worker processes */
-    int sens_side;          /* limit_side_len of the sensitivity runs (480) */
-    int vector_width;
-    const char *calib;      /* label file of calibration images, or NULL (no recovery) */
-    const char *calib_root; /* image paths are relative to it (default: the label file's folder) */
-    int calib_side;         /* limit_side_len (max) of the calibration inputs */
-    int calib_images;       /* at most this many (0: unset, all) */
-    bool bias_compensation, least_squares;
-    double ridge;
-    int lsq_samples;        /* least squares: input patches sampled per calibration image */
-    bool dead_relu;         /* remove channels that are zero on every calibration image */
-} prune_cli;
+    ocrs_task_kind task;
+    double flops[2];     /* before and after, at the graph's typical sizes */
+    bool measured;       /* the final check ran (it needs calibration samples) */
+    double base, score;  /* the unpruned and the pruned model's metric */
+    double loss, bound;  /* relative loss, and the bound it was held to */
+    int samples;         /* calibration images or lines it was measured on */
+    bool shard_only;     /* --sens-shard: only a shard of the table measured; nothing to compile */
+} prune_result;
 
-void prune_cli_defaults(prune_cli *p);
+/* One line: FLOPs before and after, and the measured loss (or that none was). */
+void prune_result_text(const prune_result *r, char *buf, size_t size);
 
-/* The numeric settings: one row each, read from the command line (--flag)
- * and from the config (Prune.key) with the same syntax and range. */
-typedef struct {
-    const char *flag;      /* ocrslimc option without "--", or NULL */
-    const char *key;       /* config key under Prune ("calib.side"), or NULL */
-    bool count;            /* an int field, else a double */
-    double lo, hi;         /* the range, each end closed unless *_open */
-    bool lo_open, hi_open;
-    size_t off;            /* offsetof(prune_cli, field) */
-} prune_num;
-enum { PRUNE_NUMS = 14 };
-extern const prune_num prune_nums[PRUNE_NUMS];
-/* The row of flag, else of key; NULL if none. */
-const prune_num *prune_num_find(const char *flag, const char *key);
-/* "an integer in [32, 4096]", "a number in [0, 1)": for messages. */
-void prune_num_range(const prune_num *n, char *buf, size_t size);
-/* text as n's value, strictly (the whole text, a number in n's range);
- * false if not. */
-bool prune_num_parse(const prune_num *n, const char *text, double *v);
-/* prune_num_parse into p's field. */
-bool prune_num_set(const prune_num *n, const char *text, prune_cli *p);
-/* The whole text as a finite number, or as a decimal integer, no leading
- * space; false if not. */
-bool strict_real(const char *text, double *v);
-bool strict_count(const char *text, long *v);
-/* The files pruning as p says writes, beside p->sens_out. */
-typedef enum { PRUNE_OUT_TABLE, PRUNE_OUT_CURVES, PRUNE_OUT_JOINT, PRUNE_OUTS } prune_out;
-/* Whether p writes out (path and role in messages into the buffers). */
-bool prune_cli_output(const prune_cli *p, prune_out out, char *path, size_t size, const char **role);
-/* Calls each for the lines of p->calib (at most p->calib_images) with the
- * image's path, "labelfile:line", the path as the label file gives it and
- * the label list. */
-typedef ocrs_status (*prune_cli_path_fn)(void *arg, const char *path, const char *where, const char *rel,
-                                         const char *labels, ocrs_diag *diag);
-ocrs_status prune_cli_paths(const prune_cli *p, prune_cli_path_fn each, void *arg, ocrs_diag *diag);
-/* prune_cli_paths with each image loaded; each owns img. */
-typedef ocrs_status (*prune_cli_image_fn)(void *arg, const char *where, const char *rel, image *img,
-                                          const char *labels, ocrs_diag *diag);
-ocrs_status prune_cli_images(const prune_cli *p, prune_cli_image_fn each, void *arg, ocrs_diag *diag);
 /* `ocrslimc info MODEL.onnx`: prints the channel groups; exit status. */
 int prune_cli_info(int argc, char **argv);
+/* `ocrslimc sens-merge -o TABLE SHARD...`: exit status. */
+int prune_cli_merge(int argc, char **argv);
 /* Prunes the canonical graph g as p says (by one ratio, or by ratios chosen
- * from the sensitivity analysis), then removes dead ReLUs when p->dead_relu. */
-ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, ocrs_diag *diag);
+ * from the sensitivity analysis and refined jointly), checks the pruned
+ * model against p->loss_bound on the calibration samples, then removes
+ * dead ReLUs when p->dead_relu. res: what it did. */
+ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, prune_result *res, ocrs_diag *diag);
 
 #endif

@@ -1,12 +1,14 @@
 /* ocrslimc's sensitivity analysis (see sensitivity.h). Each measurement
- * re-imports the model, prunes one group, compiles it with ocrs_codegen into
- * a temporary library and runs <name>_detect on the calibration images
- * through examples/detlib, scoring with examples/evaluate (the eval
- * example's rules). Measurements run in --jobs forked workers that report
- * `task loss` lines through one pipe (each line one atomic write). */
+ * re-imports the model, prunes it, and scores it through the task
+ * (driver/task.c: compiled with ocrs_codegen into a temporary library and
+ * run on the calibration samples). Measurements run in --jobs forked
+ * workers that report `task loss` lines through one pipe (each line one
+ * atomic write). A shard (--sens-shard K/N) measures every N-th task of the
+ * table into its own file; the shards' files merge into the table. */
 #include "sensitivity.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,120 +18,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "codegen.h"
-#include "detlib.h"
-#include "evaluate.h"
 #include "frontend.h"
-#include "pipeline.h"
 #include "outfile.h"
+#include "pipeline.h"
 #include "sha256.h"
 
-typedef struct {
-    image img;
-    eval_poly *gt;
-    int ngt;
-} sample;
-
-typedef struct {
-    sample *s;
-    int n, cap;
-} samples;
-
-static ocrs_status add_sample(void *arg, const char *where, const char *rel, image *img, const char *labels,
-                              ocrs_diag *diag) {
-    (void)rel;
-    samples *ss = arg;
-    if (ss->n == ss->cap) {
-        ss->cap = ss->cap ? 2 * ss->cap : 32;
-        sample *s = realloc(ss->s, sizeof *s * (size_t)ss->cap);
-        if (!s) {
-            image_free(img);
-            return ocrs_fail(diag, OCRS_ERR_NOMEM, "sensitivity: out of memory");
-        }
-        ss->s = s;
-    }
-    sample *s = &ss->s[ss->n];
-    *s = (sample){.img = *img};
-    int cap = 0;
-    char why[128];
-    s->ngt = eval_parse_regions(labels, &s->gt, &cap, why, sizeof why);
-    ss->n++;
-    if (s->ngt < 0) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity: %s: %s", where, why);
-    return OCRS_OK;
-}
-
-static void samples_free(samples *ss) {
-    for (int i = 0; i < ss->n; i++) {
-        image_free(&ss->s[i].img);
-        free(ss->s[i].gt);
-    }
-    free(ss->s);
-}
-
-/* hmean of graph g compiled as lib<name>.so in dir, over the samples; with
- * as_reference, its boxes first become the samples' ground truth. */
-static ocrs_status hmean_of(const ir_graph *g, const char *dir, const char *name, const samples *ss, int side,
-                            bool as_reference, double *h, ocrs_diag *diag) {
-    char lib[4200], hdr[4200], err[512];
-    snprintf(lib, sizeof lib, "%s/lib%s.so", dir, name);
-    snprintf(hdr, sizeof hdr, "%s/%s.h", dir, name);
-    ocrs_codegen_opts co = {.emit = OCRS_EMIT_LIB, .name = name, .output = lib};
-    ocrs_status st = ocrs_codegen(g, &co, diag);
-    detlib d;
-    if (!st && detlib_open(&d, lib, name, 1, err, sizeof err)) st = ocrs_fail(diag, OCRS_ERR_TOOL, "sensitivity: %s", err);
-    unlink(lib);
-    unlink(hdr);
-    if (st) return st;
-    det_options_t o;
-    d.get_options(d.ctx, &o);
-    o.limit_side_len = side;
-    d.set_options(d.ctx, &o);
-    eval_counts c = {0};
-    eval_poly *det = NULL;
-    int cap = 0;
-    for (int i = 0; !st && i < ss->n; i++) {
-        if (detlib_run(&d, &ss->s[i].img, err, sizeof err)) {
-            st = ocrs_fail(diag, OCRS_ERR_TOOL, "sensitivity: %s", err);
-            break;
-        }
-        if (d.nboxes > cap) {
-            eval_poly *p = realloc(det, sizeof *p * (size_t)d.nboxes);
-            if (!p) {
-                st = ocrs_fail(diag, OCRS_ERR_NOMEM, "sensitivity: out of memory");
-                break;
-            }
-            det = p, cap = d.nboxes;
-        }
-        for (int b = 0; b < d.nboxes; b++) {
-            det[b].n = 4, det[b].dont_care = false;
-            for (int k = 0; k < 4; k++) det[b].xy[2 * k] = d.boxes[b].x[k], det[b].xy[2 * k + 1] = d.boxes[b].y[k];
-        }
-        sample *si = &ss->s[i];
-        if (as_reference) {
-            free(si->gt);
-            if (!(si->gt = malloc(sizeof *det * ((size_t)d.nboxes + 1)))) {
-                st = ocrs_fail(diag, OCRS_ERR_NOMEM, "sensitivity: out of memory");
-                break;
-            }
-            if (d.nboxes) memcpy(si->gt, det, sizeof *det * (size_t)d.nboxes);
-            si->ngt = d.nboxes;
-        }
-        eval_image(si->gt, si->ngt, det, d.nboxes, &c);
-    }
-    free(det);
-    detlib_close(&d);
-    double prec, rec;
-    eval_scores(&c, &prec, &rec, h);
-    return st;
-}
-
-/* What every measurement shares: loaded once per sens_open. */
+/* What every measurement shares: set up once per sens_open. */
 struct sens_ctx {
     const prune_cli *p;
     const ocrs_calib *calib; /* of the canonical graph, for the criterion and recovery, or NULL */
+    task *task;              /* the samples and how they score */
     char dir[32];            /* temporary libraries ("" until made) */
-    samples ss;
-    int side; /* limit_side_len of the runs */
+    int side;                /* det: limit_side_len of the runs */
     double base;
 };
 
@@ -137,6 +37,15 @@ struct sens_ctx {
  * (SENS_ALL: none) set to ratio r: re-imported, pruned with the criterion
  * and recovery of the final pruning, compiled and scored. The re-imported
  * graph has the ids of the one calibrated. */
+ocrs_status sens_score(const sens_ctx *sc, const ir_graph *g, const char *name, double *loss, double *score,
+                       ocrs_diag *diag) {
+    double s = 0;
+    ocrs_status st = task_score(sc->task, g, sc->dir, name, sc->side, false, &s, diag);
+    *loss = sc->base > 0 ? (sc->base - s) / sc->base : 0;
+    if (score) *score = s;
+    return st;
+}
+
 static ocrs_status measure(const sens_ctx *sc, const double *background, uint32_t gi, double r, int task,
                            double *loss, ocrs_diag *diag) {
     const prune_cli *p = sc->p;
@@ -157,9 +66,7 @@ static ocrs_status measure(const sens_ctx *sc, const double *background, uint32_
     }
     char name[32];
     snprintf(name, sizeof name, "sens%d", task);
-    double h = 0;
-    if (!st) st = hmean_of(g, sc->dir, name, &sc->ss, sc->side, false, &h, diag);
-    *loss = sc->base > 0 ? (sc->base - h) / sc->base : 0;
+    if (!st) st = sens_score(sc, g, name, loss, NULL, diag);
     free(ratio);
     ocrs_channel_groups_free(cg);
     ir_graph_free(g);
@@ -183,61 +90,193 @@ static ocrs_status cache_key(const prune_cli *p, const bool *skip, uint32_t ngro
     sha256_ctx h;
     sha256_init(&h);
     if (!sha256_file(&h, p->model)) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the model", p->model);
-    ocrs_status st = prune_cli_paths(p, hash_image, &h, diag);
+    labels_src src = {p->calib, p->calib_root, p->calib_images};
+    ocrs_status st = labels_paths(&src, hash_image, &h, diag);
     if (st) return st;
+    if (p->task == OCRS_TASK_REC && !sha256_file(&h, p->dict))
+        return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the dictionary", p->dict);
     char settings[256];
     int n = snprintf(settings, sizeof settings,
-                     "v3 crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib side %d",
-                     (int)p->criterion, p->vector_width, p->sens_side, p->calib_images, ngroups, p->bias_compensation,
-                     p->least_squares, p->ridge, p->calib_side);
+                     "v4 task %s space %d crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib "
+                     "side %d",
+                     task_names[p->task], p->use_space, (int)p->criterion, p->vector_width, p->sens_side,
+                     p->calib_images, ngroups, p->bias_compensation, p->least_squares, p->ridge, p->calib_side);
     if (p->least_squares) n += snprintf(settings + n, sizeof settings - (size_t)n, " samples %d", p->lsq_samples);
     sha256_update(&h, settings, (size_t)n);
+    /* The import's dim settings shape the graph measured. */
+    for (int i = 0; p->import && i < p->import->ndims; i++) {
+        const ocrs_dim_setting *d = &p->import->dims[i];
+        n = snprintf(settings, sizeof settings, " dim %s %lld %lld %d", d->name, (long long)d->min, (long long)d->max,
+                     d->exact);
+        sha256_update(&h, settings, (size_t)n);
+    }
     sha256_update(&h, skip, ngroups);
     sha256_update(&h, t->ratios, sizeof t->ratios[0] * (size_t)t->nratios);
     sha256_hex(&h, key);
     return OCRS_OK;
 }
 
-static bool cache_read(const char *path, const char *key, sens_table *t) {
-    FILE *f = fopen(path, "r");
-    if (!f) return false;
-    char k[80] = "";
-    bool ok = fscanf(f, "# ocrslimc sensitivity table\nkey: %79s\nbase_hmean: %lf\n", k, &t->base) == 2 &&
-              strcmp(k, key) == 0;
-    char line[4096];
-    while (ok && (ok = fgets(line, sizeof line, f) != NULL) && strcmp(line, "groups:\n") != 0) {}
-    for (uint32_t gi = 0; ok && gi < t->ngroups; gi++) {
-        unsigned g;
-        ok = fscanf(f, " - {group: %u, loss: [", &g) == 1 && g == gi;
-        for (int r = 0; ok && r < t->nratios; r++) {
-            char v[32];
-            ok = fscanf(f, " %31[^],]%*[,]", v) == 1;
-            t->loss[gi * t->nratios + r] = strcmp(v, ".nan") == 0 ? NAN : atof(v);
-        }
-        ok = ok && fscanf(f, "]}") == 0;
-    }
-    fclose(f);
-    return ok;
-}
-
-static void cache_write(const char *path, const char *key, const sens_table *t) {
-    outfile o;
-    if (!outfile_open(&o, path)) return;
-    FILE *f = o.f;
-    fprintf(f, "# ocrslimc sensitivity table\nkey: %s\nbase_hmean: %.6f\n", key, t->base);
-    fprintf(f, "seconds: %.1f\nratios: [", t->seconds);
+/* A table file: the whole table (nshards 0), or shard K of N whose cells
+ * measured by other shards are "~" (have[i] false). Losses print with six
+ * decimals, so a table read and written again is the same bytes. */
+static void table_print(FILE *f, const sens_table *t, int shard, int nshards, const bool *have) {
+    fprintf(f, "# ocrslimc sensitivity table");
+    if (nshards) fprintf(f, ", shard %d of %d", shard, nshards);
+    fprintf(f, "\nkey: %s\nbase: %.6f\nratios: [", t->key, t->base);
     for (int r = 0; r < t->nratios; r++) fprintf(f, "%s%g", r ? ", " : "", t->ratios[r]);
     fprintf(f, "]\ngroups:\n");
     for (uint32_t gi = 0; gi < t->ngroups; gi++) {
         fprintf(f, "  - {group: %u, loss: [", gi);
         for (int r = 0; r < t->nratios; r++) {
-            double l = t->loss[gi * t->nratios + r];
-            if (isnan(l)) fprintf(f, "%s.nan", r ? ", " : "");
-            else fprintf(f, "%s%.6f", r ? ", " : "", l);
+            size_t i = gi * (size_t)t->nratios + r;
+            const char *sep = r ? ", " : "";
+            if (have && !have[i]) fprintf(f, "%s~", sep);
+            else if (isnan(t->loss[i])) fprintf(f, "%s.nan", sep);
+            else fprintf(f, "%s%.6f", sep, t->loss[i]);
         }
         fprintf(f, "]}\n");
     }
-    if (!outfile_commit(&o, path, true)) fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", path, strerror(errno));
+}
+
+static bool table_write(const char *path, const sens_table *t, int shard, int nshards, const bool *have) {
+    outfile o;
+    if (!outfile_open(&o, path)) return false;
+    table_print(o.f, t, shard, nshards, have);
+    return outfile_commit(&o, path, true);
+}
+
+/* Reads a table file into t (loss and *have malloc'ed; *have NULL for a
+ * whole table); OCRS_ERR_IO when it cannot be opened, OCRS_ERR_INVALID
+ * naming the file and line when it is not a table. */
+static ocrs_status table_read(const char *path, sens_table *t, int *shard, int *nshards, bool **have,
+                              ocrs_diag *diag) {
+    *t = (sens_table){0};
+    *shard = *nshards = 0;
+    *have = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    char line[1 << 14];
+    int lineno = 0, pos = 0;
+    bool ok = fgets(line, sizeof line, f) && ++lineno;
+    if (ok && strcmp(line, "# ocrslimc sensitivity table\n") != 0)
+        ok = sscanf(line, "# ocrslimc sensitivity table, shard %d of %d\n%n", shard, nshards, &pos) == 2 &&
+             *nshards > 0 && *shard >= 1 && *shard <= *nshards && !line[pos];
+    ok = ok && fgets(line, sizeof line, f) && ++lineno && sscanf(line, "key: %64s", t->key) == 1 && strlen(t->key) == 64;
+    ok = ok && fgets(line, sizeof line, f) && ++lineno && sscanf(line, "base: %lf", &t->base) == 1;
+    ok = ok && fgets(line, sizeof line, f) && ++lineno && strncmp(line, "ratios: [", 9) == 0;
+    for (char *c = line + 9; ok && *c != ']';) {
+        int n = 0;
+        ok = t->nratios < OCRS_PRUNE_MAX_RATIOS && sscanf(c, "%lf%n", &t->ratios[t->nratios], &n) == 1;
+        t->nratios++;
+        c += n;
+        if (*c == ',') c += 2;
+        else ok = ok && *c == ']';
+    }
+    ok = ok && t->nratios > 0 && fgets(line, sizeof line, f) && ++lineno && strcmp(line, "groups:\n") == 0;
+    size_t cap = 0;
+    while (ok && fgets(line, sizeof line, f)) {
+        lineno++;
+        unsigned gi;
+        int n = 0;
+        ok = sscanf(line, "  - {group: %u, loss: [%n", &gi, &n) == 1 && n && gi == t->ngroups;
+        if (ok && (t->ngroups + 1) * (size_t)t->nratios > cap) {
+            cap = 2 * cap + 64 * (size_t)t->nratios;
+            double *l = realloc(t->loss, sizeof *l * cap);
+            bool *h = realloc(*have, sizeof *h * cap);
+            if (l) t->loss = l;
+            if (h) *have = h;
+            ok = l && h;
+        }
+        char *c = line + n;
+        for (int r = 0; ok && r < t->nratios; r++) {
+            size_t i = t->ngroups * (size_t)t->nratios + r;
+            int k = 0;
+            (*have)[i] = *c != '~';
+            if (*c == '~') t->loss[i] = NAN, k = 1;
+            else if (strncmp(c, ".nan", 4) == 0) t->loss[i] = NAN, k = 4;
+            else ok = sscanf(c, "%lf%n", &t->loss[i], &k) == 1;
+            c += k;
+            if (r + 1 < t->nratios) ok = ok && strncmp(c, ", ", 2) == 0, c += 2;
+        }
+        ok = ok && strcmp(c, "]}\n") == 0;
+        t->ngroups++;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (ok && !err && t->ngroups) {
+        if (!*nshards) free(*have), *have = NULL;
+        return OCRS_OK;
+    }
+    free(t->loss), free(*have);
+    t->loss = NULL, *have = NULL;
+    return ocrs_fail(diag, OCRS_ERR_INVALID, "%s:%d: not an ocrslimc sensitivity table%s", path, lineno,
+                     *nshards ? " shard" : "");
+}
+
+/* The shards' files merged into t: all of one table (the same key, base,
+ * ratios and groups; expect_key's when not NULL), shards 1..N each once,
+ * every cell from one of them. Errors name the file or the missing shard
+ * (missing(K) gives its expected path, or NULL). */
+static ocrs_status table_merge(const char *const *paths, int n, const char *expect_key,
+                               const char *(*missing)(int shard, int nshards, char *buf, size_t size),
+                               sens_table *t, ocrs_diag *diag) {
+    *t = (sens_table){0};
+    bool *covered = NULL, *seen = NULL;
+    int N = 0;
+    ocrs_status st = OCRS_OK;
+    for (int i = 0; !st && i < n; i++) {
+        sens_table s;
+        int k, nk;
+        bool *have;
+        if ((st = table_read(paths[i], &s, &k, &nk, &have, diag))) break;
+        if (!nk) st = ocrs_fail(diag, OCRS_ERR_INVALID, "%s: a whole table, not a shard", paths[i]);
+        else if (expect_key && strcmp(s.key, expect_key) != 0)
+            st = ocrs_fail(diag, OCRS_ERR_INVALID,
+                           "%s: measured for another table (key %.12s..., this run's %.12s...: another model, "
+                           "calibration set or setting); remove it or measure that shard again",
+                           paths[i], s.key, expect_key);
+        else if (i == 0) {
+            *t = s, s.loss = NULL, N = nk;
+            size_t cells = t->ngroups * (size_t)t->nratios;
+            covered = calloc(cells + 1, 1), seen = calloc((size_t)N + 1, 1);
+            if (!covered || !seen) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+            for (size_t c = 0; !st && c < cells; c++) covered[c] = have[c];
+            if (!st) seen[k] = true;
+        } else if (strcmp(s.key, t->key) || nk != N || s.base != t->base || s.nratios != t->nratios ||
+                   s.ngroups != t->ngroups || memcmp(s.ratios, t->ratios, sizeof s.ratios[0] * (size_t)s.nratios))
+            st = ocrs_fail(diag, OCRS_ERR_INVALID, "%s: shard %d of %d of another table than %s's", paths[i], k, nk,
+                           paths[0]);
+        else if (seen[k])
+            st = ocrs_fail(diag, OCRS_ERR_INVALID, "%s: shard %d of %d a second time", paths[i], k, nk);
+        else {
+            seen[k] = true;
+            for (size_t c = 0; c < t->ngroups * (size_t)t->nratios; c++) {
+                if (!have[c]) continue;
+                bool same = covered[c] && (t->loss[c] == s.loss[c] || (isnan(t->loss[c]) && isnan(s.loss[c])));
+                if (covered[c] && !same)
+                    st = ocrs_fail(diag, OCRS_ERR_INVALID, "%s: group %zu ratio %g differs from another shard's",
+                                   paths[i], c / (size_t)t->nratios, t->ratios[c % (size_t)t->nratios]);
+                t->loss[c] = s.loss[c], covered[c] = true;
+            }
+        }
+        free(s.loss);
+        free(have);
+    }
+    for (int k = 1; !st && k <= N; k++)
+        if (!seen[k]) {
+            char buf[4200];
+            const char *where = missing ? missing(k, N, buf, sizeof buf) : NULL;
+            st = ocrs_fail(diag, OCRS_ERR_INVALID, "shard %d of %d is missing%s%s", k, N, where ? ": no " : "",
+                           where ? where : "");
+        }
+    for (size_t c = 0; !st && c < t->ngroups * (size_t)t->nratios; c++)
+        if (!covered[c])
+            st = ocrs_fail(diag, OCRS_ERR_INVALID, "the shards leave group %zu ratio %g unmeasured", c / (size_t)t->nratios,
+                           t->ratios[c % (size_t)t->nratios]);
+    free(covered);
+    free(seen);
+    if (st) sens_table_free(t);
+    return st;
 }
 
 /* Loss against ratio, one polyline per measured group, labelled at its end. */
@@ -253,7 +292,7 @@ static void draw_svg(const char *path, const sens_table *t) {
 #define Y(l) (H - B - fmax(-0.1, fmin(1, (l) / top)) * (H - T - B))
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" font-family=\"sans-serif\" "
                "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", W, H);
-    fprintf(f, "<text x=\"%g\" y=\"18\" font-size=\"14\">hmean loss when one group is pruned alone (base %.4f)</text>\n",
+    fprintf(f, "<text x=\"%g\" y=\"18\" font-size=\"14\">relative loss when one group is pruned alone (base %.4f)</text>\n",
             L, t->base);
     for (int k = 0; k <= 10; k++) {
         double r = k / 10.0, l = top * k / 10;
@@ -368,24 +407,26 @@ ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *bac
     return OCRS_OK;
 }
 
-ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, int side, sens_ctx **out,
-                      ocrs_diag *diag) {
+ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, task *tk, int side,
+                      sens_ctx **out, ocrs_diag *diag) {
     *out = NULL;
-    if (!p->calib) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity analysis needs calibration images (--calib)");
     sens_ctx *sc = calloc(1, sizeof *sc);
     if (!sc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    *sc = (sens_ctx){.p = p, .calib = calib, .side = side};
-    ocrs_status st = prune_cli_images(p, add_sample, &sc->ss, diag);
+    *sc = (sens_ctx){.p = p, .calib = calib, .task = tk, .side = side};
+    ocrs_status st = OCRS_OK;
     char dir[] = "/tmp/ocrslimc-sens-XXXXXX";
-    if (!st && !mkdtemp(dir)) st = ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a temporary folder");
-    if (!st) memcpy(sc->dir, dir, sizeof dir);
-    /* Without ground truth the unpruned model's own boxes are the reference. */
-    bool labelled = false;
-    for (int i = 0; i < sc->ss.n; i++) labelled |= sc->ss.s[i].ngt > 0;
-    if (!st) st = hmean_of(g, sc->dir, "sensbase", &sc->ss, side, !labelled, &sc->base, diag);
-    if (!st)
-        fprintf(stderr, "ocrslimc: base hmean %.4f on %d images at side %d (against %s)\n", sc->base, sc->ss.n, side,
-                labelled ? "the labels" : "the unpruned model's boxes");
+    if (!mkdtemp(dir)) st = ocrs_fail(diag, OCRS_ERR_IO, "measurement: cannot create a temporary folder");
+    else memcpy(sc->dir, dir, sizeof dir);
+    /* A detector without ground truth is judged against the unpruned model's boxes. */
+    bool labelled = task_labelled(tk);
+    if (!st) st = task_score(tk, g, sc->dir, "sensbase", side, !labelled, &sc->base, diag);
+    if (!st) {
+        fprintf(stderr, "ocrslimc: base %s %.4f on %d %s", task_metrics[p->task], sc->base, task_samples(tk),
+                p->task == OCRS_TASK_DET ? "images" : "lines");
+        if (p->task == OCRS_TASK_DET)
+            fprintf(stderr, " at side %d (against %s)", side, labelled ? "the labels" : "the unpruned model's boxes");
+        fprintf(stderr, "\n");
+    }
     if (st) sens_close(sc);
     else *out = sc;
     return st;
@@ -394,12 +435,48 @@ ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *c
 void sens_close(sens_ctx *sc) {
     if (!sc) return;
     if (sc->dir[0]) rmdir(sc->dir);
-    samples_free(&sc->ss);
     free(sc);
 }
 
+double sens_base(const sens_ctx *sc) { return sc->base; }
+
+void sens_shard_path(const prune_cli *p, int shard, int nshards, char *buf, size_t size) {
+    snprintf(buf, size, "%s.shard-%d-of-%d.yml", p->sens_out, shard, nshards);
+}
+
+static const prune_cli *shard_owner; /* for shard_missing's expected paths */
+static const char *shard_missing(int shard, int nshards, char *buf, size_t size) {
+    sens_shard_path(shard_owner, shard, nshards, buf, size);
+    return buf;
+}
+
+/* The shards' files of p's table (<sens_out>.shard-*-of-*.yml) merged into
+ * t: OCRS_ERR_IO when there are none. */
+static ocrs_status merge_found(const prune_cli *p, sens_table *t, ocrs_diag *diag) {
+    char pattern[4200];
+    snprintf(pattern, sizeof pattern, "%s.shard-*-of-*.yml", p->sens_out);
+    glob_t gl;
+    if (glob(pattern, 0, NULL, &gl) != 0) return OCRS_ERR_IO;
+    char key[65];
+    memcpy(key, t->key, sizeof key);
+    shard_owner = p;
+    ocrs_status st = table_merge((const char *const *)gl.gl_pathv, (int)gl.gl_pathc, key, shard_missing, t, diag);
+    if (!st) fprintf(stderr, "ocrslimc: sensitivity: merged %zu shards (%s)\n", gl.gl_pathc, pattern);
+    globfree(&gl);
+    return st;
+}
+
+ocrs_status sens_merge_files(const char *const *paths, int n, const char *output, ocrs_diag *diag) {
+    sens_table t;
+    ocrs_status st = table_merge(paths, n, NULL, NULL, &t, diag);
+    if (!st && !table_write(output, &t, 0, 0, NULL))
+        st = ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot write: %s", output, strerror(errno));
+    sens_table_free(&t);
+    return st;
+}
+
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
-                         const ocrs_calib *calib, sens_table *t, ocrs_diag *diag) {
+                         const ocrs_calib *calib, task *tk, sens_table *t, ocrs_diag *diag) {
     static const double default_ratios[] = {0.1, 0.2, 0.3, 0.5, 0.7};
     *t = (sens_table){.ngroups = cg->ngroups};
     if (p->nratios) {
@@ -414,55 +491,102 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
             double x = t->ratios[j];
             t->ratios[j] = t->ratios[j - 1], t->ratios[j - 1] = x;
         }
-    if (!p->calib) return ocrs_fail(diag, OCRS_ERR_USAGE, "sensitivity analysis needs calibration images (--calib)");
-    if (!(t->loss = malloc(sizeof *t->loss * (cg->ngroups * (size_t)t->nratios + 1))))
-        return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
+    size_t cells = cg->ngroups * (size_t)t->nratios;
     char cache[4200], svg[4200];
     double t0 = now_s();
     ocrs_status st = cache_key(p, skip, cg->ngroups, t, t->key, diag);
     if (st) return st;
     prune_cli_output(p, PRUNE_OUT_TABLE, cache, sizeof cache, NULL);
     prune_cli_output(p, PRUNE_OUT_CURVES, svg, sizeof svg, NULL);
-    if (cache_read(cache, t->key, t)) {
-        fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache, now_s() - t0);
-        return OCRS_OK;
+    /* The cached table when it is of this key and shape, else the shards' merged, else measured. */
+    sens_table c;
+    int k, nk;
+    bool *have;
+    if (!p->nshards && !table_read(cache, &c, &k, &nk, &have, diag)) {
+        bool fits = !nk && !strcmp(c.key, t->key) && c.ngroups == t->ngroups && c.nratios == t->nratios;
+        free(have);
+        if (fits) {
+            *t = c;
+            fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache,
+                    now_s() - t0);
+            return OCRS_OK;
+        }
+        sens_table_free(&c);
     }
-    for (size_t i = 0; i < cg->ngroups * (size_t)t->nratios; i++) t->loss[i] = NAN;
+    if (!p->nshards) {
+        sens_table m = *t;
+        st = merge_found(p, &m, diag);
+        if (st != OCRS_ERR_IO) {
+            if (st) return st;
+            if (m.ngroups != t->ngroups || m.nratios != t->nratios) {
+                sens_table_free(&m);
+                return ocrs_fail(diag, OCRS_ERR_INVALID, "%s.shard-*: a table of another shape", p->sens_out);
+            }
+            *t = m;
+            if (!table_write(cache, t, 0, 0, NULL))
+                fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", cache, strerror(errno));
+            draw_svg(svg, t);
+            return OCRS_OK;
+        }
+        st = OCRS_OK;
+    }
+    if (!(t->loss = malloc(sizeof *t->loss * (cells + 1))) || !(have = calloc(cells + 1, 1))) {
+        sens_table_free(t);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < cells; i++) t->loss[i] = NAN, have[i] = true;
     t0 = now_s();
-    sens_ctx *sc = NULL;
-    st = sens_open(g, p, calib, p->sens_side, &sc, diag);
-    if (!st) t->base = sc->base;
-    /* Tasks: ratios whose kept count equals the group's are loss 0 without a run. */
-    uint32_t *tg = calloc(cg->ngroups * (size_t)t->nratios + 1, sizeof *tg);
-    double *tr = calloc(cg->ngroups * (size_t)t->nratios + 1, sizeof *tr);
-    double *tl = malloc(sizeof *tl * (cg->ngroups * (size_t)t->nratios + 1));
-    int *tslot = malloc(sizeof *tslot * (cg->ngroups * (size_t)t->nratios + 1));
-    int ntasks = 0;
-    if (!st && (!tg || !tr || !tl || !tslot)) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    /* Tasks: ratios whose kept count equals the group's are loss 0 without a
+     * run; a shard measures every nshards-th of the others. */
+    uint32_t *tg = calloc(cells + 1, sizeof *tg);
+    double *tr = calloc(cells + 1, sizeof *tr);
+    double *tl = malloc(sizeof *tl * (cells + 1));
+    int *tslot = malloc(sizeof *tslot * (cells + 1));
+    int ntasks = 0, all = 0;
+    if (!tg || !tr || !tl || !tslot) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     for (int r = 0; !st && r < t->nratios; r++) /* ratio-major, so the ETA sees every group early */
         for (uint32_t gi = 0; gi < cg->ngroups; gi++) {
             if (!cg->groups[gi].prunable || skip[gi]) continue;
             int64_t n = cg->groups[gi].nclasses;
+            size_t slot = gi * (size_t)t->nratios + r;
             if (ocrs_prune_kept(n, t->ratios[r], p->vector_width) == n) {
-                t->loss[gi * t->nratios + r] = 0;
+                t->loss[slot] = 0;
                 continue;
             }
-            tg[ntasks] = gi, tr[ntasks] = t->ratios[r], tslot[ntasks] = (int)(gi * t->nratios + r);
+            if (p->nshards && all++ % p->nshards != p->shard - 1) {
+                have[slot] = false;
+                continue;
+            }
+            tg[ntasks] = gi, tr[ntasks] = t->ratios[r], tslot[ntasks] = (int)slot;
             ntasks++;
         }
+    sens_ctx *sc = NULL;
+    if (!st) st = sens_open(g, p, calib, tk, p->sens_side, &sc, diag);
     if (!st) {
-        fprintf(stderr, "ocrslimc: sensitivity: %d measurements in %d processes\n", ntasks, p->jobs > 0 ? p->jobs : 1);
+        t->base = sc->base;
+        fprintf(stderr, "ocrslimc: sensitivity: %d measurements", ntasks);
+        if (p->nshards) fprintf(stderr, " (shard %d of %d, of %d)", p->shard, p->nshards, all);
+        fprintf(stderr, " in %d processes\n", p->jobs > 0 ? p->jobs : 1);
         st = sens_losses(sc, "sensitivity", NULL, tg, tr, ntasks, tl, diag);
     }
-    for (int k = 0; !st && k < ntasks; k++) t->loss[tslot[k]] = tl[k];
+    for (int i = 0; !st && i < ntasks; i++) t->loss[tslot[i]] = tl[i];
     sens_close(sc);
-    t->seconds = now_s() - t0;
-    if (!st) {
-        cache_write(cache, t->key, t);
+    double seconds = now_s() - t0;
+    if (!st && p->nshards) {
+        char path[4200];
+        sens_shard_path(p, p->shard, p->nshards, path, sizeof path);
+        if (!table_write(path, t, p->shard, p->nshards, have))
+            st = ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        else
+            fprintf(stderr, "ocrslimc: sensitivity: shard %d of %d in %.0f s: %s\n", p->shard, p->nshards, seconds,
+                    path);
+    } else if (!st) {
+        if (!table_write(cache, t, 0, 0, NULL))
+            fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", cache, strerror(errno));
         draw_svg(svg, t);
-        fprintf(stderr, "ocrslimc: sensitivity: %.0f s; table %s, curves %s\n", t->seconds, cache, svg);
+        fprintf(stderr, "ocrslimc: sensitivity: %.0f s; table %s, curves %s\n", seconds, cache, svg);
     }
+    free(have);
     free(tg);
     free(tr);
     free(tl);

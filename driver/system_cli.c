@@ -1,7 +1,7 @@
 /* ocrslimc's OCR-system mode (see system_cli.h): import and canonicalise
- * each model, prune the detector when asked, check the three fit together
- * before any code generation, compile each into a part in a private folder,
- * then link the library. */
+ * each model, prune the detector and the recognizer when asked, check the
+ * three fit together before any code generation, compile each into a part
+ * in a private folder, then link the library. */
 #include "system_cli.h"
 
 /* The recognizer's widths: every value in this range, as PaddleOCR runs
@@ -25,47 +25,71 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* A model imported with its image input's height and width set: fixed to
- * h x w (h or w 0: left as the model has it), or the width exact in [w_min,
- * w_max] (exact_w). The symbols are named by the import, so it runs once
- * plain to learn them (a model whose extents are fixed keeps them;
- * ocrs_check_system then compares). */
-static ocrs_status import_sized(const char *path, int64_t h, int64_t w, bool exact_w, ir_graph **g, ocrs_diag *diag) {
+/* How a model is imported: its image input's height and width set, fixed
+ * to h x w (h or w 0: left as the model has it), or the width exact in
+ * [w_min, OCRS_SYSTEM_REC_MAX_WIDTH] (exact_w). The symbols are named by
+ * the import, so it runs once plain to learn them (a model whose extents
+ * are fixed keeps them; ocrs_check_system then compares). The settings
+ * stay in sized for the pruning's re-imports. */
+typedef struct {
+    char names[2][64];
+    ocrs_dim_setting dims[2];
+    ocrs_import_opts opts;
+} sized_import;
+
+static ocrs_status import_sized(const char *path, int64_t h, int64_t w, bool exact_w, sized_import *sized,
+                                ir_graph **g, ocrs_diag *diag) {
     ocrs_status st = ocrs_import_onnx(path, NULL, g, diag);
     if (st || (*g)->ninputs != 1) return st;
     const ir_value *x = &(*g)->values[(*g)->inputs[0]];
     int sym[2] = {-1, -1};
     for (int k = 0; k < 2 && x->rank == 4; k++) sym[k] = ir_symbol_of(*g, x->dims[2 + k]);
-    char names[2][64];
-    ocrs_dim_setting dims[2];
     int n = 0;
     for (int k = 0; k < 2; k++) {
         if (sym[k] < 0 || !(k ? w : h)) continue;
-        snprintf(names[k], sizeof names[k], "%s", (*g)->syms[sym[k]].name);
+        snprintf(sized->names[n], sizeof sized->names[n], "%s", (*g)->syms[sym[k]].name);
         int64_t lo = k ? w : h, hi = k ? (exact_w ? OCRS_SYSTEM_REC_MAX_WIDTH : w) : h;
-        dims[n++] = (ocrs_dim_setting){.name = names[k], .min = lo, .max = hi, .exact = k && exact_w};
+        sized->dims[n] = (ocrs_dim_setting){.name = sized->names[n], .min = lo, .max = hi, .exact = k && exact_w};
+        n++;
     }
     if (!n) return OCRS_OK;
-    ocrs_import_opts set = {dims, n};
+    sized->opts = (ocrs_import_opts){sized->dims, n};
     ir_graph_free(*g);
     *g = NULL;
-    return ocrs_import_onnx(path, &set, g, diag);
+    return ocrs_import_onnx(path, &sized->opts, g, diag);
 }
 
-/* Import, canonical passes, and for the detector the pruning asked for. */
-static ocrs_status front(system_cli *s, const char *what, const char *path, ir_graph **g, ocrs_diag *diag) {
+/* Import, canonical passes, and for the detector and the recognizer the
+ * pruning asked for (what it did into *pruned). */
+static ocrs_status front(system_cli *s, int which, const char *path, ir_graph **g, prune_result *pruned,
+                         ocrs_diag *diag) {
+    static const char *const what[3] = {"det", "cls", "rec"};
     double t0 = now_ms();
     /* The classifier at its fixed size; the recognizer at every width, as
      * PaddleOCR runs it; the detector as --dim says. */
-    ocrs_status st = !strcmp(what, "cls")   ? import_sized(path, s->cls_h, s->cls_w, false, g, diag)
-                     : !strcmp(what, "rec") ? import_sized(path, 0, OCRS_SYSTEM_REC_MIN_WIDTH, true, g, diag)
-                                            : ocrs_import_onnx(path, s->prune->import, g, diag);
+    sized_import sized = {0};
+    ocrs_status st = which == 1   ? import_sized(path, s->cls_h, s->cls_w, false, &sized, g, diag)
+                     : which == 2 ? import_sized(path, 0, OCRS_SYSTEM_REC_MIN_WIDTH, true, &sized, g, diag)
+                                  : ocrs_import_onnx(path, s->prune->import, g, diag);
     if (!st) st = ocrs_canonicalize(*g, s->passes, diag);
-    if (!st && !strcmp(what, "det")) st = prune_cli_run(*g, s->prune, s->lib.verbose, diag);
+    char sens_out[4200];
+    prune_cli p = *s->prune;
+    p.model = path;
+    if (which == 2) {
+        p.task = OCRS_TASK_REC;
+        p.import = &sized.opts;
+        p.dict = s->dict;
+        p.use_space = s->use_space;
+        snprintf(sens_out, sizeof sens_out, "%s.rec.sens", s->lib.output);
+        p.sens_out = sens_out;
+    } else {
+        p.task = OCRS_TASK_DET;
+    }
+    if (!st && which != 1 && (p.models >> p.task & 1)) st = prune_cli_run(*g, &p, s->lib.verbose, pruned, diag);
     if (!st) st = ir_verify(*g, diag);
     if (!st && s->lib.verbose)
-        fprintf(stderr, "ocrslimc: %s %s: imported, canonical passes: %u nodes (%.0f ms)\n", what, path, (*g)->nnodes,
-                now_ms() - t0);
+        fprintf(stderr, "ocrslimc: %s %s: imported, canonical passes: %u nodes (%.0f ms)\n", what[which], path,
+                (*g)->nnodes, now_ms() - t0);
     return st;
 }
 
@@ -103,15 +127,18 @@ int system_cli_run(system_cli *s) {
         return 2;
     }
     free(header);
-    s->prune->model = s->det;
     ocrs_diag diag = {0};
     ir_graph *g[3] = {NULL, NULL, NULL};
     const char *what[3] = {"det", "cls", "rec"}, *paths[3] = {s->det, s->cls, s->rec};
     double t0 = now_ms();
     ocrs_status st = OCRS_OK;
     static const char *const roles[3] = {"the detector (--det)", "the classifier (--cls)", "the recognizer (--rec)"};
+    prune_result pruned[3] = {{0}};
+    char notes[3][512];
+    bool shard_only = false;
     for (int i = 0; i < 3 && !st; i++) {
-        if (paths[i]) st = front(s, what[i], paths[i], &g[i], &diag);
+        if (paths[i]) st = front(s, i, paths[i], &g[i], &pruned[i], &diag);
+        shard_only |= pruned[i].shard_only;
         /* Which model a message is about, when the model is of the wrong kind. */
         if (st) {
             char msg[sizeof diag.msg];
@@ -123,6 +150,17 @@ int system_cli_run(system_cli *s) {
                            .triple = s->lib.triple, .cpu = s->lib.cpu, .cc = s->lib.cc,
                            .runtime_defines = s->lib.runtime_defines, .det = g[0], .cls = g[1], .rec = g[2],
                            .dict_path = s->dict, .use_space = s->use_space, .verbose = s->lib.verbose};
+    for (int i = 0; i < 3; i++)
+        if (pruned[i].flops[0] > 0) {
+            prune_result_text(&pruned[i], notes[i], sizeof notes[i]);
+            so.notes[i] = notes[i];
+        }
+    if (!st && shard_only) {
+        for (int i = 0; i < 3; i++) ir_graph_free(g[i]);
+        fprintf(stderr, "ocrslimc: shard %d of %d measured; no library written\n", s->prune->shard,
+                s->prune->nshards);
+        return 0;
+    }
     /* Before the long part: the models must fit together and the dictionary the recognizer. */
     if (!st) st = ocrs_check_system(&so, &diag);
     char dir[4096] = "", objs[3][4200] = {"", "", ""}, names[3][96];

@@ -1,7 +1,10 @@
 /* ocrslimc's OCR-system mode: --det, --cls, --rec and --dict (or a config's
  * Global/Det/Cls/Rec sections) compile the three models, each through the
- * canonical passes (and the detector through pruning when asked), into one
- * library with the dictionary embedded (codegen: ocrs_link_system). */
+ * canonical passes, into one library with the dictionary embedded (codegen:
+ * ocrs_link_system). Pruning, when asked, applies to the detector (scored
+ * by hmean) and to the recognizer (scored by line accuracy on the labelled
+ * lines' crops), each with its own sensitivity table (OUTPUT.sens.yml,
+ * OUTPUT.rec.sens.yml), target and final check. */
 #ifndef OCRS_DRIVER_SYSTEM_CLI_H
 #define OCRS_DRIVER_SYSTEM_CLI_H
 
@@ -16,7 +19,7 @@ typedef struct {
     const char *config;                 /* for messages and paths_distinct */
     const char *depfile;                /* also written when not NULL */
     ocrs_codegen_opts lib;              /* name, output, header, target, cc, defines, verbose */
-    prune_cli *prune;                   /* applied to the detector (prune->model is set here) */
+    const prune_cli *prune;             /* applied to the detector and the recognizer */
     const ocrs_pipeline_opts *passes;
 } system_cli;
 

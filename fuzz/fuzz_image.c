@@ -1,5 +1,5 @@
 /* fuzz_image: bytes -> the examples' PNG and JPEG readers (image_decode,
- * examples/image.c; libpng and libjpeg underneath, not instrumented).
+ * measure/image.c; libpng and libjpeg underneath, not instrumented).
  *
  * The limits are the defaults' shape at a smaller scale, so that an input
  * declaring a huge image meets them (as a decompression bomb would) while

@@ -1,8 +1,8 @@
 /* fuzz_labels: bytes -> a PaddleOCR label file (lines of
  * `path<TAB>[{"transcription": ..., "points": [[x, y], ...]}, ...]`) ->
- * ocrslimc's calibration walk over it (prune_cli_paths,
- * driver/prune_cli.c) -> the label parser of eval and the sensitivity
- * analysis (eval_parse_regions, examples/evaluate.c) on every line ->
+ * ocrslimc's calibration walk over it (labels_paths, driver/labels.c) ->
+ * the label parser of eval and of the measurements (eval_parse_regions,
+ * measure/evaluate.c) on every line ->
  * the DetectionIoUEvaluator (eval_image) with the parsed regions as ground
  * truth and their bounding boxes as detections; and the OCR system's
  * parser (eval_parse_labels, transcriptions kept) with the end-to-end and
@@ -18,7 +18,7 @@
 
 #include "evaluate.h"
 #include "fuzz.h"
-#include "prune_cli.h"
+#include "labels.h"
 
 typedef struct {
     eval_poly *gt, *det;
@@ -79,14 +79,12 @@ static ocrs_status each_line(void *arg, const char *path, const char *where, con
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_path("label.txt");
     fuzz_write(path, data, size);
-    prune_cli p;
-    prune_cli_defaults(&p);
-    p.calib = path;
+    labels_src src = {.file = path};
     walk w = {0};
     ocrs_diag diag = {0};
     /* A label file may be refused (no image lines, say), with a message
      * naming it; the evaluator must cope with every list it accepts. */
-    if (prune_cli_paths(&p, each_line, &w, &diag) && !strstr(diag.msg, path))
+    if (labels_paths(&src, each_line, &w, &diag) && !strstr(diag.msg, path))
         fuzz_fail("the label walk failed without naming the file", diag.msg);
     free(w.gt);
     free(w.det);

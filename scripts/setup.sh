@@ -9,7 +9,8 @@ pkgs=(gcc make cmake pkg-config ca-certificates
       libonnx-testdata  # ONNX's node tests, run by ctest -L conformance
       libyaml-dev libpng-dev libjpeg-dev
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user  # aarch64 cross-compilation test
-      clang-19 libclang-rt-19-dev)                            # libFuzzer: fuzz smoke tests
+      clang-19 libclang-rt-19-dev                             # libFuzzer: fuzz smoke tests
+      parallel)                                               # sharded sensitivity tables
 # npm fetches the model; a machine that already has Node.js keeps its own.
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 

@@ -2,7 +2,7 @@
 """Agreement of two box files (label format, e.g. `eval --dump` and
 ref_detect.py) and, given the labels, each one's precision/recall/hmean by
 PaddleOCR's DetectionIoUEvaluator rules written with shapely (a check of
-examples/evaluate.c).
+measure/evaluate.c).
 
     compare_boxes.py OURS.txt REF.txt [LABEL.txt]"""
 import json

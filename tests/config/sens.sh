@@ -25,7 +25,7 @@ Prune:
 YML
 "$ocrslimc" "$model" --config sens.yml -o libs.so -v 2>run1.err || { cat run1.err; fail "first run"; }
 grep -q 'sensitivity 2/2: group' run1.err || fail "expected two measurements: $(cat run1.err)"
-grep -q '^base_hmean: ' libs.so.sens.yml || fail "no table"
+grep -q '^base: ' libs.so.sens.yml || fail "no table"
 [ "$(grep -c '<polyline' libs.so.sens.svg)" -eq 2 ] || fail "expected two curves"
 grep -q 'pruned: .*fewer' run1.err || fail "no pruning report"
 "$ocrslimc" "$model" --config sens.yml -o libs.so 2>run2.err || fail "second run"
@@ -40,20 +40,16 @@ grep -q 'GFLOPs  ' run4.err && grep -q 'pruned: .*fewer' run4.err || fail "no pe
 # Joint refinement: the chosen model measured whole (and each pruned group
 # restored), the groups kept whole cached, a rerun measures nothing.
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 --prune-flops-target 0.01 \
-    --prune-joint-loss 0.5 2>run6.err || { cat run6.err; fail "joint run"; }
+    --prune-loss-bound 0.5 2>run6.err || { cat run6.err; fail "joint run"; }
 grep -q 'joint round 1 1/' run6.err && grep -q 'joint round 1: .*fewer FLOPs, loss' run6.err ||
     fail "joint round not measured: $(cat run6.err)"
 grep -q '^kept: \[' libs.so.sens.joint.yml || fail "no joint cache"
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 --prune-flops-target 0.01 \
-    --prune-joint-loss 0.5 2>run7.err || fail "joint rerun"
+    --prune-loss-bound 0.5 2>run7.err || fail "joint rerun"
 grep -q 'joint refinement: cached in' run7.err && ! grep -q 'joint round' run7.err ||
     fail "joint rerun not cached: $(cat run7.err)"
-if "$ocrslimc" "$model" -o libj.so --prune-ratio 0.2 --prune-joint-loss 0.01 2>joint.err; then
-    fail "joint refinement without a selection ran"
-fi
-grep -q 'prune-joint-loss refines a sensitivity selection' joint.err && [ ! -e libj.so ] ||
-    fail "joint without a selection: $(cat joint.err)"
-for bad in "--joint-side 0" "--prune-joint-loss 1.5" "--jobs two"; do
+for bad in "--joint-side 0" "--prune-loss-bound 1.5" "--prune-loss-bound 0" "--jobs two" "--sens-shard 0/4" \
+    "--sens-shard 5/4" "--sens-shard 1/x"; do
     if "$ocrslimc" "$model" --config sens.yml -o libbad.so --prune-flops-target 0.01 $bad 2>bad.err; then
         fail "$bad accepted"
     fi
@@ -63,7 +59,16 @@ done
 "$mkcard" card.png 160 128
 "$ocrslimc" "$model" --config sens.yml -o libs.so --sens-side 128 2>run5.err || fail "changed image run"
 grep -q 'sensitivity 2/2' run5.err || fail "a changed image did not measure again"
-# recon without calibration images: a usage error, nothing written.
-if "$ocrslimc" "$model" -o librecon.so --prune-ratio 0.2 --prune-criterion recon 2>recon.err; then fail "recon ran without --calib"; fi
-grep -q 'recon criterion needs calibration images' recon.err && [ ! -e librecon.so ] || fail "recon without --calib: $(cat recon.err)"
+# Pruning without calibration images: a usage error (nothing would check
+# the result), nothing written; --force with a criterion needing no images
+# prunes unmeasured, and the header says so.
+if "$ocrslimc" "$model" -o librecon.so --prune-ratio 0.2 2>recon.err; then fail "pruning ran without --calib"; fi
+grep -q 'give --calib LABELS' recon.err && [ ! -e librecon.so ] || fail "recon without --calib: $(cat recon.err)"
+if "$ocrslimc" "$model" -o librecon.so --prune-ratio 0.2 --prune-criterion l1_norm 2>l1.err; then
+    fail "l1_norm ran without --calib or --force"
+fi
+grep -q 'cannot be checked; --force' l1.err && [ ! -e librecon.so ] || fail "l1_norm without --calib: $(cat l1.err)"
+"$ocrslimc" "$model" -o libforced.so --prune-ratio 0.2 --prune-criterion l1_norm --force 2>forced.err ||
+    fail "--force: $(cat forced.err)"
+grep -q 'fewer); not measured' forced.h || fail "header: $(head -5 forced.h)"
 echo "sensitivity ok"

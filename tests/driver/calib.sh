@@ -27,13 +27,13 @@ refused() {
 printf '\n  \n' >blank.txt
 printf 'card.png []\n' >notab.txt
 printf 'card.png\t[]\n' >ok.txt
-refused 1 "empty.txt: no calibration images" --prune-ratio 0.2 --calib empty.txt
-refused 1 "empty.txt: no calibration images" --dead-relu --calib empty.txt
-refused 1 "blank.txt: no calibration images" --prune-ratio 0.2 --calib blank.txt
+refused 1 "empty.txt: no images" --prune-ratio 0.2 --calib empty.txt
+refused 1 "empty.txt: no images" --dead-relu --calib empty.txt
+refused 1 "blank.txt: no images" --prune-ratio 0.2 --calib blank.txt
 refused 1 "notab.txt:1: no tab between the image path and its labels" --prune-ratio 0.2 --calib notab.txt
-refused 1 "$(pwd): cannot read the calibration label file: Is a directory" --prune-ratio 0.2 --calib "$(pwd)"
+refused 1 "$(pwd): cannot read the label file: Is a directory" --prune-ratio 0.2 --calib "$(pwd)"
 refused 2 "--calib-images takes an integer in [1, 1048576], not '-1'" --prune-ratio 0.2 --calib ok.txt --calib-images -1
 "$ocrslimc" m.onnx -o out/libm.so --prune-ratio 0.2 --calib ok.txt --calib-images 1 -v 2>ok.err ||
   fail "one image: $(cat ok.err)"
-grep -q 'calibration image 1: card.png' ok.err || fail "one image not calibrated on: $(cat ok.err)"
+grep -q 'calibration sample 1 of 1' ok.err || fail "one image not calibrated on: $(cat ok.err)"
 echo "calib ok"

@@ -49,7 +49,7 @@ refused "the depfile 'libs.so.sens.svg' and the sensitivity curves 'libs.so.sens
 refused "the model 'libs.so.sens.yml' and the sensitivity table 'libs.so.sens.yml' are the same file" \
   libs.so.sens.yml -o libs.so --prune-flops-target 0.1 --calib lab.txt
 refused "the depfile 'libs.so.sens.joint.yml' and the joint refinement's cache 'libs.so.sens.joint.yml' are the same file" \
-  m.onnx -o libs.so --prune-max-loss 0.1 --prune-joint-loss 0.1 --calib lab.txt --depfile libs.so.sens.joint.yml
+  m.onnx -o libs.so --prune-max-loss 0.1 --calib lab.txt --depfile libs.so.sens.joint.yml
 refused "-o takes a file name, not ''" m.onnx -o ''
 refused "--depfile takes a file name, not ''" m.onnx -o libe.so --depfile ''
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "codegen.h"
-#include "prune_cli.h"
+#include "prune_opts.h"
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "symbols") == 0) {

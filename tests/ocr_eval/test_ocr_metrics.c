@@ -1,4 +1,4 @@
-/* The OCR metrics of examples/evaluate.c: edit distances over code points,
+/* The OCR metrics of measure/evaluate.c: edit distances over code points,
  * spaces ignored, end-to-end matching, and the label reader's JSON
  * strings and writer. Expected values are worked out by hand in the
  * comments (RecMetric and json.loads/json.dumps give the same). */

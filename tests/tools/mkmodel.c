@@ -437,6 +437,38 @@ static int r_conv_bn_relu(struct mk *k)
     return 0;
 }
 
+/* A detector that works, made by hand: conv1 (7x7, 3 -> 8) whose channel 0
+ * finds dark strokes (x normalised as DB's pre-processing does, so text is
+ * negative) with small weights, channels 1..7 large random filters that
+ * conv2 (1x1, 8 -> 1) all but ignores, then Sigmoid: text comes out near 1, the
+ * background near 0. Pruning half of conv1's channels by L1 norm removes
+ * the only one that matters (the model then finds nothing); choosing by
+ * their effect on the output (recon) keeps it. */
+static int r_fragile_det(struct mk *k)
+{
+    enum { K = 7, TAPS = 3 * K * K };
+    k->m = og_new(11, "fragile_det");
+    std_input(k);
+    float w1[8 * TAPS], b1[8] = {4}, w2[8] = {20}, b2[1] = {-4};
+    for (int c = 0; c < 8; c++) {
+        for (int i = 0; i < TAPS; i++)
+            w1[TAPS * c + i] = c ? og_rng_uniform(&k->rng, -1, 1) : -0.02f;
+        if (c) w2[c] = 0.001f; /* read, so that no pass removes them as dead */
+    }
+    const char *w = weight(k, "conv1.w", 4, DIMS(8, 3, K, K), w1);
+    const char *b = weight(k, "conv1.b", 1, DIMS(8), b1);
+    Onnx__NodeProto *n = og_node(k->m, "Conv", "conv1", OG_LIST("x", w, b), OG_LIST("conv1.y"));
+    conv_attrs(k, n, K, K, 1, 1, DIMS(K / 2, K / 2, K / 2, K / 2));
+    og_node(k->m, "Relu", "relu1", OG_LIST("conv1.y"), OG_LIST("relu1.y"));
+    w = weight(k, "conv2.w", 4, DIMS(1, 8, 1, 1), w2);
+    b = weight(k, "conv2.b", 1, DIMS(1), b2);
+    n = og_node(k->m, "Conv", "conv2", OG_LIST("relu1.y", w, b), OG_LIST("conv2.y"));
+    conv_attrs(k, n, 1, 1, 1, 1, NULL);
+    og_node(k->m, "Sigmoid", "sigmoid", OG_LIST("conv2.y"), OG_LIST("y"));
+    std_output(k, "y", 1);
+    return 0;
+}
+
 static int r_hardswish_pattern(struct mk *k)
 {
     k->m = og_new(11, "hardswish_pattern");
@@ -966,6 +998,8 @@ static const struct {
     {"det_mv3_db", r_det_mv3_db,
      "PaddleOCR det_mv3_db: MobileNetV3-large x0.5 + DBFPN(96) + DBHead, opset 11"},
     {"conv_bn_relu", r_conv_bn_relu, "Conv(bias) -> BatchNormalization -> Relu"},
+    {"fragile_det", r_fragile_det,
+     "a hand-made detector whose one useful channel has the smallest L1 norm"},
     {"hardswish_pattern", r_hardswish_pattern,
      "Conv -> BN -> paddle2onnx hardswish x*Clip(x+3,0,6)/6"},
     {"clip_attr_opset6", r_clip_attr_opset6,

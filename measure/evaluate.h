@@ -4,8 +4,8 @@
  * over a set (micro average), and the label lists it reads. For OCR
  * pipelines, also RecMetric (ppocr/metrics/rec_metric.py) and an
  * end-to-end score on the same matching, and label lists written out. */
-#ifndef OCRS_EXAMPLES_EVALUATE_H
-#define OCRS_EXAMPLES_EVALUATE_H
+#ifndef OCRS_MEASURE_EVALUATE_H
+#define OCRS_MEASURE_EVALUATE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* dlopen of a library made by ocrslimc, whose symbols all start with its
  * model name, for the example loaders (detlib.c, ocrlib.c). */
-#ifndef OCRS_EXAMPLES_DL_H
-#define OCRS_EXAMPLES_DL_H
+#ifndef OCRS_MEASURE_DL_H
+#define OCRS_MEASURE_DL_H
 
 #include <stddef.h>
 

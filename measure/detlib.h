@@ -1,8 +1,8 @@
 /* Loads a library made by ocrslimc with dlopen and runs its text detector,
- * for the example programs (one binary serves any model name; a real
+ * for ocrslimc's measurements, the example programs and the tests (one binary serves any model name; a real
  * application includes <name>.h and links lib<name>.so instead). */
-#ifndef OCRS_EXAMPLES_DETLIB_H
-#define OCRS_EXAMPLES_DETLIB_H
+#ifndef OCRS_MEASURE_DETLIB_H
+#define OCRS_MEASURE_DETLIB_H
 
 #include <stddef.h>
 #include <stdint.h>
