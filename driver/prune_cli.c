@@ -297,61 +297,93 @@ static ocrs_status check_pruned(const ir_graph *g, const prune_cli *p, sens_ctx 
                                                                                      : "--prune-ratio");
 }
 
-/* Pruning by one ratio or by ratios chosen from the sensitivity table,
- * then the final check. */
-static ocrs_status prune_groups(ir_graph *g, const prune_cli *p, task *tk, int verbose, prune_result *res,
-                                ocrs_diag *diag) {
-    bool sensitive = prune_cli_sensitive(p);
-    ocrs_channel_groups *cg = NULL;
-    ocrs_calib *calib = NULL;
-    sens_ctx *check = NULL;
-    double *ratio = NULL;
-    bool *skip = NULL;
-    res->flops[0] = res->flops[1] = ocrs_graph_flops(g, NULL);
-    ocrs_status st = ocrs_channel_groups_build(g, &cg, diag);
-    if (!st && (!(skip = ocrs_prune_skip_nearest(g, cg, p->skip)) || !(ratio = calloc(cg->ngroups + 1, sizeof *ratio))))
+/* A pruning in progress: the statistics and the sensitivity table made
+ * (prune_begin), the ratios chosen, the graph pruned and checked later
+ * (prune_end), so that an OCR system can choose every model's target
+ * from all their tables in between. */
+struct prune_job {
+    ir_graph *g;
+    prune_cli p; /* flops_target may be set by the system's selection */
+    int verbose;
+    task *tk;
+    ocrs_channel_groups *cg;
+    ocrs_calib *calib;
+    double *ratio;
+    bool *skip;
+    sens_table t;
+    prune_result res;
+};
+
+static void job_free(prune_job *j) {
+    if (!j) return;
+    sens_table_free(&j->t);
+    ocrs_calib_free(j->calib);
+    ocrs_channel_groups_free(j->cg);
+    task_close(j->tk);
+    free(j->ratio);
+    free(j->skip);
+    free(j);
+}
+
+/* The groups, the calibration statistics and, for a sensitivity
+ * selection, the table. */
+static ocrs_status prepare(prune_job *j, ocrs_diag *diag) {
+    const prune_cli *p = &j->p;
+    ir_graph *g = j->g;
+    j->res.flops[0] = j->res.flops[1] = ocrs_graph_flops(g, NULL);
+    j->res.params[0] = j->res.params[1] = ocrs_graph_params(g);
+    ocrs_status st = ocrs_channel_groups_build(g, &j->cg, diag);
+    if (!st && (!(j->skip = ocrs_prune_skip_nearest(g, j->cg, p->skip)) ||
+                !(j->ratio = calloc(j->cg->ngroups + 1, sizeof *j->ratio))))
         st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    if (!st) st = skip_named(g, cg, p, skip, diag);
-    for (uint32_t i = 0; !st && i < cg->ngroups; i++) ratio[i] = skip[i] ? 0 : p->ratio;
-    bool recovery = tk && (p->bias_compensation || p->least_squares);
+    if (!st) st = skip_named(g, j->cg, p, j->skip, diag);
+    bool recovery = j->tk && (p->bias_compensation || p->least_squares);
     if (!st && (recovery || p->criterion == OCRS_PRUNE_RECON)) {
-        st = ocrs_calib_new(g, p->least_squares ? (uint32_t)p->lsq_samples : 0, &calib, diag);
-        if (!st) st = task_calibrate(tk, g, calib, p->calib_side, verbose, diag);
+        st = ocrs_calib_new(g, p->least_squares ? (uint32_t)p->lsq_samples : 0, &j->calib, diag);
+        if (!st) st = task_calibrate(j->tk, g, j->calib, p->calib_side, j->verbose, diag);
     }
-    sens_table t = {0};
-    if (!st && sensitive) st = sens_measure(g, cg, skip, p, calib, tk, &t, diag);
-    res->shard_only = !st && p->nshards;
+    if (!st && prune_cli_sensitive(p)) st = sens_measure(g, j->cg, j->skip, p, j->calib, j->tk, &j->t, diag);
+    j->res.shard_only = !st && p->nshards;
+    return st;
+}
+
+/* Ratios (chosen and refined, or uniform, then the per-group overrides),
+ * the pruning, and the final check. */
+static ocrs_status finish(prune_job *j, ocrs_diag *diag) {
+    const prune_cli *p = &j->p;
+    ir_graph *g = j->g;
+    ocrs_channel_groups *cg = j->cg;
+    prune_result *res = &j->res;
+    bool sensitive = prune_cli_sensitive(p);
+    sens_ctx *check = NULL;
+    ocrs_status st = OCRS_OK;
+    for (uint32_t i = 0; i < cg->ngroups; i++) j->ratio[i] = j->skip[i] ? 0 : p->ratio;
     /* The unpruned model scored once for the joint refinement and the final check. */
-    if (!st && tk && !res->shard_only) st = sens_open(g, p, calib, tk, p->joint_side, &check, diag);
-    if (!st && sensitive && !res->shard_only) st = choose_ratios(g, p, &t, ratio, diag);
-    if (!st && sensitive && !res->shard_only) st = refine_jointly(g, cg, p, check, &t, ratio, diag);
-    for (int i = 0; !st && !res->shard_only && i < p->ngroup_ratios; i++) {
+    if (j->tk) st = sens_open(g, p, j->calib, j->tk, p->joint_side, &check, diag);
+    if (!st && sensitive) st = choose_ratios(g, p, &j->t, j->ratio, diag);
+    if (!st && sensitive) st = refine_jointly(g, cg, p, check, &j->t, j->ratio, diag);
+    for (int i = 0; !st && i < p->ngroup_ratios; i++) {
         int gi = p->group_ratios[i].group;
         if (gi < 0 || (uint32_t)gi >= cg->ngroups || !cg->groups[gi].prunable)
             st = ocrs_fail(diag, OCRS_ERR_USAGE, "--prune-group %d: no such prunable group (see `ocrslimc info`)", gi);
-        else ratio[gi] = p->group_ratios[i].ratio;
+        else j->ratio[gi] = p->group_ratios[i].ratio;
     }
-    ocrs_prune_group_report *rep = st || res->shard_only ? NULL : calloc(cg->ngroups + 1, sizeof *rep);
-    if (!st && !res->shard_only && !rep) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    ocrs_prune_opts o = {.ratio = ratio, .criterion = p->criterion, .vector_width = p->vector_width, .calib = calib,
-                         .bias_compensation = p->bias_compensation, .least_squares = p->least_squares,
-                         .ridge = p->ridge, .report = rep};
-    if (!st && rep) st = ocrs_prune(g, cg, &o, verbose > 1 ? stderr : NULL, diag);
-    if (!st && rep && (verbose || sensitive)) print_report(g, cg, skip, ratio, rep, &t);
-    if (!st && rep) st = ir_verify(g, diag);
-    if (!st && rep) res->flops[1] = ocrs_graph_flops(g, NULL);
-    if (!st && rep && p->flops_target > 0 && 1 - res->flops[1] / res->flops[0] < p->flops_target - 0.005)
+    ocrs_prune_group_report *rep = st ? NULL : calloc(cg->ngroups + 1, sizeof *rep);
+    if (!st && !rep) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    ocrs_prune_opts o = {.ratio = j->ratio, .criterion = p->criterion, .vector_width = p->vector_width,
+                         .calib = j->calib, .bias_compensation = p->bias_compensation,
+                         .least_squares = p->least_squares, .ridge = p->ridge, .report = rep};
+    if (!st) st = ocrs_prune(g, cg, &o, j->verbose > 1 ? stderr : NULL, diag);
+    if (!st && (j->verbose || sensitive)) print_report(g, cg, j->skip, j->ratio, rep, &j->t);
+    if (!st) st = ir_verify(g, diag);
+    if (!st) res->flops[1] = ocrs_graph_flops(g, NULL), res->params[1] = ocrs_graph_params(g);
+    if (!st && p->flops_target > 0 && 1 - res->flops[1] / res->flops[0] < p->flops_target - 0.005)
         fprintf(stderr, "ocrslimc: warning: %.1f%% fewer FLOPs, short of the target %.1f%%: within the loss bound "
                         "the joint refinement kept groups whole\n",
                 100 * (1 - res->flops[1] / res->flops[0]), 100 * p->flops_target);
-    if (!st && rep && check) st = check_pruned(g, p, check, res, diag);
+    if (!st && check) st = check_pruned(g, p, check, res, diag);
     sens_close(check);
-    sens_table_free(&t);
-    ocrs_calib_free(calib);
-    ocrs_channel_groups_free(cg);
     free(rep);
-    free(ratio);
-    free(skip);
     return st;
 }
 
@@ -380,8 +412,9 @@ static ocrs_status remove_dead_relus(ir_graph *g, const prune_cli *p, task *tk, 
 }
 
 void prune_result_text(const prune_result *r, char *buf, size_t size) {
-    int n = snprintf(buf, size, "pruned: %.3f -> %.3f GFLOPs (%.1f%% fewer)", r->flops[0] / 1e9, r->flops[1] / 1e9,
-                     r->flops[0] > 0 ? 100 * (1 - r->flops[1] / r->flops[0]) : 0.0);
+    int n = snprintf(buf, size, "pruned: %.3f -> %.3f GFLOPs (%.1f%% fewer), weights %.2f -> %.2f MB",
+                     r->flops[0] / 1e9, r->flops[1] / 1e9, r->flops[0] > 0 ? 100 * (1 - r->flops[1] / r->flops[0]) : 0.0,
+                     4 * r->params[0] / 1e6, 4 * r->params[1] / 1e6);
     if (n < 0 || (size_t)n >= size) return;
     if (r->measured)
         snprintf(buf + n, size - (size_t)n, "; %s %.4f -> %.4f on %d calibration %s (relative loss %.2f%%, bound %g%%)",
@@ -391,8 +424,8 @@ void prune_result_text(const prune_result *r, char *buf, size_t size) {
         snprintf(buf + n, size - (size_t)n, "; not measured (no calibration images; --force)");
 }
 
-ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, prune_result *res, ocrs_diag *diag) {
-    *res = (prune_result){.task = p->task, .bound = p->loss_bound};
+ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job **out, ocrs_diag *diag) {
+    *out = NULL;
     bool prunes = prune_cli_prunes(p);
     if (!prunes && !p->dead_relu) return OCRS_OK;
     /* Without calibration images nothing chooses channels by their effect
@@ -406,19 +439,55 @@ ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, prune_re
         return ocrs_fail(diag, OCRS_ERR_USAGE,
                          "without calibration images (--calib LABELS) the pruned model cannot be checked; --force "
                          "prunes unmeasured");
-    task *tk = NULL;
-    ocrs_status st = p->calib ? task_open(p, &tk, diag) : OCRS_OK;
-    if (!st && tk) st = task_check_graph(tk, g, diag);
-    if (!st && tk) res->samples = task_samples(tk);
-    if (!st && prunes) st = prune_groups(g, p, tk, verbose, res, diag);
-    if (!st && p->dead_relu && !res->shard_only) st = remove_dead_relus(g, p, tk, verbose, diag);
-    if (!st && prunes && !res->shard_only && !res->measured && verbose) {
+    prune_job *j = calloc(1, sizeof *j);
+    if (!j) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    *j = (prune_job){.g = g, .p = *p, .verbose = verbose, .res = {.task = p->task, .bound = p->loss_bound}};
+    ocrs_status st = p->calib ? task_open(p, &j->tk, diag) : OCRS_OK;
+    if (!st && j->tk) st = task_check_graph(j->tk, g, diag);
+    if (!st && j->tk) j->res.samples = task_samples(j->tk);
+    if (!st && prunes) st = prepare(j, diag);
+    if (st) job_free(j);
+    else *out = j;
+    return st;
+}
+
+const prune_result *prune_job_result(const prune_job *j) { return &j->res; }
+
+double prune_job_flops(const prune_job *j, double max_loss, ocrs_diag *diag) {
+    if (!j->t.loss) return j->res.flops[0];
+    double *ratio = calloc(j->t.ngroups + 1, sizeof *ratio);
+    if (!ratio) return -1;
+    sens_select(&j->t, max_loss, ratio);
+    double f = pruned_flops(&j->p, ratio, diag);
+    free(ratio);
+    return f;
+}
+
+ocrs_status prune_end(prune_job *j, double flops_target, prune_result *res, ocrs_diag *diag) {
+    if (!j) {
+        if (res) *res = (prune_result){0};
+        return OCRS_OK;
+    }
+    ocrs_status st = OCRS_OK;
+    if (flops_target >= 0) j->p.flops_target = flops_target;
+    bool prunes = prune_cli_prunes(&j->p) && j->cg;
+    if (prunes && !j->res.shard_only) st = finish(j, diag);
+    if (!st && j->p.dead_relu && !j->res.shard_only) st = remove_dead_relus(j->g, &j->p, j->tk, j->verbose, diag);
+    if (!st && prunes && !j->res.shard_only && !j->res.measured && j->verbose) {
         char what[512];
-        prune_result_text(res, what, sizeof what);
+        prune_result_text(&j->res, what, sizeof what);
         fprintf(stderr, "ocrslimc: %s\n", what);
     }
-    task_close(tk);
+    if (res) *res = j->res;
+    job_free(j);
     return st;
+}
+
+ocrs_status prune_cli_run(ir_graph *g, const prune_cli *p, int verbose, prune_result *res, ocrs_diag *diag) {
+    prune_job *j = NULL;
+    *res = (prune_result){.task = p->task, .bound = p->loss_bound};
+    ocrs_status st = prune_begin(g, p, verbose, &j, diag);
+    return st ? st : prune_end(j, -1, res, diag);
 }
 
 int prune_cli_merge(int argc, char **argv) {

@@ -12,6 +12,7 @@
 typedef struct {
     ocrs_task_kind task;
     double flops[2];     /* before and after, at the graph's typical sizes */
+    double params[2];    /* float weights before and after */
     bool measured;       /* the final check ran (it needs calibration samples) */
     double base, score;  /* the unpruned and the pruned model's metric */
     double loss, bound;  /* relative loss, and the bound it was held to */
@@ -26,6 +27,18 @@ void prune_result_text(const prune_result *r, char *buf, size_t size);
 int prune_cli_info(int argc, char **argv);
 /* `ocrslimc sens-merge -o TABLE SHARD...`: exit status. */
 int prune_cli_merge(int argc, char **argv);
+/* The same in steps, for an OCR system choosing each model's FLOPs target
+ * from all their sensitivity tables: prune_begin makes the statistics and
+ * the table (*out NULL when p prunes nothing), prune_job_flops gives the
+ * FLOPs of the table's choice under a per-group max_loss (or -1),
+ * prune_end chooses with flops_target (< 0: p's), refines, prunes, checks
+ * and frees the job; res may be NULL. */
+typedef struct prune_job prune_job;
+ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job **out, ocrs_diag *diag);
+const prune_result *prune_job_result(const prune_job *j);
+double prune_job_flops(const prune_job *j, double max_loss, ocrs_diag *diag);
+ocrs_status prune_end(prune_job *j, double flops_target, prune_result *res, ocrs_diag *diag);
+
 /* Prunes the canonical graph g as p says (by one ratio, or by ratios chosen
  * from the sensitivity analysis and refined jointly), checks the pruned
  * model against p->loss_bound on the calibration samples, then removes

@@ -5,6 +5,8 @@
  * workers that report `task loss` lines through one pipe (each line one
  * atomic write). A shard (--sens-shard K/N) measures every N-th task of the
  * table into its own file; the shards' files merge into the table. */
+/* MAP_ANONYMOUS (the workers' shared task counter) */
+#define _DEFAULT_SOURCE
 #include "sensitivity.h"
 
 #include <errno.h>
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,11 +332,11 @@ static double now_s(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Worker w of n: measures tasks w, w + n, ... and writes `task loss` lines
- * to fd; exits. */
-static _Noreturn void worker(int w, int n, int fd, const sens_ctx *sc, const double *background, const uint32_t *tg,
-                             const double *tr, int ntasks) {
-    for (int k = w; k < ntasks; k += n) {
+/* A worker: measures the next task not taken (next, shared) until none
+ * is left, writing `task loss` lines to fd; exits. */
+static _Noreturn void worker(atomic_int *next, int fd, const sens_ctx *sc, const double *background,
+                             const uint32_t *tg, const double *tr, int ntasks) {
+    for (int k; (k = atomic_fetch_add(next, 1)) < ntasks;) {
         ocrs_diag diag = {0};
         double loss;
         char line[128];
@@ -362,13 +366,20 @@ ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *bac
     if (jobs > ntasks) jobs = ntasks > 0 ? ntasks : 1;
     pid_t pids[256];
     int started = 0;
+    /* The next task, shared by the workers: whoever is free takes it. */
+    atomic_int *next = mmap(NULL, sizeof *next, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (next == MAP_FAILED) {
+        close(fds[0]), close(fds[1]);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "sensitivity: cannot map the task counter");
+    }
+    atomic_init(next, 0);
     fflush(NULL);
     for (; started < jobs && started < 256; started++) {
         pid_t pid = fork();
         if (pid < 0) break;
         if (pid == 0) {
             close(fds[0]);
-            worker(started, jobs, fds[1], sc, background, tg, tr, ntasks);
+            worker(next, fds[1], sc, background, tg, tr, ntasks);
         }
         pids[started] = pid;
     }
@@ -401,6 +412,7 @@ ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *bac
         int status;
         if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) crashed = true;
     }
+    munmap(next, sizeof *next);
     if (failed || crashed || done < ntasks)
         return ocrs_fail(diag, OCRS_ERR_TOOL, "%s: %d of %d measurements failed", phase, ntasks - done + failed,
                          ntasks);

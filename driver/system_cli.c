@@ -9,6 +9,7 @@
  * than high. */
 enum { OCRS_SYSTEM_REC_MIN_WIDTH = 16, OCRS_SYSTEM_REC_MAX_WIDTH = 8192 };
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,38 +60,75 @@ static ocrs_status import_sized(const char *path, int64_t h, int64_t w, bool exa
     return ocrs_import_onnx(path, &sized->opts, g, diag);
 }
 
+/* One model's import settings and pruning settings, kept while its
+ * pruning job (which points into them) lives. */
+typedef struct {
+    sized_import sized;
+    char sens_out[4200];
+    prune_cli p;
+} model_front;
+
 /* Import, canonical passes, and for the detector and the recognizer the
- * pruning asked for (what it did into *pruned). */
-static ocrs_status front(system_cli *s, int which, const char *path, ir_graph **g, prune_result *pruned,
+ * start of the pruning asked for (*job, NULL when none). */
+static ocrs_status front(system_cli *s, int which, const char *path, model_front *m, ir_graph **g, prune_job **job,
                          ocrs_diag *diag) {
     static const char *const what[3] = {"det", "cls", "rec"};
     double t0 = now_ms();
     /* The classifier at its fixed size; the recognizer at every width, as
      * PaddleOCR runs it; the detector as --dim says. */
-    sized_import sized = {0};
-    ocrs_status st = which == 1   ? import_sized(path, s->cls_h, s->cls_w, false, &sized, g, diag)
-                     : which == 2 ? import_sized(path, 0, OCRS_SYSTEM_REC_MIN_WIDTH, true, &sized, g, diag)
+    ocrs_status st = which == 1   ? import_sized(path, s->cls_h, s->cls_w, false, &m->sized, g, diag)
+                     : which == 2 ? import_sized(path, 0, OCRS_SYSTEM_REC_MIN_WIDTH, true, &m->sized, g, diag)
                                   : ocrs_import_onnx(path, s->prune->import, g, diag);
     if (!st) st = ocrs_canonicalize(*g, s->passes, diag);
-    char sens_out[4200];
-    prune_cli p = *s->prune;
-    p.model = path;
+    m->p = *s->prune;
+    m->p.model = path;
+    m->p.task = which == 2 ? OCRS_TASK_REC : OCRS_TASK_DET;
     if (which == 2) {
-        p.task = OCRS_TASK_REC;
-        p.import = &sized.opts;
-        p.dict = s->dict;
-        p.use_space = s->use_space;
-        snprintf(sens_out, sizeof sens_out, "%s.rec.sens", s->lib.output);
-        p.sens_out = sens_out;
-    } else {
-        p.task = OCRS_TASK_DET;
+        m->p.import = &m->sized.opts;
+        m->p.dict = s->dict;
+        m->p.use_space = s->use_space;
+        snprintf(m->sens_out, sizeof m->sens_out, "%s.rec.sens", s->lib.output);
+        m->p.sens_out = m->sens_out;
     }
-    if (!st && which != 1 && (p.models >> p.task & 1)) st = prune_cli_run(*g, &p, s->lib.verbose, pruned, diag);
-    if (!st) st = ir_verify(*g, diag);
+    if (!st && which != 1 && (m->p.models >> m->p.task & 1)) st = prune_begin(*g, &m->p, s->lib.verbose, job, diag);
     if (!st && s->lib.verbose)
         fprintf(stderr, "ocrslimc: %s %s: imported, canonical passes: %u nodes (%.0f ms)\n", what[which], path,
                 (*g)->nnodes, now_ms() - t0);
     return st;
+}
+
+/* The system's FLOPs: the detector's at its typical size plus, per image,
+ * the recognizer's at its typical width once per text line (the labelled
+ * lines per calibration image), with each table's choice under the
+ * per-group bound max_loss; -1 on error. */
+static double system_flops(prune_job *const *jobs, double lines, double max_loss, double *per, ocrs_diag *diag) {
+    for (int i = 0; i < 3; i += 2)
+        if ((per[i] = prune_job_flops(jobs[i], max_loss, diag)) < 0) return -1;
+    return per[0] + lines * per[2];
+}
+
+/* --prune-flops-target for the pipeline: one per-group loss bound over
+ * both tables (each loss relative to its model's metric, and end-to-end F
+ * loses about their sum), bisected until the system's FLOPs fall by the
+ * target; each model's own target is its share at that bound. */
+static ocrs_status system_targets(const system_cli *s, prune_job *const *jobs, double *target, ocrs_diag *diag) {
+    const prune_result *det = prune_job_result(jobs[0]), *rec = prune_job_result(jobs[2]);
+    double lines = det->samples ? (double)rec->samples / det->samples : 1, per[3];
+    const double at0[3] = {det->flops[0], 0, rec->flops[0]}, f0 = at0[0] + lines * at0[2];
+    double lo = -1, hi = 1;
+    for (int it = 0; it < 20; it++) {
+        double mid = (lo + hi) / 2, f = system_flops(jobs, lines, mid, per, diag);
+        if (f < 0) return ocrs_fail(diag, OCRS_ERR_INVALID, "system FLOPs: %s", diag->msg);
+        if (1 - f / f0 >= s->prune->flops_target) hi = mid;
+        else lo = mid;
+    }
+    if (system_flops(jobs, lines, hi, per, diag) < 0) return OCRS_ERR_INVALID;
+    for (int i = 0; i < 3; i += 2) target[i] = fmax(0, fmin(0.95, 1 - per[i] / at0[i]));
+    fprintf(stderr,
+            "ocrslimc: the system's FLOPs target %.0f%% (detector %.2f GFLOPs + %.1f lines x recognizer %.2f "
+            "GFLOPs): per-group loss up to %+.4f, the detector %.1f%% fewer, the recognizer %.1f%%\n",
+            100 * s->prune->flops_target, at0[0] / 1e9, lines, at0[2] / 1e9, hi, 100 * target[0], 100 * target[2]);
+    return OCRS_OK;
 }
 
 /* No output replaces an input or another output. */
@@ -134,11 +172,12 @@ int system_cli_run(system_cli *s) {
     ocrs_status st = OCRS_OK;
     static const char *const roles[3] = {"the detector (--det)", "the classifier (--cls)", "the recognizer (--rec)"};
     prune_result pruned[3] = {{0}};
+    prune_job *jobs[3] = {NULL, NULL, NULL};
+    model_front *fronts = calloc(3, sizeof *fronts);
+    if (!fronts) st = ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
     char notes[3][512];
-    bool shard_only = false;
     for (int i = 0; i < 3 && !st; i++) {
-        if (paths[i]) st = front(s, i, paths[i], &g[i], &pruned[i], &diag);
-        shard_only |= pruned[i].shard_only;
+        if (paths[i]) st = front(s, i, paths[i], &fronts[i], &g[i], &jobs[i], &diag);
         /* Which model a message is about, when the model is of the wrong kind. */
         if (st) {
             char msg[sizeof diag.msg];
@@ -146,6 +185,18 @@ int system_cli_run(system_cli *s) {
             st = ocrs_fail(&diag, st, "%s: %s", roles[i], msg);
         }
     }
+    bool shard_only = false;
+    for (int i = 0; i < 3; i++) shard_only |= jobs[i] && prune_job_result(jobs[i])->shard_only;
+    /* One FLOPs target for the pipeline, when both models choose from a table. */
+    double target[3] = {-1, -1, -1};
+    if (!st && !shard_only && jobs[0] && jobs[2] && s->prune->flops_target > 0)
+        st = system_targets(s, jobs, target, &diag);
+    for (int i = 0; i < 3; i++) {
+        ocrs_status e = st ? prune_end(jobs[i], -1, NULL, &diag) : prune_end(jobs[i], target[i], &pruned[i], &diag);
+        if (!st && e) st = e;
+        if (!st && g[i]) st = ir_verify(g[i], &diag);
+    }
+    free(fronts);
     ocrs_system_opts so = {.name = s->lib.name, .output = s->lib.output, .header = s->lib.header,
                            .triple = s->lib.triple, .cpu = s->lib.cpu, .cc = s->lib.cc,
                            .runtime_defines = s->lib.runtime_defines, .det = g[0], .cls = g[1], .rec = g[2],

@@ -188,6 +188,8 @@ bool *ocrs_prune_skip_nearest(const ir_graph *g, const ocrs_channel_groups *cg, 
  * values, ir_symbol.ref): 2 per multiply-add of convs, 1 per output element
  * of other ops. */
 double ocrs_graph_flops(const ir_graph *g, const int64_t *units);
+/* Float weights (parameters) of g's values. */
+double ocrs_graph_params(const ir_graph *g);
 /* "N=1, H=640, W=640": the typical values the FLOPs are counted at. */
 void ocrs_ref_sizes_text(const ir_graph *g, char *buf, size_t size);
 /* Every group: channels, share of FLOPs (at the typical values) and params

@@ -129,6 +129,13 @@ static uint32_t group_nodes(const ocrs_channel_groups *cg, uint32_t gi, uint32_t
     return n;
 }
 
+double ocrs_graph_params(const ir_graph *g) {
+    double params = 0;
+    for (ir_id v = 0; v < g->nvalues; v++)
+        if (ir_is_weight(&g->values[v]) && g->values[v].dtype == IR_F32) params += (double)ir_numel_static(&g->values[v]);
+    return params;
+}
+
 void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, FILE *out) {
     int64_t units[IR_MAX_SYMS];
     char at[256];
@@ -142,9 +149,7 @@ void ocrs_prune_info(const ir_graph *g, const ocrs_channel_groups *cg, const boo
         free(list);
         return;
     }
-    double flops = ocrs_graph_flops(g, units), params = 0;
-    for (ir_id v = 0; v < g->nvalues; v++)
-        if (ir_is_weight(&g->values[v]) && g->values[v].dtype == IR_F32) params += (double)ir_numel_static(&g->values[v]);
+    double flops = ocrs_graph_flops(g, units), params = ocrs_graph_params(g);
     fprintf(out, "%u channel groups; %.3f GFLOPs at %s, %.0f parameters\n", cg->ngroups, flops / 1e9, at, params);
     fprintf(out, "(FLOPs and params: of the group's producer and consumer layers, so a layer counts in the\n"
                  " group of its input channels and in that of its output channels)\n");

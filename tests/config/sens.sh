@@ -70,5 +70,5 @@ fi
 grep -q 'cannot be checked; --force' l1.err && [ ! -e librecon.so ] || fail "l1_norm without --calib: $(cat l1.err)"
 "$ocrslimc" "$model" -o libforced.so --prune-ratio 0.2 --prune-criterion l1_norm --force 2>forced.err ||
     fail "--force: $(cat forced.err)"
-grep -q 'fewer); not measured' forced.h || fail "header: $(head -5 forced.h)"
+grep -q 'MB; not measured' forced.h || fail "header: $(head -5 forced.h)"
 echo "sensitivity ok"

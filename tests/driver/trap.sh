@@ -19,7 +19,7 @@ printf 'card.png\t[]\n' >cards.txt
 prune="--prune-vector 1 --prune-skip 0 --calib cards.txt"
 
 "$ocrslimc" m.onnx -o out/libok.so --prune-ratio 0.5 $prune 2>ok.err || fail "defaults: $(cat ok.err)"
-grep -q '(50.0% fewer); hmean 1.0000 -> 1.0000 on 1 calibration images (relative loss 0.00%, bound 1%)' out/ok.h ||
+grep -q '(50.0% fewer), weights 0.00 -> 0.00 MB; hmean 1.0000 -> 1.0000 on 1 calibration images (relative loss 0.00%, bound 1%)' out/ok.h ||
     fail "defaults: header: $(head -6 out/ok.h)"
 
 status=0
