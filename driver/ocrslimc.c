@@ -392,7 +392,7 @@ int main(int argc, char **argv) {
         case O_FORCE: prune.force = true; break;
         case O_TASK:
             for (int i = 0;; i++) {
-                if (i == OCRS_TASKS) {
+                if (i == OCRS_TASK_SYSTEM) {
                     fprintf(stderr, "ocrslimc: --task takes det or rec, not '%s'\n", optarg);
                     goto usage_error;
                 }

@@ -314,7 +314,7 @@ struct prune_job {
     prune_result res;
 };
 
-static void job_free(prune_job *j) {
+void prune_job_free(prune_job *j) {
     if (!j) return;
     sens_table_free(&j->t);
     ocrs_calib_free(j->calib);
@@ -446,7 +446,7 @@ ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job 
     if (!st && j->tk) st = task_check_graph(j->tk, g, diag);
     if (!st && j->tk) j->res.samples = task_samples(j->tk);
     if (!st && prunes) st = prepare(j, diag);
-    if (st) job_free(j);
+    if (st) prune_job_free(j);
     else *out = j;
     return st;
 }
@@ -479,7 +479,7 @@ ocrs_status prune_end(prune_job *j, double flops_target, prune_result *res, ocrs
         fprintf(stderr, "ocrslimc: %s\n", what);
     }
     if (res) *res = j->res;
-    job_free(j);
+    prune_job_free(j);
     return st;
 }
 

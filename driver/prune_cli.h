@@ -38,6 +38,8 @@ ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job 
 const prune_result *prune_job_result(const prune_job *j);
 double prune_job_flops(const prune_job *j, double max_loss, ocrs_diag *diag);
 ocrs_status prune_end(prune_job *j, double flops_target, prune_result *res, ocrs_diag *diag);
+/* Frees a job without finishing it (NULL is a no-op). */
+void prune_job_free(prune_job *j);
 
 /* Prunes the canonical graph g as p says (by one ratio, or by ratios chosen
  * from the sensitivity analysis and refined jointly), checks the pruned

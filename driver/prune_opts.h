@@ -13,8 +13,9 @@
 enum { OCRS_PRUNE_MAX_NAMES = 64, OCRS_PRUNE_MAX_RATIOS = 32 };
 
 /* What a measurement scores (driver/task.c): a DB detector's hmean, a CTC
- * recognizer's line accuracy on the labelled lines' crops. */
-typedef enum { OCRS_TASK_DET, OCRS_TASK_REC, OCRS_TASKS } ocrs_task_kind;
+ * recognizer's line accuracy on the labelled lines' crops, an OCR system
+ * library's end-to-end F (the system mode's own check; no --task). */
+typedef enum { OCRS_TASK_DET, OCRS_TASK_REC, OCRS_TASK_SYSTEM, OCRS_TASKS } ocrs_task_kind;
 
 typedef struct {
     double ratio;           /* for every prunable group not skipped; 0: no pruning */

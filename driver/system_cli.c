@@ -9,6 +9,7 @@
  * than high. */
 enum { OCRS_SYSTEM_REC_MIN_WIDTH = 16, OCRS_SYSTEM_REC_MAX_WIDTH = 8192 };
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@ enum { OCRS_SYSTEM_REC_MIN_WIDTH = 16, OCRS_SYSTEM_REC_MAX_WIDTH = 8192 };
 #include "depfile.h"
 #include "frontend.h"
 #include "paths.h"
+#include "task.h"
 
 static double now_ms(void) {
     struct timespec ts;
@@ -131,6 +133,102 @@ static ocrs_status system_targets(const system_cli *s, prune_job *const *jobs, d
     return OCRS_OK;
 }
 
+/* The library's settings for the graphs g. */
+static ocrs_system_opts system_opts(const system_cli *s, ir_graph *const *g) {
+    return (ocrs_system_opts){.name = s->lib.name, .triple = s->lib.triple, .cpu = s->lib.cpu, .cc = s->lib.cc,
+                              .runtime_defines = s->lib.runtime_defines, .det = g[0], .cls = g[1], .rec = g[2],
+                              .dict_path = s->dict, .use_space = s->use_space, .verbose = s->lib.verbose};
+}
+
+/* The graphs compiled into parts in dir (their paths into so's *_obj,
+ * objs the storage); remove_parts unlinks them. */
+static ocrs_status compile_parts(const system_cli *s, ir_graph *const *g, const char *dir, char (*objs)[4200],
+                                 ocrs_system_opts *so, ocrs_diag *diag) {
+    static const char *const what[3] = {"det", "cls", "rec"};
+    char names[3][96];
+    ocrs_status st = OCRS_OK;
+    for (int i = 0; i < 3 && !st; i++) {
+        objs[i][0] = 0;
+        if (!g[i]) continue;
+        snprintf(names[i], sizeof names[i], "%s_%s", s->lib.name, what[i]);
+        snprintf(objs[i], sizeof objs[i], "%s/%s.o", dir, names[i]);
+        ocrs_codegen_opts part = s->lib;
+        part.emit = OCRS_EMIT_SYSTEM_PART;
+        part.name = names[i];
+        part.output = objs[i];
+        part.system = s->lib.name;
+        double t1 = now_ms();
+        st = ocrs_codegen(g[i], &part, diag);
+        if (!st && s->lib.verbose) fprintf(stderr, "ocrslimc: %s compiled (%.0f ms)\n", what[i], now_ms() - t1);
+    }
+    so->det_obj = objs[0];
+    so->cls_obj = g[1] ? objs[1] : NULL;
+    so->rec_obj = objs[2];
+    return st;
+}
+
+static void remove_parts(char (*objs)[4200]) {
+    for (int i = 0; i < 3; i++)
+        if (objs[i][0]) unlink(objs[i]);
+}
+
+/* A private folder: under TMPDIR (or /tmp), or beside path. */
+static bool make_dir(const char *beside, char *dir, size_t size) {
+    const char *tmpdir = getenv("TMPDIR"), *slash = beside ? strrchr(beside, '/') : NULL;
+    if (beside) snprintf(dir, size, "%.*s.ocrslimc-XXXXXX", slash ? (int)(slash - beside + 1) : 0, beside);
+    else snprintf(dir, size, "%s/ocrslimc-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+    return mkdtemp(dir) != NULL;
+}
+
+/* The unpruned system's end-to-end F on the calibration images (*t: their
+ * samples, kept for the check of the pruned one). */
+static ocrs_status score_unpruned(const system_cli *s, ir_graph *const *g, task **t, double *f, ocrs_diag *diag) {
+    prune_cli p = *s->prune;
+    p.task = OCRS_TASK_SYSTEM;
+    ocrs_status st = task_open(&p, t, diag);
+    char dir[4200], objs[3][4200] = {"", "", ""}, lib[4400], hdr[4400];
+    if (!st && !make_dir(NULL, dir, sizeof dir))
+        return ocrs_fail(diag, OCRS_ERR_IO, "cannot create a temporary folder '%s'", dir);
+    if (st) return st;
+    snprintf(lib, sizeof lib, "%s/lib%s.so", dir, s->lib.name);
+    snprintf(hdr, sizeof hdr, "%s/%s.h", dir, s->lib.name);
+    ocrs_system_opts so = system_opts(s, g);
+    so.output = lib, so.header = hdr;
+    st = compile_parts(s, g, dir, objs, &so, diag);
+    if (!st) st = ocrs_link_system(&so, diag);
+    if (!st) st = task_score_system(*t, lib, s->lib.name, f, diag);
+    if (!st)
+        fprintf(stderr, "ocrslimc: the unpruned system: end-to-end F %.4f on %d calibration images\n", *f,
+                task_samples(*t));
+    remove_parts(objs);
+    unlink(lib), unlink(hdr), rmdir(dir);
+    return st;
+}
+
+/* The pruned system (library lib) against the unpruned one's base F: a
+ * loss above the bound is an error unless --force; the line for the
+ * header into note. */
+static ocrs_status check_system(const system_cli *s, const task *t, double base, const char *lib, char *note,
+                                size_t size, ocrs_diag *diag) {
+    double f = 0;
+    ocrs_status st = task_score_system(t, lib, s->lib.name, &f, diag);
+    if (st) return st;
+    double loss = base > 0 ? (base - f) / base : 0, bound = s->prune->loss_bound;
+    snprintf(note, size, "end-to-end F %.4f -> %.4f on %d calibration images (relative loss %.2f%%, bound %g%%)",
+             base, f, task_samples(t), 100 * loss, 100 * bound);
+    fprintf(stderr, "ocrslimc: the pruned system: %s\n", note);
+    if (loss <= bound) return OCRS_OK;
+    if (s->prune->force) {
+        fprintf(stderr, "ocrslimc: warning: the pruned system loses more than the bound; written anyway (--force)\n");
+        return OCRS_OK;
+    }
+    return ocrs_fail(diag, OCRS_ERR_INVALID,
+                     "the pruned system loses %.2f%% of its end-to-end F on the %d calibration images (%.4f -> "
+                     "%.4f), more than the bound %g%%; try a smaller --prune-flops-target, pruning one model "
+                     "(--prune-models), or a larger --prune-loss-bound; --force writes it anyway",
+                     100 * loss, task_samples(t), base, f, 100 * bound);
+}
+
 /* No output replaces an input or another output. */
 static bool distinct(const system_cli *s, const char *header) {
     driver_file f[9];
@@ -167,7 +265,7 @@ int system_cli_run(system_cli *s) {
     free(header);
     ocrs_diag diag = {0};
     ir_graph *g[3] = {NULL, NULL, NULL};
-    const char *what[3] = {"det", "cls", "rec"}, *paths[3] = {s->det, s->cls, s->rec};
+    const char *paths[3] = {s->det, s->cls, s->rec};
     double t0 = now_ms();
     ocrs_status st = OCRS_OK;
     static const char *const roles[3] = {"the detector (--det)", "the classifier (--cls)", "the recognizer (--rec)"};
@@ -185,65 +283,63 @@ int system_cli_run(system_cli *s) {
             st = ocrs_fail(&diag, st, "%s: %s", roles[i], msg);
         }
     }
-    bool shard_only = false;
-    for (int i = 0; i < 3; i++) shard_only |= jobs[i] && prune_job_result(jobs[i])->shard_only;
+    bool shard_only = false, prunes = false;
+    for (int i = 0; i < 3; i++)
+        if (jobs[i]) shard_only |= prune_job_result(jobs[i])->shard_only, prunes = true;
+    if (!st && shard_only) {
+        for (int i = 0; i < 3; i++) prune_job_free(jobs[i]), ir_graph_free(g[i]);
+        free(fronts);
+        fprintf(stderr, "ocrslimc: shard %d of %d measured; no library written\n", s->prune->shard,
+                s->prune->nshards);
+        return 0;
+    }
+    /* The models must fit together and the dictionary the recognizer, before the long part. */
+    ocrs_system_opts so = system_opts(s, g);
+    if (!st) st = ocrs_check_system(&so, &diag);
+    /* The whole system is measured before and after the pruning. */
+    task *system_task = NULL;
+    double base_f = 0;
+    if (!st && prunes && s->prune->calib) st = score_unpruned(s, g, &system_task, &base_f, &diag);
     /* One FLOPs target for the pipeline, when both models choose from a table. */
     double target[3] = {-1, -1, -1};
-    if (!st && !shard_only && jobs[0] && jobs[2] && s->prune->flops_target > 0)
-        st = system_targets(s, jobs, target, &diag);
+    if (!st && jobs[0] && jobs[2] && s->prune->flops_target > 0) st = system_targets(s, jobs, target, &diag);
     for (int i = 0; i < 3; i++) {
-        ocrs_status e = st ? prune_end(jobs[i], -1, NULL, &diag) : prune_end(jobs[i], target[i], &pruned[i], &diag);
-        if (!st && e) st = e;
+        if (st) prune_job_free(jobs[i]);
+        else st = prune_end(jobs[i], target[i], &pruned[i], &diag);
         if (!st && g[i]) st = ir_verify(g[i], &diag);
     }
     free(fronts);
-    ocrs_system_opts so = {.name = s->lib.name, .output = s->lib.output, .header = s->lib.header,
-                           .triple = s->lib.triple, .cpu = s->lib.cpu, .cc = s->lib.cc,
-                           .runtime_defines = s->lib.runtime_defines, .det = g[0], .cls = g[1], .rec = g[2],
-                           .dict_path = s->dict, .use_space = s->use_space, .verbose = s->lib.verbose};
     for (int i = 0; i < 3; i++)
         if (pruned[i].flops[0] > 0) {
             prune_result_text(&pruned[i], notes[i], sizeof notes[i]);
             so.notes[i] = notes[i];
         }
-    if (!st && shard_only) {
-        for (int i = 0; i < 3; i++) ir_graph_free(g[i]);
-        fprintf(stderr, "ocrslimc: shard %d of %d measured; no library written\n", s->prune->shard,
-                s->prune->nshards);
-        return 0;
-    }
-    /* Before the long part: the models must fit together and the dictionary the recognizer. */
-    if (!st) st = ocrs_check_system(&so, &diag);
-    char dir[4096] = "", objs[3][4200] = {"", "", ""}, names[3][96];
-    const char *tmpdir = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/ocrslimc-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-    bool made = !st && mkdtemp(dir);
-    if (!st && !made) st = ocrs_fail(&diag, OCRS_ERR_IO, "cannot create a temporary folder in '%s'", dir);
-    for (int i = 0; i < 3 && !st; i++) {
-        if (!g[i]) continue;
-        snprintf(names[i], sizeof names[i], "%s_%s", s->lib.name, what[i]);
-        snprintf(objs[i], sizeof objs[i], "%s/%s.o", dir, names[i]);
-        ocrs_codegen_opts part = s->lib;
-        part.emit = OCRS_EMIT_SYSTEM_PART;
-        part.name = names[i];
-        part.output = objs[i];
-        part.system = s->lib.name;
-        double t1 = now_ms();
-        st = ocrs_codegen(g[i], &part, &diag);
-        if (!st && s->lib.verbose) fprintf(stderr, "ocrslimc: %s compiled (%.0f ms)\n", what[i], now_ms() - t1);
-    }
-    so.det_obj = objs[0];
-    so.cls_obj = g[1] ? objs[1] : NULL;
-    so.rec_obj = objs[2];
+    /* Linked in a folder beside the output, measured whole when pruned (then
+     * linked again, the result in its header), and only then renamed into place. */
+    char *final_header = st ? NULL : ocrs_header_path(&s->lib);
+    char dir[4200] = "", objs[3][4200] = {"", "", ""}, lib[4400] = "", hdr[4400] = "", system_note[512];
+    bool made = !st && final_header && make_dir(s->lib.output, dir, sizeof dir);
+    if (!st && !made) st = ocrs_fail(&diag, OCRS_ERR_IO, "cannot create a temporary folder '%s'", dir);
+    snprintf(lib, sizeof lib, "%s/lib%s.so", dir, s->lib.name);
+    snprintf(hdr, sizeof hdr, "%s/%s.h", dir, s->lib.name);
+    so.output = lib, so.header = hdr;
+    if (!st) st = compile_parts(s, g, dir, objs, &so, &diag);
     if (!st) st = ocrs_link_system(&so, &diag);
+    if (!st && system_task) {
+        st = check_system(s, system_task, base_f, lib, system_note, sizeof system_note, &diag);
+        so.notes[3] = system_note;
+        if (!st) st = ocrs_link_system(&so, &diag);
+    }
+    if (!st && (rename(lib, s->lib.output) || rename(hdr, final_header)))
+        st = ocrs_fail(&diag, OCRS_ERR_IO, "%s: cannot write: %s", s->lib.output, strerror(errno));
+    remove_parts(objs);
+    if (made) unlink(lib), unlink(hdr), rmdir(dir);
+    free(final_header);
+    task_close(system_task);
     const char *inputs[2] = {s->config, s->dict};
     if (!st && s->depfile)
         st = ocrs_write_depfile(s->depfile, s->lib.output, (const ir_graph *const *)g, 3, inputs, 2, &diag);
-    for (int i = 0; i < 3; i++) {
-        if (objs[i][0]) unlink(objs[i]);
-        ir_graph_free(g[i]);
-    }
-    if (made) rmdir(dir);
+    for (int i = 0; i < 3; i++) ir_graph_free(g[i]);
     if (st) {
         fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
         return 1;

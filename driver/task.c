@@ -13,11 +13,14 @@
 #include "detlib.h"
 #include "evaluate.h"
 #include "modellib.h"
+#include "ocrlib.h"
 #include "ocrs_detect.h"
 #include "ocrs_ocr.h"
 
-const char *const task_metrics[OCRS_TASKS] = {[OCRS_TASK_DET] = "hmean", [OCRS_TASK_REC] = "line accuracy"};
-const char *const task_names[OCRS_TASKS] = {[OCRS_TASK_DET] = "det", [OCRS_TASK_REC] = "rec"};
+const char *const task_metrics[OCRS_TASKS] = {
+    [OCRS_TASK_DET] = "hmean", [OCRS_TASK_REC] = "line accuracy", [OCRS_TASK_SYSTEM] = "end-to-end F"};
+const char *const task_names[OCRS_TASKS] = {[OCRS_TASK_DET] = "det", [OCRS_TASK_REC] = "rec",
+                                            [OCRS_TASK_SYSTEM] = "system"};
 
 /* PaddleOCR's recognizer input: height 48, at least rec_image_width 320 wide. */
 enum { REC_H = 48, REC_MIN_W = 320 };
@@ -26,6 +29,7 @@ typedef struct {
     image img;
     eval_poly *gt;
     int ngt;
+    eval_labels labels; /* task system: the regions with their texts */
 } det_sample;
 
 typedef struct {
@@ -48,10 +52,11 @@ struct task {
 static ocrs_status grow(task *t, ocrs_diag *diag) {
     if (t->n < t->cap) return OCRS_OK;
     int cap = t->cap ? 2 * t->cap : 64;
-    size_t size = t->kind == OCRS_TASK_DET ? sizeof *t->det : sizeof *t->rec;
-    void *p = realloc(t->kind == OCRS_TASK_DET ? (void *)t->det : (void *)t->rec, size * (size_t)cap);
+    bool images = t->kind != OCRS_TASK_REC;
+    size_t size = images ? sizeof *t->det : sizeof *t->rec;
+    void *p = realloc(images ? (void *)t->det : (void *)t->rec, size * (size_t)cap);
     if (!p) return ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration samples: out of memory");
-    if (t->kind == OCRS_TASK_DET) t->det = p;
+    if (images) t->det = p;
     else t->rec = p;
     t->cap = cap;
     return OCRS_OK;
@@ -69,7 +74,8 @@ static ocrs_status add_image(void *arg, const char *where, image *img, const cha
     int cap = 0;
     char why[128];
     s->ngt = eval_parse_regions(labels, &s->gt, &cap, why, sizeof why);
-    if (s->ngt < 0) return ocrs_fail(diag, OCRS_ERR_USAGE, "%s: %s", where, why);
+    if (s->ngt < 0 || (t->kind == OCRS_TASK_SYSTEM && eval_parse_labels(labels, &s->labels, why, sizeof why) < 0))
+        return ocrs_fail(diag, OCRS_ERR_USAGE, "%s: %s", where, why);
     return OCRS_OK;
 }
 
@@ -167,7 +173,7 @@ ocrs_status task_open(const prune_cli *p, task **out, ocrs_diag *diag) {
         for (int v = 0; v < 256; v++) t->lut[0][v] = t->lut[1][v] = t->lut[2][v] = ((float)v / 255.0f - 0.5f) / 0.5f;
         st = read_dict(t, p, diag);
     }
-    image_run run = {t->kind == OCRS_TASK_DET ? add_image : add_lines, t};
+    image_run run = {t->kind == OCRS_TASK_REC ? add_lines : add_image, t};
     if (!st) st = labels_paths(&src, load_one, &run, diag);
     if (!st && !t->n)
         st = ocrs_fail(diag, OCRS_ERR_USAGE, "%s: no labelled text lines (quadrilaterals not \"###\") to crop",
@@ -181,9 +187,10 @@ ocrs_status task_open(const prune_cli *p, task **out, ocrs_diag *diag) {
 void task_close(task *t) {
     if (!t) return;
     for (int i = 0; i < t->n; i++) {
-        if (t->kind == OCRS_TASK_DET) {
+        if (t->kind != OCRS_TASK_REC) {
             image_free(&t->det[i].img);
             free(t->det[i].gt);
+            eval_labels_free(&t->det[i].labels);
         } else {
             free(t->rec[i].rgb);
             free(t->rec[i].text);
@@ -336,10 +343,7 @@ static ocrs_status score_det(task *t, detlib *d, int side, bool as_reference, do
             }
             det = p, cap = d->nboxes;
         }
-        for (int b = 0; b < d->nboxes; b++) {
-            det[b].n = 4, det[b].dont_care = false;
-            for (int k = 0; k < 4; k++) det[b].xy[2 * k] = d->boxes[b].x[k], det[b].xy[2 * k + 1] = d->boxes[b].y[k];
-        }
+        for (int b = 0; b < d->nboxes; b++) eval_set_quad(&det[b], d->boxes[b].x, d->boxes[b].y);
         det_sample *si = &t->det[i];
         if (as_reference) {
             free(si->gt);
@@ -387,6 +391,43 @@ static ocrs_status score_rec(const task *t, const ir_graph *g, modellib *m, doub
     free(text);
     double ned;
     eval_rec_scores(&c, acc, &ned);
+    return st;
+}
+
+ocrs_status task_score_system(const task *t, const char *lib, const char *name, double *f, ocrs_diag *diag) {
+    ocrlib o;
+    char err[512];
+    if (ocrlib_open(&o, lib, name, 1, err, sizeof err)) return ocrs_fail(diag, OCRS_ERR_TOOL, "measurement: %s", err);
+    eval_counts det = {0}, e2e = {0};
+    eval_poly *boxes = NULL;
+    const char **texts = NULL;
+    int cap = 0;
+    ocrs_status st = OCRS_OK;
+    for (int i = 0; !st && i < t->n; i++) {
+        if (ocrlib_run(&o, &t->det[i].img, err, sizeof err)) {
+            st = ocrs_fail(diag, OCRS_ERR_TOOL, "measurement: %s", err);
+            break;
+        }
+        if (o.nlines > cap) {
+            eval_poly *b = realloc(boxes, sizeof *b * (size_t)o.nlines);
+            const char **x = realloc(texts, sizeof *x * (size_t)o.nlines);
+            if (b) boxes = b;
+            if (x) texts = x;
+            if (!b || !x) {
+                st = ocrs_fail(diag, OCRS_ERR_NOMEM, "measurement: out of memory");
+                break;
+            }
+            cap = o.nlines;
+        }
+        for (int k = 0; k < o.nlines; k++) eval_set_quad(&boxes[k], o.lines[k].x, o.lines[k].y), texts[k] = o.lines[k].text;
+        const eval_labels *l = &t->det[i].labels;
+        eval_e2e_image(l->poly, l->text, l->n, boxes, texts, o.nlines, &det, &e2e);
+    }
+    free(boxes);
+    free(texts);
+    ocrlib_close(&o);
+    double p, r;
+    eval_scores(&e2e, &p, &r, f);
     return st;
 }
 

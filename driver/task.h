@@ -9,7 +9,9 @@
  *        turned when 1.5 times taller than wide), each resized as
  *        PaddleOCR's predict_rec resizes a batch of one; line accuracy of
  *        the CTC-decoded text against the transcription (RecMetric: spaces
- *        ignored). Lines labelled "###" are left out. */
+ *        ignored). Lines labelled "###" are left out.
+ *   system: the images; end-to-end F of an OCR system library's lines
+ *        (a box matching a labelled region at IoU > 0.5 with the same text). */
 #ifndef OCRS_DRIVER_TASK_H
 #define OCRS_DRIVER_TASK_H
 
@@ -20,7 +22,8 @@
 
 typedef struct task task;
 
-/* The metric's name ("hmean", "line accuracy") and the task's ("det", "rec"). */
+/* The metric's name ("hmean", "line accuracy", "end-to-end F") and the
+ * task's ("det", "rec", "system"). */
 extern const char *const task_metrics[OCRS_TASKS];
 extern const char *const task_names[OCRS_TASKS];
 
@@ -40,6 +43,10 @@ ocrs_status task_check_graph(const task *t, const ir_graph *g, ocrs_diag *diag);
 /* Adds every sample, pre-processed for g (det: at limit_side_len side), to
  * c's statistics; verbose: a line per sample. */
 ocrs_status task_calibrate(const task *t, const ir_graph *g, ocrs_calib *c, int side, int verbose, ocrs_diag *diag);
+
+/* The OCR system library lib (symbol prefix name) scored on the samples
+ * (task system): end-to-end F. */
+ocrs_status task_score_system(const task *t, const char *lib, const char *name, double *f, ocrs_diag *diag);
 
 /* g compiled as lib<name>.so in dir (removed after) and scored on the
  * samples (det: at side). as_reference (det without labels): its boxes

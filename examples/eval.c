@@ -101,11 +101,6 @@ static int grow(run *r, int n, bool quads) {
     return 0;
 }
 
-static void set_box(eval_poly *p, const float *x, const float *y) {
-    p->n = 4, p->dont_care = false;
-    for (int k = 0; k < 4; k++) p->xy[2 * k] = x[k], p->xy[2 * k + 1] = y[k];
-}
-
 static int detect_image(detlib *d, const char *rel, const image *img, const eval_poly *gt, int ngt, run *r,
                         char *err, size_t errlen) {
     if (detlib_run(d, img, err, errlen)) return -1;
@@ -118,7 +113,7 @@ static int detect_image(detlib *d, const char *rel, const image *img, const eval
     }
     if (r->dump) fprintf(r->dump, "%s\t[", rel);
     for (int b = 0; b < d->nboxes; b++) {
-        set_box(&r->boxes[b], d->boxes[b].x, d->boxes[b].y);
+        eval_set_quad(&r->boxes[b], d->boxes[b].x, d->boxes[b].y);
         if (r->dump)
             fprintf(r->dump, "%s{\"transcription\": \"\", \"score\": %.4f, \"points\": [[%g, %g], [%g, %g], [%g, %g], [%g, %g]]}",
                     b ? ", " : "", d->boxes[b].score, d->boxes[b].x[0], d->boxes[b].y[0], d->boxes[b].x[1],
@@ -154,7 +149,7 @@ static int ocr_image(ocrlib *o, const char *rel, const image *img, const eval_la
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (int i = 0; i < o->nlines; i++) set_box(&r->boxes[i], o->lines[i].x, o->lines[i].y), r->texts[i] = o->lines[i].text;
+    for (int i = 0; i < o->nlines; i++) eval_set_quad(&r->boxes[i], o->lines[i].x, o->lines[i].y), r->texts[i] = o->lines[i].text;
     eval_e2e_image(gt->poly, gt->text, gt->n, r->boxes, r->texts, o->nlines, &r->det, &r->e2e);
     if (r->dump_ocr) dump_lines(r->dump_ocr, rel, o->lines, o->nlines);
 

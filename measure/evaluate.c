@@ -120,6 +120,11 @@ static void match(const eval_poly *gt, int ngt, const eval_poly *det, int ndet, 
     free(g), free(d), free(d_ignored), free(g_used), free(d_used);
 }
 
+void eval_set_quad(eval_poly *p, const float x[4], const float y[4]) {
+    p->n = 4, p->dont_care = false;
+    for (int k = 0; k < 4; k++) p->xy[2 * k] = x[k], p->xy[2 * k + 1] = y[k];
+}
+
 void eval_image(const eval_poly *gt, int ngt, const eval_poly *det, int ndet, eval_counts *c) {
     match(gt, ngt, det, ndet, c, NULL);
 }

@@ -37,6 +37,8 @@ double eval_iou(const eval_poly *a, const eval_poly *b);
  * detections matched one to one, greedily in index order, at IoU > 0.5.
  * Detections must be convex (they are rectangles). Adds to c. */
 void eval_image(const eval_poly *gt, int ngt, const eval_poly *det, int ndet, eval_counts *c);
+/* A detection: the quadrilateral (x[k], y[k]), cared for. */
+void eval_set_quad(eval_poly *p, const float x[4], const float y[4]);
 
 /* precision, recall, hmean of the summed counts (0 where undefined). */
 void eval_scores(const eval_counts *c, double *precision, double *recall, double *hmean);
