@@ -103,7 +103,9 @@ done
 recdim="--dim W=16:8192:exact --task rec --dict $keys"
 "$build/ocrslimc" "$rec" -o "$keep/librec.so" --name p $recdim
 speed_rec() { # speed_rec TARGET: median ratio pruned/unpruned
+    # the system's table and joint refinement of its recognizer, under the standalone library's names
     cp "$keep/rec.sens.yml" "$keep/librec-$1.so.sens.yml"
+    [ ! -f "$keep/librec-$1.so.rec.sens.joint.yml" ] || cp "$keep/librec-$1.so.rec.sens.joint.yml" "$keep/librec-$1.so.sens.joint.yml"
     [ -f "$keep/librec-$1.so" ] || "$build/ocrslimc" "$rec" -o "$keep/librec-$1.so" --name p $recdim \
         --prune-flops-target "$1" $calib --force 2>"$keep/rec-alone-$1.log"
     for r in $(seq "$runs"); do
