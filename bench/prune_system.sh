@@ -101,16 +101,16 @@ done
 
 # Speed: the recognizer alone at 1x3x48x320, standalone libraries from the same table.
 recdim="--dim W=16:8192:exact --task rec --dict $keys"
-"$build/ocrslimc" "$rec" -o "$keep/librec.so" --name p $recdim
+"$build/ocrslimc" "$rec" -o "$keep/librecalone.so" --name p $recdim
 speed_rec() { # speed_rec TARGET: median ratio pruned/unpruned
     # the system's table and joint refinement of its recognizer, under the standalone library's names
-    cp "$keep/rec.sens.yml" "$keep/librec-$1.so.sens.yml"
-    [ ! -f "$keep/librec-$1.so.rec.sens.joint.yml" ] || cp "$keep/librec-$1.so.rec.sens.joint.yml" "$keep/librec-$1.so.sens.joint.yml"
-    [ -f "$keep/librec-$1.so" ] || "$build/ocrslimc" "$rec" -o "$keep/librec-$1.so" --name p $recdim \
+    cp "$keep/rec.sens.yml" "$keep/librecalone-$1.so.sens.yml"
+    [ ! -f "$keep/librec-$1.so.rec.sens.joint.yml" ] || cp "$keep/librec-$1.so.rec.sens.joint.yml" "$keep/librecalone-$1.so.sens.joint.yml"
+    [ -f "$keep/librecalone-$1.so" ] || "$build/ocrslimc" "$rec" -o "$keep/librecalone-$1.so" --name p $recdim \
         --prune-flops-target "$1" $calib --force 2>"$keep/rec-alone-$1.log"
     for r in $(seq "$runs"); do
-        a=$("$build/bench/ocrs_bench_ours" "$keep/librec.so" p 1x3x48x320 1 3 5 | awk '{print $2}')
-        b=$("$build/bench/ocrs_bench_ours" "$keep/librec-$1.so" p 1x3x48x320 1 3 5 | awk '{print $2}')
+        a=$("$build/bench/ocrs_bench_ours" "$keep/librecalone.so" p 1x3x48x320 1 3 5 | awk '{print $2}')
+        b=$("$build/bench/ocrs_bench_ours" "$keep/librecalone-$1.so" p 1x3x48x320 1 3 5 | awk '{print $2}')
         echo "$a $b"
     done | awk '{ r[NR] = $2 / $1; u[NR] = $1; p[NR] = $2 }
         END { n = asort(r); asort(u); asort(p); m = int((n + 1) / 2);
