@@ -1,6 +1,7 @@
 /* Loads a library made by ocrslimc with dlopen and runs its text detector,
- * for ocrslimc's measurements, the example programs and the tests (one binary serves any model name; a real
- * application includes <name>.h and links lib<name>.so instead). */
+ * for ocrslimc's measurements, the example programs and the tests (one
+ * binary serves any model name; a real application includes <name>.h and
+ * links lib<name>.so instead). */
 #ifndef OCRS_MEASURE_DETLIB_H
 #define OCRS_MEASURE_DETLIB_H
 

@@ -1,5 +1,6 @@
-/* PNG and JPEG in and out for ocrslimc's measurements, the example programs and the tests (libpng, libjpeg), with
- * limits against decompression bombs, and box drawing. Images are always
+/* PNG and JPEG in and out for ocrslimc's measurements, the example
+ * programs and the tests (libpng, libjpeg), with limits against
+ * decompression bombs, and box drawing. Images are always
  * 8-bit RGB, converted as cv2.imread(IMREAD_COLOR) does: grey replicated,
  * alpha dropped, palettes expanded, 16-bit reduced to the high byte, CMYK
  * converted. */

@@ -1,7 +1,8 @@
 /* Loads an OCR pipeline library made by ocrslimc (detector, optional
  * direction classifier and recognizer in one lib<name>.so) with dlopen,
- * for ocrslimc's measurements, the example programs and the tests: one binary serves any model name; a real
- * application includes <name>.h and links lib<name>.so instead. */
+ * for ocrslimc's measurements, the example programs and the tests: one
+ * binary serves any model name; a real application includes <name>.h and
+ * links lib<name>.so instead. */
 #ifndef OCRS_MEASURE_OCRLIB_H
 #define OCRS_MEASURE_OCRLIB_H
 
