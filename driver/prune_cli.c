@@ -453,11 +453,13 @@ ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job 
 
 const prune_result *prune_job_result(const prune_job *j) { return &j->res; }
 
-double prune_job_flops(const prune_job *j, double max_loss, ocrs_diag *diag) {
+double prune_job_flops(const prune_job *j, double lo, double hi, double b, ocrs_diag *diag) {
     if (!j->t.loss) return j->res.flops[0];
-    double *ratio = calloc(j->t.ngroups + 1, sizeof *ratio);
+    double *ratio = calloc(2 * (j->t.ngroups + 1), sizeof *ratio), *rhi = ratio + j->t.ngroups + 1;
     if (!ratio) return -1;
-    sens_select(&j->t, max_loss, ratio);
+    sens_select(&j->t, lo, ratio);
+    sens_select(&j->t, hi, rhi);
+    for (uint32_t i = 0; i < j->t.ngroups; i++) ratio[i] += b * (rhi[i] - ratio[i]);
     double f = pruned_flops(&j->p, ratio, diag);
     free(ratio);
     return f;

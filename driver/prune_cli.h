@@ -30,13 +30,14 @@ int prune_cli_merge(int argc, char **argv);
 /* The same in steps, for an OCR system choosing each model's FLOPs target
  * from all their sensitivity tables: prune_begin makes the statistics and
  * the table (*out NULL when p prunes nothing), prune_job_flops gives the
- * FLOPs of the table's choice under a per-group max_loss (or -1),
+ * FLOPs (or -1) of the table's choices under the per-group bounds lo and
+ * hi blended, lo's ratios + b * (hi's - lo's),
  * prune_end chooses with flops_target (< 0: p's), refines, prunes, checks
  * and frees the job; res may be NULL. */
 typedef struct prune_job prune_job;
 ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job **out, ocrs_diag *diag);
 const prune_result *prune_job_result(const prune_job *j);
-double prune_job_flops(const prune_job *j, double max_loss, ocrs_diag *diag);
+double prune_job_flops(const prune_job *j, double lo, double hi, double b, ocrs_diag *diag);
 ocrs_status prune_end(prune_job *j, double flops_target, prune_result *res, ocrs_diag *diag);
 /* Frees a job without finishing it (NULL is a no-op). */
 void prune_job_free(prune_job *j);

@@ -101,35 +101,44 @@ static ocrs_status front(system_cli *s, int which, const char *path, model_front
 
 /* The system's FLOPs: the detector's at its typical size plus, per image,
  * the recognizer's at its typical width once per text line (the labelled
- * lines per calibration image), with each table's choice under the
- * per-group bound max_loss; -1 on error. */
-static double system_flops(prune_job *const *jobs, double lines, double max_loss, double *per, ocrs_diag *diag) {
+ * lines per calibration image), with each table's choices under the
+ * per-group bounds lo and hi blended by b (prune_job_flops); -1 on error. */
+static double system_flops(prune_job *const *jobs, double lines, double lo, double hi, double b, double *per,
+                           ocrs_diag *diag) {
     for (int i = 0; i < 3; i += 2)
-        if ((per[i] = prune_job_flops(jobs[i], max_loss, diag)) < 0) return -1;
+        if ((per[i] = prune_job_flops(jobs[i], lo, hi, b, diag)) < 0) return -1;
     return per[0] + lines * per[2];
 }
 
 /* --prune-flops-target for the pipeline: one per-group loss bound over
  * both tables (each loss relative to its model's metric, and end-to-end F
  * loses about their sum), bisected until the system's FLOPs fall by the
- * target; each model's own target is its share at that bound. */
+ * target, then, since many groups lose nothing up to their largest ratio
+ * and the FLOPs jump at such a bound, the two bounds' choices blended by
+ * one factor; each model's own target is its share there. */
 static ocrs_status system_targets(const system_cli *s, prune_job *const *jobs, double *target, ocrs_diag *diag) {
     const prune_result *det = prune_job_result(jobs[0]), *rec = prune_job_result(jobs[2]);
     double lines = det->samples ? (double)rec->samples / det->samples : 1, per[3];
-    const double at0[3] = {det->flops[0], 0, rec->flops[0]}, f0 = at0[0] + lines * at0[2];
-    double lo = -1, hi = 1;
+    const double at0[3] = {det->flops[0], 0, rec->flops[0]}, f0 = at0[0] + lines * at0[2], want = s->prune->flops_target;
+    double lo = -1, hi = 1, a = 0, b = 1;
     for (int it = 0; it < 20; it++) {
-        double mid = (lo + hi) / 2, f = system_flops(jobs, lines, mid, per, diag);
-        if (f < 0) return ocrs_fail(diag, OCRS_ERR_INVALID, "system FLOPs: %s", diag->msg);
-        if (1 - f / f0 >= s->prune->flops_target) hi = mid;
+        double mid = (lo + hi) / 2, f = system_flops(jobs, lines, mid, mid, 1, per, diag);
+        if (f < 0) return OCRS_ERR_INVALID;
+        if (1 - f / f0 >= want) hi = mid;
         else lo = mid;
     }
-    if (system_flops(jobs, lines, hi, per, diag) < 0) return OCRS_ERR_INVALID;
+    for (int it = 0; it < 12; it++) {
+        double mid = (a + b) / 2, f = system_flops(jobs, lines, lo, hi, mid, per, diag);
+        if (f < 0) return OCRS_ERR_INVALID;
+        if (1 - f / f0 >= want) b = mid;
+        else a = mid;
+    }
+    if (system_flops(jobs, lines, lo, hi, b, per, diag) < 0) return OCRS_ERR_INVALID;
     for (int i = 0; i < 3; i += 2) target[i] = fmax(0, fmin(0.95, 1 - per[i] / at0[i]));
     fprintf(stderr,
             "ocrslimc: the system's FLOPs target %.0f%% (detector %.2f GFLOPs + %.1f lines x recognizer %.2f "
-            "GFLOPs): per-group loss up to %+.4f, the detector %.1f%% fewer, the recognizer %.1f%%\n",
-            100 * s->prune->flops_target, at0[0] / 1e9, lines, at0[2] / 1e9, hi, 100 * target[0], 100 * target[2]);
+            "GFLOPs): per-group loss up to %+.4f (blend %.3f), the detector %.1f%% fewer, the recognizer %.1f%%\n",
+            100 * want, at0[0] / 1e9, lines, at0[2] / 1e9, hi, b, 100 * target[0], 100 * target[2]);
     return OCRS_OK;
 }
 
