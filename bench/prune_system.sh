@@ -102,19 +102,23 @@ done
 # Speed: the recognizer alone at 1x3x48x320, standalone libraries from the same table.
 recdim="--dim W=16:8192:exact --task rec --dict $keys"
 "$build/ocrslimc" "$rec" -o "$keep/librecalone.so" --name p $recdim
-speed_rec() { # speed_rec TARGET: median ratio pruned/unpruned
+# call_ours LIB: the median of 7 timed calls at 1x3x48x320 on one thread (bench/ours.c).
+call_ours() {
+    "$build/bench/ocrs_bench_ours" "$1" p 1x3x48x320 1 3 7 | awk '{ for (i = 2; $i != "rss_kb"; i++) print $i }' |
+        sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+speed_rec() { # speed_rec TARGET: median ratio unpruned/pruned
     # the system's table and joint refinement of its recognizer, under the standalone library's names
     cp "$keep/rec.sens.yml" "$keep/librecalone-$1.so.sens.yml"
     [ ! -f "$keep/librec-$1.so.rec.sens.joint.yml" ] || cp "$keep/librec-$1.so.rec.sens.joint.yml" "$keep/librecalone-$1.so.sens.joint.yml"
     [ -f "$keep/librecalone-$1.so" ] || "$build/ocrslimc" "$rec" -o "$keep/librecalone-$1.so" --name p $recdim \
         --prune-flops-target "$1" $calib --force 2>"$keep/rec-alone-$1.log"
     for r in $(seq "$runs"); do
-        a=$("$build/bench/ocrs_bench_ours" "$keep/librecalone.so" p 1x3x48x320 1 3 5 | awk '{print $2}')
-        b=$("$build/bench/ocrs_bench_ours" "$keep/librecalone-$1.so" p 1x3x48x320 1 3 5 | awk '{print $2}')
+        a=$(call_ours "$keep/librecalone.so") b=$(call_ours "$keep/librecalone-$1.so")
         echo "$a $b"
-    done | awk '{ r[NR] = $2 / $1; u[NR] = $1; p[NR] = $2 }
-        END { n = asort(r); asort(u); asort(p); m = int((n + 1) / 2);
-              printf "unpruned %.2f ms, pruned %.2f ms, speed-up %.3fx (median of %d rounds)", u[m], p[m], 1 / r[m], n }'
+    done | awk '{ print $1 / $2, $1, $2 }' | sort -n | awk '{ r[NR] = $0 } END {
+        split(r[int((NR + 1) / 2)], m, " ");
+        printf "speed-up %.3fx (median of %d rounds of unpruned/pruned; that round %.2f / %.2f ms)", m[1], NR, m[2], m[3] }'
 }
 # speed_system TAG: per-image pipeline time, pruned against unpruned.
 speed_system() {
@@ -126,9 +130,9 @@ speed_system() {
                 "$tmp/$l.jsonl")"
         done
         echo
-    done | awk '{ r[NR] = $2 / $1; u[NR] = $1; p[NR] = $2 }
-        END { n = asort(r); asort(u); asort(p); m = int((n + 1) / 2);
-              printf "unpruned %.1f ms, pruned %.1f ms per image, speed-up %.3fx (median of %d rounds)", u[m], p[m], 1 / r[m], n }'
+    done | awk '{ print $1 / $2, $1, $2 }' | sort -n | awk '{ r[NR] = $0 } END {
+        split(r[int((NR + 1) / 2)], m, " ");
+        printf "speed-up %.3fx (median of %d rounds of unpruned/pruned per image; that round %.1f / %.1f ms)", m[1], NR, m[2], m[3] }'
 }
 for t in $targets; do
     case " $kinds " in *" rec "*) echo "rec $t: 1x3x48x320, 1 thread: $(speed_rec "$t")" | tee -a "$rows" ;; esac
