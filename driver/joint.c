@@ -17,7 +17,8 @@ ocrs_status joint_refine(const joint_problem *jp, double *ratio, bool *kept, dou
     for (int round = 1; !st && round <= jp->rounds; round++) {
         int n = 0;
         tg[n++] = JOINT_WHOLE;
-        for (uint32_t gi = 0; gi < ng; gi++)
+        /* The last round picks nothing, so it measures the whole model only. */
+        for (uint32_t gi = 0; gi < ng && round < jp->rounds; gi++)
             if (jp->prunes(jp->arg, gi, ratio[gi])) tg[n++] = gi;
         if ((st = jp->losses(jp->arg, round, ratio, tg, n, loss, diag))) break;
         if (loss[0] < best_loss) {
