@@ -21,6 +21,8 @@ Prune:
   skip_nearest: 70
   jobs: 2
   recovery: none
+  joint_side: 160           # the whole-model measurements at the card's size, not 960
+  joint_rounds: 2
   calib: {label_file: labels.txt, side: 160}
 YML
 "$ocrslimc" "$model" --config sens.yml -o libs.so -v 2>run1.err || { cat run1.err; fail "first run"; }

@@ -21,6 +21,7 @@ Prune:
   max_loss: 0.01
   skip_nearest: 70
   loss_bound: 0.5
+  joint_side: 160
   calib: {label_file: labels.txt, side: 160}
 YML
 run() { "$ocrslimc" "$model" --config sens.yml --sens-side 128 "$@"; }
