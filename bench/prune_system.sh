@@ -52,20 +52,20 @@ calib="--calib $tmp/calib.txt --calib-root $data/det-dev --jobs $jobs"
 build() {
     tag=$1
     shift
-    for t in det rec; do
+    for m in det rec; do
         suffix=.sens.yml
-        [ $t = rec ] && suffix=.rec.sens.yml
-        [ -f "$keep/$t.sens.yml" ] && cp "$keep/$t.sens.yml" "$keep/lib$tag.so$suffix"
+        [ $m = rec ] && suffix=.rec.sens.yml
+        [ -f "$keep/$m.sens.yml" ] && cp "$keep/$m.sens.yml" "$keep/lib$tag.so$suffix"
     done
     if ! { [ -f "$keep/lib$tag.so" ] && [ -f "$keep/$tag.log" ]; }; then
         "$build/ocrslimc" -o "$keep/lib$tag.so" --name p -v "$@" 2>"$keep/$tag.log.tmp" ||
             { tail -5 "$keep/$tag.log.tmp" >&2; exit 1; }
         mv "$keep/$tag.log.tmp" "$keep/$tag.log"
     fi
-    for t in det rec; do
+    for m in det rec; do
         suffix=.sens.yml
-        [ $t = rec ] && suffix=.rec.sens.yml
-        [ -f "$keep/lib$tag.so$suffix" ] && mv "$keep/lib$tag.so$suffix" "$keep/$t.sens.yml"
+        [ $m = rec ] && suffix=.rec.sens.yml
+        [ -f "$keep/lib$tag.so$suffix" ] && mv "$keep/lib$tag.so$suffix" "$keep/$m.sens.yml"
     done
     return 0
 }
@@ -124,7 +124,9 @@ speed_rec() { # speed_rec TARGET: median ratio unpruned/pruned
 speed_system() {
     for r in $(seq "$runs"); do
         for l in unpruned "$1"; do
-            "$build/bench/ocrs_bench_ocr" "$keep/lib$l.so" "$tmp/report.txt" "$data/det-dev" "$threads" 2 "$tmp/$l.jsonl"
+            # ocrs_bench_ocr takes the symbol prefix from the file name: libp.so
+            mkdir -p "$tmp/$l" && ln -sf "$keep/lib$l.so" "$tmp/$l/libp.so"
+            "$build/bench/ocrs_bench_ocr" "$tmp/$l/libp.so" "$tmp/report.txt" "$data/det-dev" "$threads" 2 "$tmp/$l.jsonl"
             # round 1 of each image (round 0 warms up)
             printf '%s ' "$(awk -F'"total": ' '/"round": 1/ { split($2, a, /[,}]/); s += a[1]; n++ } END { print s / n }' \
                 "$tmp/$l.jsonl")"
