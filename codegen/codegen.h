@@ -40,8 +40,9 @@ typedef struct {
                                          * runtime/ (e.g. the detect option defaults), or NULL */
     const char *system; /* OCRS_EMIT_SYSTEM_PART: the OCR system library's name,
                          * whose thread pool the model runs on */
-    const char *note;   /* a line for the header's opening comment (what pruning
-                         * did and measured), or NULL */
+    const char *note;   /* lines (separated by newlines) for the header's opening
+                         * comment (what pruning and quantization did and
+                         * measured), or NULL */
     int verbose;        /* progress and timings on stderr */
 } ocrs_codegen_opts;
 

@@ -264,7 +264,13 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
 
     fprintf(f, "/* %s.h: the API of the %s model library (lib%s.so or lib%s.a).\n", name, name, name, name);
     fprintf(f, " * Auto-generated file by ocrslim from %s. Do not edit!\n *\n", src);
-    if (note) fprintf(f, " * %s.\n *\n", note);
+    /* each line of the note a sentence of the comment */
+    for (const char *line = note; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        fprintf(f, " * %.*s.\n", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+    if (note) fprintf(f, " *\n");
     symbols_text(f, g);
     fprintf(f, " *\n * Inputs and outputs (float, dense, row-major), in the order the calls take them:\n");
     for (uint32_t i = 0; i < g->ninputs + g->noutputs; i++) {

@@ -168,6 +168,11 @@ LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
         if (act.a == 1.0f) return x;
         if (act.a == 0.5f) return cg_intrinsic(f, "llvm.sqrt", t, &x, 1);
         return cg_intrinsic(f, "llvm.pow", t, (LLVMValueRef[]){x, C(act.a)}, 2);
+    case IR_ACT_QUANT: {
+        LLVMValueRef q = cg_intrinsic(f, "llvm.roundeven", t, (LLVMValueRef[]){LLVMBuildFDiv(b, x, C(act.a), "")}, 1);
+        q = fmin2(f, fmax2(f, LLVMBuildFAdd(b, q, C(act.b), ""), C(0)), C(255));
+        return LLVMBuildFMul(b, LLVMBuildFSub(b, q, C(act.b), ""), C(act.a), "");
+    }
     }
 #undef C
     OCRS_ASSERT(!"unknown activation");

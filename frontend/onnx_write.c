@@ -13,6 +13,10 @@
  *     each by a rank-0 initializer, which round exactly as the epilogue does;
  *     a Mul by 1 is left out (y * 1 is y);
  *   - Clip's bounds become its min and max inputs (left out when infinite);
+ *   - a FakeQuant (passes/quantize.c) becomes QuantizeLinear then
+ *     DequantizeLinear (uint8, per tensor), and a quantized weight its
+ *     integers (int8, or int32 for a bias) through a DequantizeLinear per
+ *     output channel: the QDQ form ONNX Runtime runs;
  *   - Resize's attributes become mode "nearest", its
  *     coordinate_transformation_mode and nearest_mode, and a scales
  *     initializer [1, 1, scale_h, scale_w] (roi absent).
@@ -171,8 +175,8 @@ static void attr_string(writer *w, Onnx__NodeProto *n, const char *name, const c
  * the little-endian ONNX wants on every target (the importer assumes so
  * too). Returns its name (NULL when out of memory). */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "raw_data is written in host byte order");
-static const char *add_initializer(writer *w, const char *name, ir_dtype dtype, int rank, const int64_t *dims,
-                                   const void *data) {
+static const char *add_tensor(writer *w, const char *name, Onnx__TensorProto__DataType type, size_t esize, int rank,
+                              const int64_t *dims, const void *data) {
     Onnx__TensorProto *t = wr_alloc(w, sizeof *t);
     int64_t *d = wr_alloc(w, sizeof(int64_t) * (rank ? rank : 1));
     if (!t || !d || !name) return NULL;
@@ -184,11 +188,17 @@ static const char *add_initializer(writer *w, const char *name, ir_dtype dtype, 
     t->n_dims = (size_t)rank;
     t->dims = d;
     t->has_data_type = true;
-    t->data_type = dtype == IR_F32 ? ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT : ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+    t->data_type = type;
     t->has_raw_data = true;
-    t->raw_data = (ProtobufCBinaryData){n * (dtype == IR_F32 ? sizeof(float) : sizeof(int64_t)), (uint8_t *)data};
+    t->raw_data = (ProtobufCBinaryData){n * esize, (uint8_t *)data};
     w->graph.initializer[w->graph.n_initializer++] = t;
     return name;
+}
+
+static const char *add_initializer(writer *w, const char *name, ir_dtype dtype, int rank, const int64_t *dims,
+                                   const void *data) {
+    return dtype == IR_F32 ? add_tensor(w, name, ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, sizeof(float), rank, dims, data)
+                           : add_tensor(w, name, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, sizeof(int64_t), rank, dims, data);
 }
 
 /* A new float initializer <base>.<what> holding a copy of the n values of
@@ -208,7 +218,8 @@ static const char *scalar(writer *w, const char *base, const char *what, float v
 
 static const char *const act_ops[] = {
     [IR_ACT_RELU] = "Relu", [IR_ACT_CLIP] = "Clip",   [IR_ACT_HARDSIGMOID] = "HardSigmoid",
-    [IR_ACT_HARDSWISH] = "HardSwish", [IR_ACT_SIGMOID] = "Sigmoid", [IR_ACT_SQRT] = "Sqrt", [IR_ACT_POW] = "Pow"};
+    [IR_ACT_HARDSWISH] = "HardSwish", [IR_ACT_SIGMOID] = "Sigmoid", [IR_ACT_SQRT] = "Sqrt", [IR_ACT_POW] = "Pow",
+    [IR_ACT_QUANT] = "QuantizeDequantize"};
 
 /* Activation act on x into y: one node named as add_node says (act is not
  * NONE). */
@@ -225,6 +236,19 @@ static void emit_act(writer *w, const char *base, const char *suffix, ir_act act
     if (act.kind == IR_ACT_POW) {
         const char *in[2] = {x, scalar(w, y, "exponent", act.a)};
         add_node(w, "Pow", base, suffix, 2, in, y);
+        return;
+    }
+    if (act.kind == IR_ACT_QUANT) {
+        uint8_t *zero = wr_alloc(w, 1);
+        if (!zero) return;
+        *zero = (uint8_t)act.b;
+        const char *in[3] = {x, scalar(w, y, "scale", act.a),
+                             add_tensor(w, value_name(w, y, "zero_point"), ONNX__TENSOR_PROTO__DATA_TYPE__UINT8, 1, 0,
+                                        NULL, zero)};
+        const char *q = value_name(w, y, "quantized");
+        add_node(w, "QuantizeLinear", base, "Quantize", 3, in, q);
+        in[0] = q;
+        add_node(w, "DequantizeLinear", base, "Dequantize", 3, in, y);
         return;
     }
     Onnx__NodeProto *n = add_node(w, act_ops[act.kind], base, suffix, 1, &x, y);
@@ -393,7 +417,8 @@ static void emit_node(writer *w, const ir_node *node) {
     case IR_OP_HardSwish:
     case IR_OP_Sigmoid:
     case IR_OP_Sqrt:
-    case IR_OP_Pow: emit_act(w, base, NULL, node->attrs.act, in[0], out); return;
+    case IR_OP_Pow:
+    case IR_OP_FakeQuant: emit_act(w, base, NULL, node->attrs.act, in[0], out); return;
     case IR_OP_MaxPool:
     case IR_OP_AveragePool: emit_pool(w, node, base, in[0], out); return;
     case IR_OP_MatMul: emit_matmul(w, node, base, nin, in, out); return;
@@ -481,11 +506,40 @@ static Onnx__ValueInfoProto *value_info(writer *w, ir_id id) {
     return vi;
 }
 
+/* A quantized weight (ir_value.qbits): its integers as an int8 or int32
+ * initializer <name>.quantized with per-slice scales <name>.scale and zero
+ * points, and a DequantizeLinear (along out_axis) writing name: the QDQ form
+ * ONNX Runtime recognises. The integers are recovered from the floats, each
+ * an integer times its slice's scale. */
+static void emit_quantized(writer *w, const ir_value *v, const char *name, const int64_t *dims) {
+    int64_t n = 1, inner = 1, nslice = v->out_axis >= 0 ? dims[v->out_axis] : 1;
+    for (int i = 0; i < v->rank; i++) n *= dims[i];
+    for (int i = v->out_axis + 1; v->out_axis >= 0 && i < v->rank; i++) inner *= dims[i];
+    bool wide = v->qbits == 32;
+    size_t esize = wide ? sizeof(int32_t) : 1;
+    void *ints = wr_alloc(w, esize * (size_t)(n ? n : 1)), *zeros = wr_alloc(w, esize * (size_t)nslice);
+    if (!ints || !zeros) return;
+    const float *x = v->data;
+    for (int64_t i = 0; i < n; i++) {
+        float q = nearbyintf(x[i] / v->qscale[(i / inner) % nslice]);
+        if (wide) ((int32_t *)ints)[i] = (int32_t)q;
+        else ((int8_t *)ints)[i] = (int8_t)q;
+    }
+    Onnx__TensorProto__DataType type = wide ? ONNX__TENSOR_PROTO__DATA_TYPE__INT32 : ONNX__TENSOR_PROTO__DATA_TYPE__INT8;
+    int srank = v->out_axis >= 0 ? 1 : 0;
+    const char *in[3] = {add_tensor(w, value_name(w, name, "quantized"), type, esize, v->rank, dims, ints),
+                         new_floats(w, name, "scale", srank == 0, (size_t)nslice, v->qscale),
+                         add_tensor(w, value_name(w, name, "zero_point"), type, esize, srank, &nslice, zeros)};
+    Onnx__NodeProto *dq = add_node(w, "DequantizeLinear", name, "Dequantize", 3, in, name);
+    if (srank) attr_int(w, dq, "axis", v->out_axis);
+}
+
 /* Fills w->graph from w->g; false when out of memory. */
 static bool build(writer *w) {
     const ir_graph *g = w->g;
-    size_t max_nodes = (size_t)g->nnodes * MAX_NODES_PER_OP;
-    size_t max_values = g->nvalues + (size_t)g->nnodes * MAX_NAMES_PER_OP;
+    /* and per quantized weight a DequantizeLinear and three initializers */
+    size_t max_nodes = (size_t)g->nnodes * MAX_NODES_PER_OP + g->nvalues;
+    size_t max_values = 4 * (size_t)g->nvalues + (size_t)g->nnodes * MAX_NAMES_PER_OP;
     w->names = wr_alloc(w, sizeof(char *) * (g->nvalues ? g->nvalues : 1));
     w->values = (name_set){wr_alloc(w, sizeof(char *) * max_values), 0, max_values};
     w->nodes = (name_set){wr_alloc(w, sizeof(char *) * (max_nodes ? max_nodes : 1)), 0, max_nodes};
@@ -509,7 +563,8 @@ static bool build(writer *w) {
         if (!ir_is_weight(val) || !read[v]) continue;
         int64_t dims[IR_MAX_RANK];
         for (int i = 0; i < val->rank; i++) dims[i] = val->dims[i].q;
-        add_initializer(w, w->names[v], val->dtype, val->rank, dims, val->data);
+        if (val->qbits) emit_quantized(w, val, w->names[v], dims);
+        else add_initializer(w, w->names[v], val->dtype, val->rank, dims, val->data);
     }
     for (ir_id i = 0; i < g->nnodes; i++) {
         OCRS_ASSERT(!g->nodes[i].dead);

@@ -75,6 +75,7 @@ static void print_act(FILE *f, const ir_attr_act *v, int n) {
     fprintf(f, "%s", ir_act_name(v->kind));
     if (v->kind == IR_ACT_CLIP || v->kind == IR_ACT_HARDSIGMOID) fprintf(f, "(%.6g,%.6g)", v->a, v->b);
     if (v->kind == IR_ACT_POW) fprintf(f, "(%.9g)", v->a);
+    if (v->kind == IR_ACT_QUANT) fprintf(f, "(%.9g,%.0f)", v->a, v->b);
 }
 static void print_post(FILE *f, const ir_attr_post *v, int n) {
     (void)n;
@@ -117,7 +118,8 @@ void ir_attrs_key(const ir_attrs *a, FILE *f) {
 void ir_attrs_print(ir_op op, const ir_attrs *a, FILE *f) {
     unsigned used = ir_ops[op].attrs;
     /* A unary op's activation without parameters is the op itself. */
-    bool act_params = a->act.kind == IR_ACT_CLIP || a->act.kind == IR_ACT_HARDSIGMOID || a->act.kind == IR_ACT_POW;
+    bool act_params = a->act.kind == IR_ACT_CLIP || a->act.kind == IR_ACT_HARDSIGMOID || a->act.kind == IR_ACT_POW ||
+                      a->act.kind == IR_ACT_QUANT;
     if ((ir_ops[op].flags & IR_F_UNARY) && !act_params) used &= ~IR_A(act);
 #define ATTR(name, type, count, dflt, quiet)                                              \
     if ((used & IR_A(name)) && !((quiet) && ir_attr_is_default(a, IR_ATTR_##name))) { \

@@ -398,6 +398,7 @@ ir_act_kind ir_unary_act(ir_op op) {
     case IR_OP_Sigmoid: return IR_ACT_SIGMOID;
     case IR_OP_Sqrt: return IR_ACT_SQRT;
     case IR_OP_Pow: return IR_ACT_POW;
+    case IR_OP_FakeQuant: return IR_ACT_QUANT;
     default: return IR_ACT_NONE;
     }
 }
@@ -412,6 +413,7 @@ const char *ir_act_name(ir_act_kind k) {
     case IR_ACT_SIGMOID: return "sigmoid";
     case IR_ACT_SQRT: return "sqrt";
     case IR_ACT_POW: return "pow";
+    case IR_ACT_QUANT: return "quant";
     }
     return "?";
 }
@@ -426,6 +428,8 @@ float ir_act_apply(ir_act act, float x) {
     case IR_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
     case IR_ACT_SQRT: return sqrtf(x);
     case IR_ACT_POW: return ir_pow(x, act.a);
+    case IR_ACT_QUANT: /* nearbyintf rounds half to even in the default rounding mode */
+        return (fminf(fmaxf(nearbyintf(x / act.a) + act.b, 0.0f), 255.0f) - act.b) * act.a;
     }
     OCRS_ASSERT(!"unknown activation");
     return x;

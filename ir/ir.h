@@ -116,6 +116,10 @@ typedef enum {
     IR_ACT_SIGMOID,
     IR_ACT_SQRT,
     IR_ACT_POW,         /* x^a, a constant exponent */
+    /* Quantize to uint8 and back (ONNX QuantizeLinear then DequantizeLinear,
+     * per tensor): (clamp(roundeven(x / a) + b, 0, 255) - b) * a, with a the
+     * scale and b the zero point (an integer in [0, 255]). */
+    IR_ACT_QUANT,
 } ir_act_kind;
 
 typedef struct {
@@ -149,6 +153,13 @@ typedef struct {
      * reads it, and which its input channels (-1: none). Pruning removes
      * slices along these axes from producers and consumers together. */
     int8_t out_axis, in_axis;
+    /* A weight quantized per output channel (passes/quantize.c): qbits 8
+     * (a conv's weights) or 32 (its bias), and per slice c along out_axis
+     * (the whole tensor when out_axis is -1) its scale qscale[c], in the
+     * arena; every element is an integer of qbits bits times its slice's
+     * scale, rounded to float. qbits 0: not quantized. */
+    int8_t qbits;
+    const float *qscale;
     bool is_input, is_output;
     const ir_declared_shape *declared; /* inputs and outputs; NULL when undeclared */
 } ir_value;

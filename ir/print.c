@@ -22,6 +22,7 @@ static void print_weight(const ir_graph *g, const ir_value *v, FILE *out) {
     print_shape(g, v, out);
     if (v->out_axis >= 0) fprintf(out, " out_axis=%d", v->out_axis);
     if (v->in_axis >= 0) fprintf(out, " in_axis=%d", v->in_axis);
+    if (v->qbits) fprintf(out, " int%d", v->qbits);
     double lo = INFINITY, hi = -INFINITY, sum = 0, l1 = 0;
     for (int64_t i = 0; i < n; i++) {
         double x = v->dtype == IR_F32 ? ((const float *)v->data)[i] : (double)((const int64_t *)v->data)[i];

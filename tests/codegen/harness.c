@@ -56,6 +56,7 @@ ir_act h_unary_act(ir_op op, h_rng *r) {
     case IR_OP_HardSigmoid: return (ir_act){IR_ACT_HARDSIGMOID, h_float(r, 0.1f, 0.5f), h_float(r, 0.2f, 0.7f)};
     case IR_OP_HardSwish: return (ir_act){IR_ACT_HARDSWISH, 0, 0};
     case IR_OP_Sigmoid: return (ir_act){IR_ACT_SIGMOID, 0, 0};
+    case IR_OP_FakeQuant: return (ir_act){IR_ACT_QUANT, h_float(r, 0.01f, 0.1f), (float)h_int(r, 0, 255)};
     default: return (ir_act){IR_ACT_NONE, 0, 0};
     }
 }

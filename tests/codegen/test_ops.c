@@ -473,8 +473,8 @@ int main(int argc, char **argv) {
         for (uint64_t s = 1; s <= 3; s++) batchnorm_case(200 + s);
         batchnorm_rank3();
     } else if (!strcmp(fam, "unary")) {
-        static const ir_op ops[] = {IR_OP_Relu, IR_OP_Clip, IR_OP_HardSigmoid, IR_OP_HardSwish, IR_OP_Sigmoid,
-                                    IR_OP_Identity};
+        static const ir_op ops[] = {IR_OP_Relu,    IR_OP_Clip,     IR_OP_HardSigmoid, IR_OP_HardSwish,
+                                    IR_OP_Sigmoid, IR_OP_Identity, IR_OP_FakeQuant};
         for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
             for (uint64_t s = 1; s <= 2; s++) unary_case(300 + 10 * i + s, ops[i]);
     } else if (!strcmp(fam, "binary")) {
