@@ -116,6 +116,35 @@ ocrs_slice ocrs_chan_ref_slice(const ir_graph *g, const ocrs_chan_ref *r);
 ocrs_status ocrs_remove_classes(ir_graph *g, const ocrs_channel_groups *cg, const bool *kept, double *const *bias_add,
                                 FILE *report, ocrs_diag *diag);
 
+/* ---- int8 quantization (passes/quantize.c) ---- */
+
+/* How an activation's range is chosen from its calibration histogram. */
+typedef enum { OCRS_QCALIB_MINMAX, OCRS_QCALIB_PERCENTILE, OCRS_QCALIB_ENTROPY, OCRS_QCALIB_COUNT } ocrs_qcalib_method;
+extern const char *const ocrs_qcalib_methods[OCRS_QCALIB_COUNT + 1]; /* "minmax", ...; NULL-terminated */
+
+typedef struct {
+    ocrs_qcalib_method method;
+    double percentile;              /* OCRS_QCALIB_PERCENTILE: the share kept, in percent (99.99) */
+    const bool *fp32;               /* per node of the graph: a conv left in float (NULL: none) */
+} ocrs_quant_opts;
+
+typedef struct {
+    int convs, int8;     /* convs in the graph, and those quantized */
+    int64_t int8_params; /* weights quantized to int8 */
+} ocrs_quant_report;
+
+/* Activation histograms of the inputs of the convs o would quantize. */
+typedef struct ocrs_qstats ocrs_qstats;
+ocrs_status ocrs_qstats_new(const ir_graph *g, const ocrs_quant_opts *o, ocrs_qstats **out, ocrs_diag *diag);
+/* Runs the interpreter on one input (as ocrs_calib_add) and adds its activations. */
+ocrs_status ocrs_qstats_add(ocrs_qstats *q, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                            ocrs_diag *diag);
+void ocrs_qstats_free(ocrs_qstats *q);
+/* Quantizes g's convs (see passes/quantize.c) with q collected on g as it
+ * is; *rep says what. Invalidates node ids. */
+ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_opts *o, ocrs_quant_report *rep,
+                          ocrs_diag *diag);
+
 /* ---- calibration statistics (passes/calib.c) ---- */
 
 /* Per value of the graph they were collected on (ids as then). */

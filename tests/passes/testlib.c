@@ -105,23 +105,32 @@ int t_nodes(const ir_graph *g) {
     return n;
 }
 
-float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n) {
-    int64_t sizes[IR_MAX_SYMS], units[IR_MAX_SYMS];
+float *t_input(const ir_graph *g, int64_t h, int64_t w, int64_t *sizes) {
+    int64_t units[IR_MAX_SYMS];
     int sn, sh, sw;
     for (int s = 0; s < g->nsyms; s++)
         sizes[s] = !strcmp(g->syms[s].name, "H") ? h : !strcmp(g->syms[s].name, "W") ? w : g->syms[s].ref;
     if (ir_image_syms(g, &sn, &sh, &sw)) ir_image_sizes(g, h, w, sizes);
     ir_graph_units(g, sizes, units);
-    /* Every output, laid end to end: a pass must keep all of them. */
-    int64_t nin = ir_numel(&g->values[g->inputs[0]], units), at[IR_MAX_IO + 1] = {0};
-    for (uint32_t o = 0; o < g->noutputs; o++) at[o + 1] = at[o] + ir_numel(&g->values[g->outputs[o]], units);
-    *n = at[g->noutputs];
-    float *in = malloc(sizeof(float) * (size_t)nin), *out = malloc(sizeof(float) * (size_t)*n), *outs[IR_MAX_IO];
-    for (uint32_t o = 0; o < g->noutputs; o++) outs[o] = out + at[o];
+    int64_t nin = ir_numel(&g->values[g->inputs[0]], units);
+    float *in = malloc(sizeof(float) * (size_t)nin);
     uint32_t saved = rng_state;
     rng_state = 777; /* the same input before and after a pass */
-    for (int64_t i = 0; i < nin; i++) in[i] = 4 * rnd();
+    for (int64_t i = 0; in && i < nin; i++) in[i] = 4 * rnd();
     rng_state = saved;
+    return in;
+}
+
+float *t_run(const ir_graph *g, int64_t h, int64_t w, int64_t *n) {
+    int64_t sizes[IR_MAX_SYMS], units[IR_MAX_SYMS];
+    float *in = t_input(g, h, w, sizes);
+    ir_graph_units(g, sizes, units);
+    /* Every output, laid end to end: a pass must keep all of them. */
+    int64_t at[IR_MAX_IO + 1] = {0};
+    for (uint32_t o = 0; o < g->noutputs; o++) at[o + 1] = at[o] + ir_numel(&g->values[g->outputs[o]], units);
+    *n = at[g->noutputs];
+    float *out = malloc(sizeof(float) * (size_t)*n), *outs[IR_MAX_IO];
+    for (uint32_t o = 0; o < g->noutputs; o++) outs[o] = out + at[o];
     ocrs_diag diag = {0};
     ocrs_status st = ir_interp_run(g, (const float *const[]){in}, sizes, outs, &diag);
     if (st) fprintf(stderr, "run: %s\n", diag.msg);

@@ -48,6 +48,8 @@ void t_prepare(ir_graph *g);
 int t_count(const ir_graph *g, ir_op op);
 int t_nodes(const ir_graph *g);
 
+/* t_run's input at h x w (malloc'ed), and the symbols' values into sizes. */
+float *t_input(const ir_graph *g, int64_t h, int64_t w, int64_t *sizes);
 /* Output 0 on a fixed pseudo-random input in [-4, 4] at height h and width
  * w (the image's of a graph of one image input, else the symbols named H
  * and W; others at their typical values) (malloc'ed;
