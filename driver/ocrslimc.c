@@ -17,6 +17,7 @@
 #include "pipeline.h"
 #include "config.h"
 #include "prune_cli.h"
+#include "quant_cli.h"
 #include "task.h"
 #include "system_cli.h"
 
@@ -134,6 +135,16 @@ static void usage(FILE *out) {
             "                        prune: det, rec or det,rec (the default); each gets\n"
             "                        its own table (OUTPUT.sens.yml, OUTPUT.rec.sens.yml),\n"
             "                        target and check\n"
+            "      --quantize int8   quantize the convs after pruning: weights int8 per\n"
+            "                        output channel, activations uint8 per tensor with\n"
+            "                        ranges from the --calib images; checked like\n"
+            "                        pruning (--prune-loss-bound, --force). Simulated for\n"
+            "                        now: the library computes in float on the int8 grid;\n"
+            "                        --emit onnx writes the QDQ model\n"
+            "      --quant-calib M   activation ranges: percentile (the default), minmax\n"
+            "                        or entropy (KL divergence)\n"
+            "      --quant-percentile P  percentile keeps P%% of the values (99.99)\n"
+            "      --quant-fp32 NAME leave conv NAME in float (repeatable)\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -288,7 +299,8 @@ int main(int argc, char **argv) {
     /* O_NUMBER + i: the numeric option of prune_nums[i]. */
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_DET, O_CLS, O_REC,
-           O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_FORCE, O_TASK, O_SENS_SHARD, O_PRUNE_MODELS, O_NUMBER };
+           O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_FORCE, O_TASK, O_SENS_SHARD, O_PRUNE_MODELS, O_QUANTIZE, O_QUANT_CALIB,
+           O_QUANT_PERCENTILE, O_QUANT_FP32, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -305,6 +317,9 @@ int main(int argc, char **argv) {
         {"det", required_argument, 0, O_DET},      {"cls", required_argument, 0, O_CLS},
         {"rec", required_argument, 0, O_REC},      {"dict", required_argument, 0, O_DICT},
         {"no-space-char", no_argument, 0, O_NO_SPACE}, {"cls-shape", required_argument, 0, O_CLS_SHAPE},
+        {"quantize", required_argument, 0, O_QUANTIZE}, {"quant-calib", required_argument, 0, O_QUANT_CALIB},
+        {"quant-percentile", required_argument, 0, O_QUANT_PERCENTILE},
+        {"quant-fp32", required_argument, 0, O_QUANT_FP32},
         {"force", no_argument, 0, O_FORCE},        {"task", required_argument, 0, O_TASK},
         {"sens-shard", required_argument, 0, O_SENS_SHARD},
         {"prune-models", required_argument, 0, O_PRUNE_MODELS},
@@ -339,6 +354,8 @@ int main(int argc, char **argv) {
     }
     if (!config) ocrs_config_defaults(&cfg);
     prune_cli prune = cfg.prune;
+    quant_cli quant;
+    quant_cli_init(&quant);
     ocrs_dim_setting dims[2 * IR_MAX_SYMS];
     char dim_names[2 * IR_MAX_SYMS][64];
     ocrs_import_opts import = {dims, 0};
@@ -392,6 +409,41 @@ int main(int argc, char **argv) {
             }
             break;
         case O_FORCE: prune.force = true; break;
+        case O_QUANTIZE:
+            if (strcmp(optarg, "int8") != 0) {
+                fprintf(stderr, "ocrslimc: --quantize takes int8, not '%s'\n", optarg);
+                goto usage_error;
+            }
+            quant.on = true;
+            break;
+        case O_QUANT_CALIB:
+            for (int i = 0;; i++) {
+                if (!ocrs_qcalib_methods[i]) {
+                    fprintf(stderr, "ocrslimc: --quant-calib takes minmax, percentile or entropy, not '%s'\n", optarg);
+                    goto usage_error;
+                }
+                if (strcmp(optarg, ocrs_qcalib_methods[i]) == 0) {
+                    quant.o.method = (ocrs_qcalib_method)i;
+                    break;
+                }
+            }
+            break;
+        case O_QUANT_PERCENTILE: {
+            double v;
+            if (!strict_real(optarg, &v) || v <= 50 || v > 100) {
+                fprintf(stderr, "ocrslimc: --quant-percentile takes a number in (50, 100], not '%s'\n", optarg);
+                goto usage_error;
+            }
+            quant.o.percentile = v;
+            break;
+        }
+        case O_QUANT_FP32:
+            if (quant.nkeep == OCRS_PRUNE_MAX_NAMES) {
+                fprintf(stderr, "ocrslimc: --quant-fp32: at most %d of them\n", OCRS_PRUNE_MAX_NAMES);
+                goto usage_error;
+            }
+            quant.keep[quant.nkeep++] = optarg;
+            break;
         case O_TASK:
             for (int i = 0;; i++) {
                 if (i == OCRS_TASK_SYSTEM) {
@@ -546,11 +598,16 @@ int main(int argc, char **argv) {
     if (!st && !task_given) prune.task = task_guess(g);
     prune_result pruned = {0};
     if (!st) st = prune_cli_run(g, &prune, verbose, &pruned, &diag);
-    char note[512];
-    if (!st && pruned.flops[0] > 0) {
-        prune_result_text(&pruned, note, sizeof note);
-        co.note = note;
+    quant_result quantized = {0};
+    if (!st && !pruned.shard_only) st = quant_cli_run(g, &quant, &prune, verbose, &quantized, &diag);
+    char note[1536] = "";
+    if (!st && pruned.flops[0] > 0) prune_result_text(&pruned, note, sizeof note);
+    if (!st && quant.on) {
+        size_t n = strlen(note);
+        if (n) note[n++] = '\n';
+        quant_result_text(&quantized, note + n, sizeof note - n);
     }
+    if (note[0]) co.note = note;
     if (!st) st = ir_verify(g, &diag);
     if (!st && verbose) fprintf(stderr, "ocrslimc: canonical passes: %u nodes (%.0f ms)\n", g->nnodes, now_ms() - t1);
     int rc = 0;

@@ -332,21 +332,34 @@ static double now_s(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* Measures task k and reports "k loss" on fd; exit status 0 when reported. */
+static _Noreturn void measure_task(int k, int fd, sens_measure_fn fn, sens_describe_fn what, void *ctx) {
+    ocrs_diag diag = {0};
+    double loss;
+    char line[128];
+    if (fn(ctx, k, &loss, &diag)) {
+        char w[64];
+        what(ctx, k, w, sizeof w);
+        fprintf(stderr, "ocrslimc: sensitivity: %s: %s\n", w, diag.msg);
+        _exit(1);
+    }
+    int len = snprintf(line, sizeof line, "%d %.9g\n", k, loss);
+    _exit(write(fd, line, (size_t)len) == len ? 0 : 1);
+}
+
 /* A worker: measures the next task not taken (next, shared) until none
- * is left, writing `task loss` lines to fd; exits. */
-static _Noreturn void worker(atomic_int *next, int fd, const sens_ctx *sc, const double *background,
-                             const uint32_t *tg, const double *tr, int ntasks) {
+ * is left, each in a process of its own (so that fn starts from the same
+ * memory every time), reporting "k fail" for one that did not report. */
+static _Noreturn void worker(atomic_int *next, int fd, int ntasks, sens_measure_fn fn, sens_describe_fn what,
+                             void *ctx) {
     for (int k; (k = atomic_fetch_add(next, 1)) < ntasks;) {
-        ocrs_diag diag = {0};
-        double loss;
-        char line[128];
-        int len;
-        if (measure(sc, background, tg[k], tr[k], k, &loss, &diag)) {
-            fprintf(stderr, "ocrslimc: sensitivity: group %u ratio %g: %s\n", tg[k], tr[k], diag.msg);
-            len = snprintf(line, sizeof line, "%d fail\n", k);
-        } else {
-            len = snprintf(line, sizeof line, "%d %.9g\n", k, loss);
-        }
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) measure_task(k, fd, fn, what, ctx);
+        int status = 0;
+        if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
+        char line[64];
+        int len = snprintf(line, sizeof line, "%d fail\n", k);
         if (write(fd, line, (size_t)len) != len) _exit(1);
     }
     _exit(0);
@@ -357,8 +370,8 @@ static void fmt_time(double s, char *buf, size_t size) {
     else snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
 }
 
-ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
-                        const double *tr, int ntasks, double *loss, ocrs_diag *diag) {
+ocrs_status sens_run(const sens_ctx *sc, const char *phase, int ntasks, sens_measure_fn fn, sens_describe_fn what,
+                     void *ctx, double *loss, ocrs_diag *diag) {
     const prune_cli *p = sc->p;
     int fds[2];
     if (pipe(fds)) return ocrs_fail(diag, OCRS_ERR_IO, "sensitivity: cannot create a pipe");
@@ -379,7 +392,7 @@ ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *bac
         if (pid < 0) break;
         if (pid == 0) {
             close(fds[0]);
-            worker(next, fds[1], sc, background, tg, tr, ntasks);
+            worker(next, fds[1], ntasks, fn, what, ctx);
         }
         pids[started] = pid;
     }
@@ -396,14 +409,11 @@ ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *bac
         else loss[k] = atof(v);
         done++;
         double el = now_s() - t0;
-        char e[32], eta[32], what[64];
+        char e[32], eta[32], w[64];
         fmt_time(el, e, sizeof e);
         fmt_time(el / done * (ntasks - done), eta, sizeof eta);
-        if (tg[k] == SENS_ALL) snprintf(what, sizeof what, "as chosen");
-        else if (background && tr[k] == 0) snprintf(what, sizeof what, "group %u whole", tg[k]);
-        else snprintf(what, sizeof what, "group %u ratio %.2f", tg[k], tr[k]);
-        fprintf(stderr, "ocrslimc: %s %d/%d: %s loss %+.4f (%s, ETA %s)\n", phase, done, ntasks, what, loss[k], e,
-                eta);
+        what(ctx, k, w, sizeof w);
+        fprintf(stderr, "ocrslimc: %s %d/%d: %s loss %+.4f (%s, ETA %s)\n", phase, done, ntasks, w, loss[k], e, eta);
     }
     if (in) fclose(in);
     else close(fds[0]);
@@ -417,6 +427,31 @@ ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *bac
         return ocrs_fail(diag, OCRS_ERR_TOOL, "%s: %d of %d measurements failed", phase, ntasks - done + failed,
                          ntasks);
     return OCRS_OK;
+}
+
+/* sens_losses' tasks: ratio vectors. */
+typedef struct {
+    const sens_ctx *sc;
+    const double *background, *tr;
+    const uint32_t *tg;
+} ratio_tasks;
+
+static ocrs_status measure_ratio(void *ctx, int k, double *loss, ocrs_diag *diag) {
+    const ratio_tasks *t = ctx;
+    return measure(t->sc, t->background, t->tg[k], t->tr[k], k, loss, diag);
+}
+
+static void describe_ratio(void *ctx, int k, char *buf, size_t size) {
+    const ratio_tasks *t = ctx;
+    if (t->tg[k] == SENS_ALL) snprintf(buf, size, "as chosen");
+    else if (t->background && t->tr[k] == 0) snprintf(buf, size, "group %u whole", t->tg[k]);
+    else snprintf(buf, size, "group %u ratio %.2f", t->tg[k], t->tr[k]);
+}
+
+ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
+                        const double *tr, int ntasks, double *loss, ocrs_diag *diag) {
+    ratio_tasks t = {sc, background, tr, tg};
+    return sens_run(sc, phase, ntasks, measure_ratio, describe_ratio, &t, loss, diag);
 }
 
 ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *calib, task *tk, int side,

@@ -53,6 +53,14 @@ ocrs_status sens_open(const ir_graph *g, const prune_cli *p, const ocrs_calib *c
  * as it is). phase names the progress lines. */
 ocrs_status sens_losses(const sens_ctx *sc, const char *phase, const double *background, const uint32_t *tg,
                         const double *tr, int ntasks, double *loss, ocrs_diag *diag);
+/* The same for any kind of measurement: loss[k] = fn(ctx, k) for k in
+ * [0, ntasks), in p->jobs forked workers (fn may change what the fork
+ * holds: the parent's memory is its own); what names task k in the
+ * progress lines and in errors. */
+typedef ocrs_status (*sens_measure_fn)(void *ctx, int k, double *loss, ocrs_diag *diag);
+typedef void (*sens_describe_fn)(void *ctx, int k, char *buf, size_t size);
+ocrs_status sens_run(const sens_ctx *sc, const char *phase, int ntasks, sens_measure_fn fn, sens_describe_fn what,
+                     void *ctx, double *loss, ocrs_diag *diag);
 /* The relative loss of graph g (already pruned) against the unpruned
  * model, compiled as lib<name>.so; its score into *score unless NULL. */
 ocrs_status sens_score(const sens_ctx *sc, const ir_graph *g, const char *name, double *loss, double *score,

@@ -305,18 +305,28 @@ static ocrs_status input_of(const task *t, const ir_graph *g, int i, int side, f
     return OCRS_OK;
 }
 
-ocrs_status task_calibrate(const task *t, const ir_graph *g, ocrs_calib *c, int side, int verbose, ocrs_diag *diag) {
+ocrs_status task_feed(const task *t, const ir_graph *g, int side, int verbose, task_feeder feed, void *ctx,
+                      ocrs_diag *diag) {
     ocrs_status st = task_check_graph(t, g, diag);
     for (int i = 0; !st && i < t->n; i++) {
         float *in = NULL;
         int64_t sizes[IR_MAX_SYMS];
         st = input_of(t, g, i, side, &in, sizes, diag);
         const float *inputs[1] = {in};
-        if (!st) st = ocrs_calib_add(c, g, inputs, sizes, diag);
+        if (!st) st = feed(ctx, g, inputs, sizes, diag);
         if (!st && verbose) fprintf(stderr, "ocrslimc: calibration sample %d of %d\n", i + 1, t->n);
         free(in);
     }
     return st;
+}
+
+static ocrs_status calib_feeder(void *ctx, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                                ocrs_diag *diag) {
+    return ocrs_calib_add(ctx, g, inputs, sizes, diag);
+}
+
+ocrs_status task_calibrate(const task *t, const ir_graph *g, ocrs_calib *c, int side, int verbose, ocrs_diag *diag) {
+    return task_feed(t, g, side, verbose, calib_feeder, c, diag);
 }
 
 /* hmean of the detector library d over the samples. */

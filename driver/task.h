@@ -40,8 +40,13 @@ bool task_labelled(const task *t);
 /* Whether g is a model of the task's kind, else an error naming its source. */
 ocrs_status task_check_graph(const task *t, const ir_graph *g, ocrs_diag *diag);
 
-/* Adds every sample, pre-processed for g (det: at limit_side_len side), to
- * c's statistics; verbose: a line per sample. */
+/* Feeds every sample, pre-processed for g (det: at limit_side_len side), to
+ * feed (its inputs and the symbols' sizes); verbose: a line per sample. */
+typedef ocrs_status (*task_feeder)(void *ctx, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                                   ocrs_diag *diag);
+ocrs_status task_feed(const task *t, const ir_graph *g, int side, int verbose, task_feeder feed, void *ctx,
+                      ocrs_diag *diag);
+/* task_feed into c's statistics (ocrs_calib_add). */
 ocrs_status task_calibrate(const task *t, const ir_graph *g, ocrs_calib *c, int side, int verbose, ocrs_diag *diag);
 
 /* The OCR system library lib (symbol prefix name) scored on the samples

@@ -1,0 +1,36 @@
+/* ocrslimc's quantization front end: --quantize int8 on a canonical (and
+ * maybe pruned) graph: activation statistics on the calibration samples
+ * through the task, passes/quantize.c, and the check of the quantized model
+ * against the unquantized one within --prune-loss-bound. */
+#ifndef OCRS_DRIVER_QUANT_CLI_H
+#define OCRS_DRIVER_QUANT_CLI_H
+
+#include "passes.h"
+#include "prune_opts.h"
+
+typedef struct {
+    bool on;                 /* --quantize int8 */
+    ocrs_quant_opts o;       /* method and percentile */
+    const char *keep[OCRS_PRUNE_MAX_NAMES]; /* --quant-fp32: convs left in float */
+    int nkeep;
+} quant_cli;
+
+/* What quantization did and measured, for messages and the generated header. */
+typedef struct {
+    ocrs_task_kind task;
+    ocrs_qcalib_method method;
+    ocrs_quant_report rep;
+    double bytes[2];         /* weight bytes as floats, and with the int8 ones as int8 */
+    int images;              /* calibration samples the statistics came from */
+    double base, score, loss, bound;
+} quant_result;
+
+void quant_cli_init(quant_cli *q);
+/* One line for the header and the log. */
+void quant_result_text(const quant_result *r, char *buf, size_t size);
+/* Quantizes g when q->on, with p's calibration samples, task, side, loss
+ * bound and force; res: what it did (zeroed when nothing). */
+ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, int verbose, quant_result *res,
+                          ocrs_diag *diag);
+
+#endif

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Mixed precision, and int8 never silently writes a dead model.
+# fragile_det (a small working detector, two convs) all int8 loses 2.4% of
+# its hmean: ocrslimc measures each conv quantized alone, finds that conv2
+# carries the loss, keeps it in float and writes the model with conv1 int8,
+# within the bound. With its activations clipped at their 60th percentile
+# it finds nothing, whatever is kept in float: refused, naming the loss,
+# nothing written; --force writes the best it found and says so.
+#
+#   refuse.sh OCRSLIMC MKMODEL MKCARD WORKDIR
+set -eu
+ocrslimc=$1 mkmodel=$2 mkcard=$3 work=$4
+rm -rf "$work"
+mkdir -p "$work/out"
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+"$mkmodel" fragile_det m.onnx
+"$mkcard" card.png 320 160
+printf 'card.png\t[]\n' >cards.txt
+
+"$ocrslimc" m.onnx -o out/libok.so --quantize int8 --calib cards.txt 2>ok.err || fail "int8: $(cat ok.err)"
+grep -q 'int8 check 1/1: round 0 loss +0.0244' ok.err || fail "all int8: $(cat ok.err)"
+grep -q 'int8 sensitivity, most sensitive first: conv2 +0.0244 conv1 +0.0000' ok.err || fail "sensitivity: $(cat ok.err)"
+grep -q 'int8: 1 of 2 convs (.*; hmean 1.0000 -> 1.0000 (relative loss 0.00%, bound 1%)' out/ok.h ||
+    fail "int8: header: $(head -6 out/ok.h)"
+
+bad="--quantize int8 --quant-calib percentile --quant-percentile 60 --calib cards.txt --jobs 2"
+status=0
+# shellcheck disable=SC2086 # the flag list splits into words
+"$ocrslimc" m.onnx -o out/libbad.so $bad 2>bad.err || status=$?
+[ $status -eq 1 ] || fail "clipped: status $status: $(tail -3 bad.err)"
+grep -q 'int8 sensitivity, most sensitive first' bad.err || fail "clipped: no sensitivity: $(cat bad.err)"
+grep -q 'int8 with the 1 most sensitive convs in float' bad.err || fail "clipped: no float convs tried: $(cat bad.err)"
+grep -q 'the int8 model loses .* of its hmean on the 1 calibration samples .* even with the most sensitive convs in float' bad.err ||
+    fail "clipped: $(tail -3 bad.err)"
+[ -z "$(ls out | grep bad)" ] || fail "refused, but wrote $(ls out)"
+
+# shellcheck disable=SC2086
+"$ocrslimc" m.onnx -o out/libforced.so $bad --force 2>forced.err || fail "--force: $(tail -3 forced.err)"
+grep -q 'warning: the int8 model loses more than the bound' forced.err || fail "--force: no warning"
+grep -q 'int8: .* (relative loss [1-9][0-9.]*%, bound 1%)' out/forced.h || fail "--force: header: $(head -6 out/forced.h)"
+echo "int8 refusals ok"
