@@ -183,6 +183,9 @@ void cg_plan_free(cg_plan *p);
 
 /* Writes the text-detection part of the header (codegen/header_detect.c). */
 void cg_write_header_detect(FILE *f, const char *name, const char *up);
+/* A note (lines separated by newlines) in a header's opening comment: each
+ * line a sentence, the first after lead ("" for none), then an empty line. */
+void cg_write_note(FILE *f, const char *lead, const char *note);
 
 /* What an OCR system's runtime is compiled with (codegen/system.c). */
 typedef struct {

@@ -96,7 +96,7 @@ typedef struct {
     const char *det_obj, *cls_obj, *rec_obj; /* their OCRS_EMIT_SYSTEM_PART objects */
     const char *dict_path;              /* the character dictionary, one per line */
     bool use_space;                     /* ' ' is the recognizer's last class */
-    const char *notes[4];               /* per model (det, cls, rec) and the system: a line for the
+    const char *notes[4];               /* per model (det, cls, rec) and the system: lines for the
                                          * header, or NULL */
     int verbose;
 } ocrs_system_opts;

@@ -247,6 +247,15 @@ void cg_write_status_macros(FILE *f, const char *up) {
 #undef OCRS_STATUS
 }
 
+void cg_write_note(FILE *f, const char *lead, const char *note) {
+    for (const char *line = note; *line; lead = "") {
+        size_t len = strcspn(line, "\n");
+        fprintf(f, " * %s%.*s.\n", lead, (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+    fprintf(f, " *\n");
+}
+
 ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *name, const char *note,
                             const char *path, size_t weight_bytes, ocrs_diag *diag) {
     FILE *f = fopen(path, "w");
@@ -264,13 +273,7 @@ ocrs_status cg_write_header(const ir_graph *g, const cg_plan *p, const char *nam
 
     fprintf(f, "/* %s.h: the API of the %s model library (lib%s.so or lib%s.a).\n", name, name, name, name);
     fprintf(f, " * Auto-generated file by ocrslim from %s. Do not edit!\n *\n", src);
-    /* each line of the note a sentence of the comment */
-    for (const char *line = note; line && *line;) {
-        size_t len = strcspn(line, "\n");
-        fprintf(f, " * %.*s.\n", (int)len, line);
-        line += len + (line[len] == '\n');
-    }
-    if (note) fprintf(f, " *\n");
+    if (note) cg_write_note(f, "", note);
     symbols_text(f, g);
     fprintf(f, " *\n * Inputs and outputs (float, dense, row-major), in the order the calls take them:\n");
     for (uint32_t i = 0; i < g->ninputs + g->noutputs; i++) {

@@ -25,9 +25,10 @@ ocrs_status cg_write_header_system(const ocrs_system_opts *o, const cg_system *s
     fprintf(f, " * Auto-generated file by ocrslim from %s", base_name(o->det->source));
     if (o->cls) fprintf(f, ", %s", base_name(o->cls->source));
     fprintf(f, ",\n * %s and %s. Do not edit!\n *\n", base_name(o->rec->source), base_name(o->dict_path));
-    static const char *const models[4] = {"the detector", "the classifier", "the recognizer", "the whole system"};
+    static const char *const models[4] = {"the detector, ", "the classifier, ", "the recognizer, ",
+                                          "the whole system, "};
     for (int i = 0; i < 4; i++)
-        if (o->notes[i]) fprintf(f, " * %s, %s.\n *\n", models[i], o->notes[i]);
+        if (o->notes[i]) cg_write_note(f, models[i], o->notes[i]);
     fprintf(f,
             " * What %s_ocr does, as PaddleOCR's TextSystem (tools/infer/predict_system.py):\n"
             " *   1. detects text boxes (DB, the detect options below);\n"

@@ -574,7 +574,8 @@ int main(int argc, char **argv) {
     if (system) {
         system_cli sc = {.det = cfg.det_model, .cls = cfg.cls_model, .rec = cfg.rec_model, .dict = cfg.dict,
                          .use_space = cfg.use_space != 0, .cls_h = cfg.cls_shape[1], .cls_w = cfg.cls_shape[2],
-                         .config = config, .depfile = depfile, .lib = co, .prune = &prune, .passes = &popts};
+                         .config = config, .depfile = depfile, .lib = co, .prune = &prune, .quant = &quant,
+                         .passes = &popts};
         int rc = emit_ir || emit_onnx ? -1 : system_cli_run(&sc);
         if (rc < 0) fprintf(stderr, "ocrslimc: an OCR system is built as a library, not --emit ir or onnx\n");
         ocrs_config_free(&cfg);

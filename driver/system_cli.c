@@ -207,7 +207,7 @@ static ocrs_status score_unpruned(const system_cli *s, ir_graph *const *g, task 
     if (!st) st = ocrs_link_system(&so, diag);
     if (!st) st = task_score_system(*t, lib, s->lib.name, f, diag);
     if (!st)
-        fprintf(stderr, "ocrslimc: the unpruned system: end-to-end F %.4f on %d calibration images\n", *f,
+        fprintf(stderr, "ocrslimc: the original system: end-to-end F %.4f on %d calibration images\n", *f,
                 task_samples(*t));
     remove_parts(objs);
     unlink(lib), unlink(hdr), rmdir(dir);
@@ -225,14 +225,14 @@ static ocrs_status check_system(const system_cli *s, const task *t, double base,
     double loss = base > 0 ? (base - f) / base : 0, bound = s->prune->loss_bound;
     snprintf(note, size, "end-to-end F %.4f -> %.4f on %d calibration images (relative loss %.2f%%, bound %g%%)",
              base, f, task_samples(t), 100 * loss, 100 * bound);
-    fprintf(stderr, "ocrslimc: the pruned system: %s\n", note);
+    fprintf(stderr, "ocrslimc: the compressed system: %s\n", note);
     if (loss <= bound) return OCRS_OK;
     if (s->prune->force) {
-        fprintf(stderr, "ocrslimc: warning: the pruned system loses more than the bound; written anyway (--force)\n");
+        fprintf(stderr, "ocrslimc: warning: the compressed system loses more than the bound; written anyway (--force)\n");
         return OCRS_OK;
     }
     return ocrs_fail(diag, OCRS_ERR_INVALID,
-                     "the pruned system loses %.2f%% of its end-to-end F on the %d calibration images (%.4f -> "
+                     "the compressed system (pruned or quantized) loses %.2f%% of its end-to-end F on the %d calibration images (%.4f -> "
                      "%.4f), more than the bound %g%%; try a smaller --prune-flops-target, pruning one model "
                      "(--prune-models), or a larger --prune-loss-bound; --force writes it anyway",
                      100 * loss, task_samples(t), base, f, 100 * bound);
@@ -282,7 +282,8 @@ int system_cli_run(system_cli *s) {
     prune_job *jobs[3] = {NULL, NULL, NULL};
     model_front *fronts = calloc(3, sizeof *fronts);
     if (!fronts) st = ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
-    char notes[3][512];
+    char notes[3][1536];
+    quant_result quantized[3] = {{0}};
     for (int i = 0; i < 3 && !st; i++) {
         if (paths[i]) st = front(s, i, paths[i], &fronts[i], &g[i], &jobs[i], &diag);
         /* Which model a message is about, when the model is of the wrong kind. */
@@ -292,7 +293,7 @@ int system_cli_run(system_cli *s) {
             st = ocrs_fail(&diag, st, "%s: %s", roles[i], msg);
         }
     }
-    bool shard_only = false, prunes = false;
+    bool shard_only = false, prunes = false, quantizes = s->quant && s->quant->on;
     for (int i = 0; i < 3; i++)
         if (jobs[i]) shard_only |= prune_job_result(jobs[i])->shard_only, prunes = true;
     if (!st && shard_only) {
@@ -308,7 +309,7 @@ int system_cli_run(system_cli *s) {
     /* The whole system is measured before and after the pruning. */
     task *system_task = NULL;
     double base_f = 0;
-    if (!st && prunes && s->prune->calib) st = score_unpruned(s, g, &system_task, &base_f, &diag);
+    if (!st && (prunes || quantizes) && s->prune->calib) st = score_unpruned(s, g, &system_task, &base_f, &diag);
     /* One FLOPs target for the pipeline, when both models choose from a table. */
     double target[3] = {-1, -1, -1};
     if (!st && jobs[0] && jobs[2] && s->prune->flops_target > 0) st = system_targets(s, jobs, target, &diag);
@@ -317,12 +318,21 @@ int system_cli_run(system_cli *s) {
         else st = prune_end(jobs[i], target[i], &pruned[i], &diag);
         if (!st && g[i]) st = ir_verify(g[i], &diag);
     }
+    /* Then the detector and the recognizer quantized, each checked on its own metric. */
+    for (int i = 0; i < 3 && !st && quantizes; i += 2)
+        if (g[i] && (fronts[i].p.models >> fronts[i].p.task & 1))
+            st = quant_cli_run(g[i], s->quant, &fronts[i].p, s->lib.verbose, &quantized[i], &diag);
     free(fronts);
-    for (int i = 0; i < 3; i++)
-        if (pruned[i].flops[0] > 0) {
-            prune_result_text(&pruned[i], notes[i], sizeof notes[i]);
-            so.notes[i] = notes[i];
+    for (int i = 0; i < 3; i++) {
+        notes[i][0] = 0;
+        if (pruned[i].flops[0] > 0) prune_result_text(&pruned[i], notes[i], sizeof notes[i]);
+        size_t n = strlen(notes[i]);
+        if (quantized[i].rep.convs > 0) {
+            if (n) notes[i][n++] = '\n';
+            quant_result_text(&quantized[i], notes[i] + n, sizeof notes[i] - n);
         }
+        if (notes[i][0]) so.notes[i] = notes[i];
+    }
     /* Linked in a folder beside the output, measured whole when pruned (then
      * linked again, the result in its header), and only then renamed into place. */
     char *final_header = st ? NULL : ocrs_header_path(&s->lib);

@@ -4,13 +4,16 @@
  * ocrs_link_system). Pruning, when asked, applies to the detector (scored
  * by hmean) and to the recognizer (scored by line accuracy on the labelled
  * lines' crops), each with its own sensitivity table (OUTPUT.sens.yml,
- * OUTPUT.rec.sens.yml), target and final check. */
+ * OUTPUT.rec.sens.yml), target and final check; then --quantize int8 to
+ * the same models, each checked on its metric. The whole system is
+ * measured end to end before and after either. */
 #ifndef OCRS_DRIVER_SYSTEM_CLI_H
 #define OCRS_DRIVER_SYSTEM_CLI_H
 
 #include "codegen.h"
 #include "pipeline.h"
 #include "prune_cli.h"
+#include "quant_cli.h"
 
 typedef struct {
     const char *det, *cls, *rec, *dict; /* cls may be NULL */
@@ -20,6 +23,7 @@ typedef struct {
     const char *depfile;                /* also written when not NULL */
     ocrs_codegen_opts lib;              /* name, output, header, target, cc, defines, verbose */
     const prune_cli *prune;             /* applied to the detector and the recognizer */
+    const quant_cli *quant;             /* the same (--prune-models says which), after pruning */
     const ocrs_pipeline_opts *passes;
 } system_cli;
 

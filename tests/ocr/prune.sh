@@ -26,7 +26,7 @@ for who in "the detector, pruned: .* hmean" "the recognizer, pruned: .* line acc
     "the whole system, end-to-end F [0-9.]* -> [0-9.]* on 5 calibration images"; do
     grep -q " \* $who" p.h || fail "header: no '$who': $(head -12 p.h)"
 done
-grep -q 'the unpruned system: end-to-end F' p.err || fail "the unpruned system not measured: $(cat p.err)"
+grep -q 'the original system: end-to-end F' p.err || fail "the original system not measured: $(cat p.err)"
 grep -q 'warning: the pruned model loses more than the bound' p.err || fail "no warning: $(cat p.err)"
 
 status=0

@@ -5,6 +5,8 @@
 #   - every conv int8: the header says so, with the measured loss and the
 #     weight bytes; --quant-fp32 NAME leaves that conv in float, an unknown
 #     NAME is a usage error naming it;
+#   - an OCR system: the detector and the recognizer quantized, each
+#     measured on its metric, the whole system end to end, all in the header;
 #   - --emit onnx writes the QDQ model; ONNX Runtime on it agrees with our
 #     library on the golden input at three sizes: half the probabilities
 #     within 1e-6 (a wrong scale, zero point or axis would move most of
@@ -17,6 +19,7 @@
 #     without node or onnxruntime-node.
 #
 #   quant.sh OCRSLIMC CHECK_GOLDEN MODEL CARDS_DIR LABELS WORKDIR
+#   (the classifier, recognizer and dictionary beside MODEL)
 set -eu
 ocrslimc=$1 check=$2 model=$3 cards=$4 labels=$5 work=$6
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,6 +53,16 @@ status=0
 # shellcheck disable=SC2086
 "$ocrslimc" "$model" -o libu.so --quantize int8 --quant-fp32 no.such.conv $calib 2>u.err || status=$?
 [ $status -ne 0 ] && grep -q -- '--quant-fp32 no.such.conv: .* has no conv of that name' u.err || fail "unknown conv: $(cat u.err)"
+
+models=$(dirname "$model")
+# shellcheck disable=SC2086
+"$ocrslimc" --det "$model" --cls "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" --rec "$models/ch_PP-OCRv4_rec_infer.onnx" \
+    --dict "$models/ppocr_keys_v1.txt" -o libs.so --quantize int8 $calib --prune-loss-bound 0.9 2>s.err ||
+    { tail -5 s.err; fail "an int8 OCR system"; }
+for who in "the detector, int8: 64 of 64 convs .* hmean" "the recognizer, int8: 38 of 38 convs .* line accuracy" \
+    "the whole system, end-to-end F [0-9.]* -> [0-9.]* on 5 calibration images"; do
+    grep -q " \* $who" s.h || fail "system header: no '$who': $(head -12 s.h)"
+done
 
 # shellcheck disable=SC2086
 "$ocrslimc" "$model" -o q.onnx --emit onnx --quantize int8 $calib --prune-loss-bound 0.5 2>/dev/null
