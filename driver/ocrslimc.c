@@ -196,6 +196,19 @@ static int write_graph(const ir_graph *g, const char *path, bool onnx) {
     return 1;
 }
 
+/* The index of arg among the first n names (fewer when a NULL ends them),
+ * or -1 after a message naming the option and the names. */
+static int choice_arg(const char *flag, const char *const *names, int n, const char *arg) {
+    for (int i = 0; i < n; i++)
+        if (!names[i]) n = i;
+    for (int i = 0; i < n; i++)
+        if (strcmp(arg, names[i]) == 0) return i;
+    fprintf(stderr, "ocrslimc: --%s takes ", flag);
+    for (int i = 0; i < n; i++) fprintf(stderr, "%s%s", names[i], i + 2 < n ? ", " : i + 1 < n ? " or " : "");
+    fprintf(stderr, ", not '%s'\n", arg);
+    return -1;
+}
+
 /* A numeric option (prune_nums) into its field, or false after a message
  * naming the option and its range. */
 static bool number_arg(const prune_num *n, const char *arg, prune_cli *p) {
@@ -378,16 +391,8 @@ int main(int argc, char **argv) {
             if (!group_arg(optarg, &prune)) goto usage_error;
             break;
         case O_PRUNE_CRIT:
-            for (int i = 0;; i++) {
-                if (!ocrs_prune_criteria[i]) {
-                    fprintf(stderr, "ocrslimc: --prune-criterion takes l1_norm, fpgm or recon, not '%s'\n", optarg);
-                    goto usage_error;
-                }
-                if (strcmp(optarg, ocrs_prune_criteria[i]) == 0) {
-                    prune.criterion = (ocrs_prune_criterion)i;
-                    break;
-                }
-            }
+            if ((c = choice_arg("prune-criterion", ocrs_prune_criteria, INT_MAX, optarg)) < 0) goto usage_error;
+            prune.criterion = (ocrs_prune_criterion)c;
             break;
         case O_CALIB: prune.calib = optarg; break;
         case O_CALIB_ROOT: prune.calib_root = optarg; break;
@@ -417,16 +422,8 @@ int main(int argc, char **argv) {
             quant.on = true;
             break;
         case O_QUANT_CALIB:
-            for (int i = 0;; i++) {
-                if (!ocrs_qcalib_methods[i]) {
-                    fprintf(stderr, "ocrslimc: --quant-calib takes minmax, percentile or entropy, not '%s'\n", optarg);
-                    goto usage_error;
-                }
-                if (strcmp(optarg, ocrs_qcalib_methods[i]) == 0) {
-                    quant.o.method = (ocrs_qcalib_method)i;
-                    break;
-                }
-            }
+            if ((c = choice_arg("quant-calib", ocrs_qcalib_methods, OCRS_QCALIB_COUNT, optarg)) < 0) goto usage_error;
+            quant.o.method = (ocrs_qcalib_method)c;
             break;
         case O_QUANT_PERCENTILE: {
             double v;
@@ -444,18 +441,10 @@ int main(int argc, char **argv) {
             }
             quant.keep[quant.nkeep++] = optarg;
             break;
-        case O_TASK:
-            for (int i = 0;; i++) {
-                if (i == OCRS_TASK_SYSTEM) {
-                    fprintf(stderr, "ocrslimc: --task takes det or rec, not '%s'\n", optarg);
-                    goto usage_error;
-                }
-                if (strcmp(optarg, task_names[i]) == 0) {
-                    prune.task = (ocrs_task_kind)i;
-                    task_given = true;
-                    break;
-                }
-            }
+        case O_TASK: /* det or rec; an OCR system is built by --det ... --rec */
+            if ((c = choice_arg("task", task_names, OCRS_TASK_SYSTEM, optarg)) < 0) goto usage_error;
+            prune.task = (ocrs_task_kind)c;
+            task_given = true;
             break;
         case O_PRUNE_MODELS:
             prune.models = !strcmp(optarg, "det") ? 1u << OCRS_TASK_DET
