@@ -161,6 +161,46 @@ static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
     return unknown(r, "Prune", key, k);
 }
 
+/* Quant: {type: int8, calib: percentile|entropy|minmax, percentile: P,
+ * fp32: [conv names]}, as --quantize, --quant-calib, --quant-percentile,
+ * --quant-fp32. */
+static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
+    quant_cli *q = &r->c->quant;
+    if (strcmp(key, "type") == 0) {
+        static const char *const types[] = {"int8", NULL};
+        int i;
+        ocrs_status st = get_choice(r, v, "Quant.type", types, &i);
+        q->on = !st;
+        return st;
+    }
+    if (strcmp(key, "calib") == 0) {
+        int i = 0;
+        ocrs_status st = get_choice(r, v, "Quant.calib", ocrs_qcalib_methods, &i);
+        q->o.method = (ocrs_qcalib_method)i;
+        return st;
+    }
+    if (strcmp(key, "percentile") == 0) {
+        double x;
+        ocrs_status st = get_number(r, v, "Quant.percentile", &x);
+        if (!st && !(x > 50 && x <= 100)) st = at(r, v, "Quant.percentile: expected a number in (50, 100]", "", "");
+        if (!st) q->o.percentile = x;
+        return st;
+    }
+    if (strcmp(key, "fp32") == 0) {
+        if (v->type != YAML_SEQUENCE_NODE) return at(r, v, "Quant.fp32: expected a list", "", "");
+        int n = (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (n > OCRS_PRUNE_MAX_NAMES) return at(r, v, "Quant.fp32: too many entries", "", "");
+        for (int i = 0; i < n; i++) {
+            ocrs_status st = get_string(r, yaml_document_get_node(r->doc, v->data.sequence.items.start[i]),
+                                        "Quant.fp32", false, &q->keep[i]);
+            if (st) return st;
+        }
+        q->nkeep = n;
+        return OCRS_OK;
+    }
+    return unknown(r, "Quant", key, k);
+}
+
 static const struct {
     const char *key, *macro;
     int kind; /* 0: float, 1: int, 2: limit type */
@@ -267,6 +307,7 @@ static ocrs_status top_pair(reader *r, const char *key, yaml_node_t *k, yaml_nod
     if (strcmp(key, "Cls") == 0) return each_pair(r, v, "Cls", cls_pair);
     if (strcmp(key, "Rec") == 0) return each_pair(r, v, "Rec", rec_pair);
     if (strcmp(key, "Prune") == 0) return each_pair(r, v, "Prune", prune_pair);
+    if (strcmp(key, "Quant") == 0) return each_pair(r, v, "Quant", quant_pair);
     if (strcmp(key, "PostProcess") == 0) return each_pair(r, v, "PostProcess", post_pair);
     if (strcmp(key, "PreProcess") == 0) {
         if (v->type != YAML_SEQUENCE_NODE) return each_pair(r, v, "PreProcess", transform_pair);
@@ -276,8 +317,8 @@ static ocrs_status top_pair(reader *r, const char *key, yaml_node_t *k, yaml_nod
         }
         return OCRS_OK;
     }
-    return at(r, k, "unknown section %s (expected Prune, PreProcess, PostProcess, or Global, Det, Cls, Rec)", key,
-              "");
+    return at(r, k, "unknown section %s (expected Prune, Quant, PreProcess, PostProcess, or Global, Det, Cls, Rec)",
+              key, "");
 }
 
 /* The -D definitions of the detect options the config set (runtime/det/db_pre.c
@@ -350,6 +391,7 @@ ocrs_status ocrs_config_load(const char *path, ocrs_config *c, ocrs_diag *diag) 
 void ocrs_config_defaults(ocrs_config *c) {
     *c = (ocrs_config){.use_space = -1, .cls_shape = {3, 48, 192}};
     prune_cli_defaults(&c->prune);
+    quant_cli_init(&c->quant);
     ocrs_det_opts_default(&c->det);
 }
 

@@ -16,6 +16,11 @@
  *     recovery: lsq             # the default, or none, bias
  *     vector: 8
  *     calib: {label_file: train.txt, root: imgs, side: 960, images: 30}
+ *   Quant:                      # int8 quantization after pruning (driver/quant_cli.c);
+ *     type: int8                # its calibration, bound and jobs are Prune's
+ *     calib: percentile         # the default, or entropy, minmax
+ *     percentile: 99.99
+ *     fp32: [conv_name]         # convs left in float
  *   PreProcess:
  *     - DetResizeForTest: {limit_side_len: 960, limit_type: max}
  *   PostProcess:
@@ -51,11 +56,13 @@
 
 #include "ocrs_detect.h"
 #include "prune_opts.h"
+#include "quant_cli.h"
 
 enum { OCRS_CONFIG_MAX_DEFINES = 8 };
 
 typedef struct {
     prune_cli prune;           /* the defaults, then what Prune sets */
+    quant_cli quant;           /* quant_cli_init, then what Quant sets */
     const char *recovery;      /* Prune.recovery or NULL */
     ocrs_det_opts det;         /* detect defaults with PreProcess and PostProcess applied */
     int ndefines;              /* -D definitions compiling them into the runtime */
@@ -66,7 +73,7 @@ typedef struct {
     int use_space;
     int cls_shape[3];
     int nowned;
-    char *owned[OCRS_PRUNE_MAX_NAMES + 8]; /* the strings the fields above point to */
+    char *owned[2 * OCRS_PRUNE_MAX_NAMES + 8]; /* the strings the fields above point to */
 } ocrs_config;
 
 /* The defaults: prune_cli_defaults, ocrs_det_opts_default, PaddleOCR's

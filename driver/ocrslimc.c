@@ -367,8 +367,7 @@ int main(int argc, char **argv) {
     }
     if (!config) ocrs_config_defaults(&cfg);
     prune_cli prune = cfg.prune;
-    quant_cli quant;
-    quant_cli_init(&quant);
+    quant_cli quant = cfg.quant;
     ocrs_dim_setting dims[2 * IR_MAX_SYMS];
     char dim_names[2 * IR_MAX_SYMS][64];
     ocrs_import_opts import = {dims, 0};

@@ -5,7 +5,8 @@
 # carries the loss, keeps it in float and writes the model with conv1 int8,
 # within the bound. With its activations clipped at their 60th percentile
 # it finds nothing, whatever is kept in float: refused, naming the loss,
-# nothing written; --force writes the best it found and says so.
+# nothing written; --force writes the best it found and says so. A
+# config's Quant section says the same as the flags.
 #
 #   refuse.sh OCRSLIMC MKMODEL MKCARD WORKDIR
 set -eu
@@ -34,6 +35,16 @@ grep -q 'int8 with the 1 most sensitive convs in float' bad.err || fail "clipped
 grep -q 'the int8 model loses .* of its hmean on the 1 calibration samples .* even with the most sensitive convs in float' bad.err ||
     fail "clipped: $(tail -3 bad.err)"
 [ -z "$(ls out | grep bad)" ] || fail "refused, but wrote $(ls out)"
+
+# The same from a config's Quant section; a wrong value names its line.
+printf 'Quant:\n  type: int8\n  calib: minmax\n  fp32: [conv2]\nPrune:\n  calib: {label_file: cards.txt}\n' >q.yml
+"$ocrslimc" m.onnx -o out/libcfg.so --config q.yml 2>cfg.err || fail "Quant config: $(cat cfg.err)"
+grep -q 'int8: 1 of 2 convs (weights per output channel, activations uint8 per tensor, minmax calibration' out/cfg.h ||
+    fail "Quant config: header: $(head -6 out/cfg.h)"
+printf 'Quant:\n  type: int4\n' >bad.yml
+status=0
+"$ocrslimc" m.onnx -o out/libcfgbad.so --config bad.yml 2>cfgbad.err || status=$?
+[ $status -eq 2 ] && grep -q 'bad.yml:2:.*Quant.type: expected one of int8, not int4' cfgbad.err || fail "Quant.type int4: $status $(cat cfgbad.err)"
 
 # shellcheck disable=SC2086
 "$ocrslimc" m.onnx -o out/libforced.so $bad --force 2>forced.err || fail "--force: $(tail -3 forced.err)"
