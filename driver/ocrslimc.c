@@ -589,14 +589,8 @@ int main(int argc, char **argv) {
     if (!st) st = prune_cli_run(g, &prune, verbose, &pruned, &diag);
     quant_result quantized = {0};
     if (!st && !pruned.shard_only) st = quant_cli_run(g, &quant, &prune, verbose, &quantized, &diag);
-    char note[1536] = "";
-    if (!st && pruned.flops[0] > 0) prune_result_text(&pruned, note, sizeof note);
-    if (!st && quant.on) {
-        size_t n = strlen(note);
-        if (n) note[n++] = '\n';
-        quant_result_text(&quantized, note + n, sizeof note - n);
-    }
-    if (note[0]) co.note = note;
+    char note[1536];
+    if (!st && compression_note(&pruned, &quantized, note, sizeof note)) co.note = note;
     if (!st) st = ir_verify(g, &diag);
     if (!st && verbose) fprintf(stderr, "ocrslimc: canonical passes: %u nodes (%.0f ms)\n", g->nnodes, now_ms() - t1);
     int rc = 0;

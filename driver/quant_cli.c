@@ -24,6 +24,17 @@ void quant_result_text(const quant_result *r, char *buf, size_t size) {
              r->bytes[1] / 1e6, task_metrics[r->task], r->base, r->score, 100 * r->loss, 100 * r->bound);
 }
 
+bool compression_note(const prune_result *p, const quant_result *q, char *buf, size_t size) {
+    buf[0] = 0;
+    if (p->flops[0] > 0) prune_result_text(p, buf, size);
+    size_t n = strlen(buf);
+    if (q->rep.convs > 0 && n + 1 < size) {
+        if (n) buf[n++] = '\n';
+        quant_result_text(q, buf + n, size - n);
+    }
+    return buf[0] != 0;
+}
+
 static ocrs_status stats_feeder(void *ctx, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
                                 ocrs_diag *diag) {
     return ocrs_qstats_add(ctx, g, inputs, sizes, diag);

@@ -6,7 +6,7 @@
 #define OCRS_DRIVER_QUANT_CLI_H
 
 #include "passes.h"
-#include "prune_opts.h"
+#include "prune_cli.h"
 
 typedef struct {
     bool on;                 /* --quantize int8 */
@@ -28,6 +28,9 @@ typedef struct {
 void quant_cli_init(quant_cli *q);
 /* One line for the header and the log. */
 void quant_result_text(const quant_result *r, char *buf, size_t size);
+/* A model's header note: what pruning did (when it pruned), then what
+ * quantization did (when it quantized), a line each; false when neither. */
+bool compression_note(const prune_result *p, const quant_result *q, char *buf, size_t size);
 /* Quantizes g when q->on, with p's calibration samples, task, side, loss
  * bound and force; res: what it did (zeroed when nothing). */
 ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, int verbose, quant_result *res,

@@ -323,16 +323,8 @@ int system_cli_run(system_cli *s) {
         if (g[i] && (fronts[i].p.models >> fronts[i].p.task & 1))
             st = quant_cli_run(g[i], s->quant, &fronts[i].p, s->lib.verbose, &quantized[i], &diag);
     free(fronts);
-    for (int i = 0; i < 3; i++) {
-        notes[i][0] = 0;
-        if (pruned[i].flops[0] > 0) prune_result_text(&pruned[i], notes[i], sizeof notes[i]);
-        size_t n = strlen(notes[i]);
-        if (quantized[i].rep.convs > 0) {
-            if (n) notes[i][n++] = '\n';
-            quant_result_text(&quantized[i], notes[i] + n, sizeof notes[i] - n);
-        }
-        if (notes[i][0]) so.notes[i] = notes[i];
-    }
+    for (int i = 0; i < 3; i++)
+        if (compression_note(&pruned[i], &quantized[i], notes[i], sizeof notes[i])) so.notes[i] = notes[i];
     /* Linked in a folder beside the output, measured whole when pruned (then
      * linked again, the result in its header), and only then renamed into place. */
     char *final_header = st ? NULL : ocrs_header_path(&s->lib);

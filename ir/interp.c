@@ -505,6 +505,20 @@ ocrs_status ir_interp_run(const ir_graph *g, const float *const *inputs, const i
     return ir_interp_run_observed(g, inputs, sizes, outputs, NULL, NULL, diag);
 }
 
+ocrs_status ir_interp_observe(const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                              ir_interp_observer observe, void *ctx, ocrs_diag *diag) {
+    int64_t units[IR_MAX_SYMS];
+    ir_graph_units(g, sizes, units);
+    float *outs[IR_MAX_IO] = {NULL};
+    bool ok = true;
+    for (uint32_t i = 0; i < g->noutputs; i++)
+        ok &= (outs[i] = malloc(sizeof(float) * (size_t)ir_numel(&g->values[g->outputs[i]], units))) != NULL;
+    ocrs_status st = ok ? ir_interp_run_observed(g, inputs, sizes, outs, observe, ctx, diag)
+                        : ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+    for (uint32_t i = 0; i < g->noutputs; i++) free(outs[i]);
+    return st;
+}
+
 ocrs_status ir_interp_run_observed(const ir_graph *g, const float *const *inputs, const int64_t *sizes,
                                    float *const *outputs, ir_interp_observer observe, void *ctx, ocrs_diag *diag) {
     for (int s = 0; s < g->nsyms; s++) {

@@ -19,6 +19,11 @@ typedef void (*ir_interp_observer)(void *ctx, ir_id v, const float *data, const 
 ocrs_status ir_interp_run_observed(const ir_graph *g, const float *const *inputs, const int64_t *sizes,
                                    float *const *outputs, ir_interp_observer observe, void *ctx, ocrs_diag *diag);
 
+/* ir_interp_run_observed into outputs of its own, thrown away: a run for
+ * what observe sees (calibration statistics). */
+ocrs_status ir_interp_observe(const ir_graph *g, const float *const *inputs, const int64_t *sizes,
+                              ir_interp_observer observe, void *ctx, ocrs_diag *diag);
+
 /* Evaluates one node whose inputs all hold data of static shape (constant
  * folding); the result is stored as the data of the node's output value. */
 ocrs_status ir_interp_fold_node(ir_graph *g, ir_id node, ocrs_diag *diag);

@@ -144,16 +144,8 @@ static void observe(void *ctx, ir_id v, const float *data, const int64_t *units)
 
 ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *const *inputs, const int64_t *sizes,
                            ocrs_diag *diag) {
-    int64_t units[IR_MAX_SYMS];
-    ir_graph_units(g, sizes, units);
-    float *outs[IR_MAX_IO] = {NULL};
-    bool ok = true;
-    for (uint32_t i = 0; i < g->noutputs; i++)
-        ok &= (outs[i] = malloc(sizeof(float) * (size_t)ir_numel(&g->values[g->outputs[i]], units))) != NULL;
     observer o = {.c = c, .g = g, .seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)c->images++};
-    ocrs_status st = ok ? ir_interp_run_observed(g, inputs, sizes, outs, observe, &o, diag)
-                        : ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
-    for (uint32_t i = 0; i < g->noutputs; i++) free(outs[i]);
+    ocrs_status st = ir_interp_observe(g, inputs, sizes, observe, &o, diag);
     if (!st && o.nomem) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration: out of memory");
     return st;
 }

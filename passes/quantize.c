@@ -126,13 +126,7 @@ ocrs_status ocrs_qstats_add(ocrs_qstats *q, const ir_graph *g, const float *cons
     observer o = {.q = q, .g = g};
     /* the interpreter shows node outputs; the graph's inputs are seen here */
     for (uint32_t i = 0; i < g->ninputs; i++) observe(&o, g->inputs[i], inputs[i], units);
-    float *outs[IR_MAX_IO] = {NULL};
-    bool ok = true;
-    for (uint32_t i = 0; i < g->noutputs; i++)
-        ok &= (outs[i] = malloc(sizeof(float) * (size_t)ir_numel(&g->values[g->outputs[i]], units))) != NULL;
-    ocrs_status st = ok ? ir_interp_run_observed(g, inputs, sizes, outs, observe, &o, diag)
-                        : ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
-    for (uint32_t i = 0; i < g->noutputs; i++) free(outs[i]);
+    ocrs_status st = ir_interp_observe(g, inputs, sizes, observe, &o, diag);
     if (!st) q->images++;
     return st;
 }
@@ -200,15 +194,12 @@ static bool quantize_weight(ir_graph *g, ir_id wid, int bits, const float *wscal
     if (!scale) return false;
     float *x = v->data;
     double qmax = bits == 8 ? 127 : 2147483647.0;
-    for (int64_t c = 0; c < nslice; c++) {
-        if (bits == 8) {
-            double m = 0;
-            for (int64_t i = 0; i < n; i++)
-                if ((i / inner) % nslice == c) m = fmax(m, fabs(x[i]));
-            scale[c] = m > 0 ? (float)(m / 127) : 1.0f;
-        } else {
-            scale[c] = (float)(x_scale * wscale[c]);
-        }
+    if (bits == 8) { /* the largest magnitude of each slice, then its scale */
+        for (int64_t c = 0; c < nslice; c++) scale[c] = 0;
+        for (int64_t i = 0; i < n; i++) scale[(i / inner) % nslice] = fmaxf(scale[(i / inner) % nslice], fabsf(x[i]));
+        for (int64_t c = 0; c < nslice; c++) scale[c] = scale[c] > 0 ? scale[c] / 127 : 1.0f;
+    } else {
+        for (int64_t c = 0; c < nslice; c++) scale[c] = (float)(x_scale * wscale[c]);
     }
     for (int64_t i = 0; i < n; i++) {
         float s = scale[(i / inner) % nslice];
@@ -261,11 +252,11 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
                            g->nodes[id].name, g->values[x].name);
             break;
         }
-        double lo, hi;
-        value_range(q, x, o, &lo, &hi);
-        float scale = hi > lo ? (float)((hi - lo) / 255) : 1.0f;
-        float zero = fminf(fmaxf(nearbyintf((float)(-lo / scale)), 0), 255);
-        if (fq[x] == IR_NONE) {
+        if (fq[x] == IR_NONE) { /* the value's first reader: its FakeQuant */
+            double lo, hi;
+            value_range(q, x, o, &lo, &hi);
+            float scale = hi > lo ? (float)((hi - lo) / 255) : 1.0f;
+            float zero = fminf(fmaxf(nearbyintf((float)(-lo / scale)), 0), 255);
             const ir_value *xv = &g->values[x];
             size_t len = strlen(xv->name) + 8;
             char *name = malloc(len);
@@ -280,16 +271,18 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
             g->nodes[node].attrs.act = (ir_act){IR_ACT_QUANT, scale, zero};
             fq[x] = y;
         }
-        ir_node *n = &g->nodes[id];
-        n->inputs[0] = fq[x];
-        scale = g->nodes[g->values[fq[x]].producer].attrs.act.a;
+        g->nodes[id].inputs[0] = fq[x];
+        float scale = g->nodes[g->values[fq[x]].producer].attrs.act.a;
         ir_id wid = pass_private_weight(g, id, 1);
         bool ok = wid != IR_NONE && quantize_weight(g, wid, 8, NULL, 0);
         if (ok && g->nodes[id].ninputs > 2 && g->nodes[id].inputs[2] != IR_NONE) {
             ir_id bid = pass_private_weight(g, id, 2);
             ok = bid != IR_NONE && quantize_weight(g, bid, 32, g->values[wid].qscale, scale);
         }
-        if (!ok) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
+        if (!ok) {
+            st = ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
+            break;
+        }
         rep->int8++;
         rep->int8_params += ir_numel_static(&g->values[wid]);
     }
