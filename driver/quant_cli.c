@@ -13,8 +13,6 @@
 #include "sensitivity.h"
 #include "task.h"
 
-void quant_cli_init(quant_cli *q) { *q = (quant_cli){.o = {.method = OCRS_QCALIB_PERCENTILE, .percentile = 99.99}}; }
-
 void quant_result_text(const quant_result *r, char *buf, size_t size) {
     snprintf(buf, size,
              "int8: %d of %d convs (weights per output channel, activations uint8 per tensor, %s calibration on %d "

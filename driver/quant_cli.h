@@ -25,7 +25,11 @@ typedef struct {
     double base, score, loss, bound;
 } quant_result;
 
-void quant_cli_init(quant_cli *q);
+/* The defaults: off; percentile calibration at 99.99 (docs/quantization.md).
+ * Inline so that the config reader (fuzzed without the driver) has it. */
+static inline void quant_cli_init(quant_cli *q) {
+    *q = (quant_cli){.o = {.method = OCRS_QCALIB_PERCENTILE, .percentile = 99.99}};
+}
 /* One line for the header and the log. */
 void quant_result_text(const quant_result *r, char *buf, size_t size);
 /* A model's header note: what pruning did (when it pruned), then what
