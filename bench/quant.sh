@@ -49,7 +49,7 @@ build() {
     mv "$keep/$tag.log.tmp" "$keep/$tag.log"
 }
 row() { # row TAG: what ocrslimc reported, then hmean on both sets
-    echo "$1 | $(grep -o 'pruned: .*\|int8: .*' "$keep/$1.log" | sed 's/ (weights per.*samples; simulated[^)]*)//' | tr '\n' '|') \
+    echo "$1 | $(grep -o 'pruned: .*\|int8: .*' "$keep/$1.log" | sed 's/ (weights per[^)]*)//' | tr '\n' '|') \
 | even $(hmean "$keep/lib$1.so" "$tmp/report.txt" "$data/det-dev") | doc $(hmean "$keep/lib$1.so" "$data/det-dev-doc/label.txt" "$data/det-dev-doc")"
 }
 build fp32

@@ -25,6 +25,7 @@
 typedef struct {
     int vector_floats; /* floats per vector register: AVX-512 16, AVX2 8, NEON/SSE 4 */
     int vector_regs;   /* architectural vector registers */
+    bool x86_avx2;     /* 256-bit integer vectors: vpmaddubsw/vpmaddwd for int8 convs */
 } cg_target_desc;
 
 typedef struct {
@@ -97,6 +98,9 @@ LLVMValueRef cg_fconst(LLVMTypeRef type, double v);
 /* y = act(x) for a float or vector of floats, with exactly ir_act_apply's
  * formulas. */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
+/* The uint8 level of x (float or vector) under a quantizing activation:
+ * clamp(roundeven(x / scale) + zero point, 0, 255), as ir_act_apply. */
+LLVMValueRef cg_quant_level(cg_fn *f, ir_act act, LLVMValueRef x);
 /* exp(x) for a float or vector of floats, as a polynomial that stays in
  * vector registers (llvm.exp would call expf lane by lane). */
 LLVMValueRef cg_exp(cg_fn *f, LLVMValueRef x);
@@ -140,7 +144,12 @@ static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
 static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->values[f->node->output]; }
 
 /* ---- emitters, one per emit column of ir/ops.def ---------------------------- */
-void emit_conv(cg_fn *f);           /* conv_tile.c */
+void emit_conv(cg_fn *f);           /* conv_tile.c; conv_int8.c for an int8 conv (attrs.in_act) */
+void emit_conv_int8(cg_fn *f);
+/* The weight blob of an int8 conv (node): its size, and its bytes written
+ * to dst (codegen/conv_int8.c). */
+size_t cg_int8_weight_bytes(const ir_graph *g, const ir_node *node);
+void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst);
 void emit_conv_transpose(cg_fn *f); /* conv.c: the scatter kernel of conv_tile.c, or the general one */
 /* ConvTranspose with kernel = stride (kw <= 2), no pads, one group: a GEMM
  * per tap scattered into the output (conv_tile.c). */

@@ -74,6 +74,11 @@ char *ocrs_header_path(const ocrs_codegen_opts *opts);
  * before doing any work. */
 ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
 
+/* The largest int8 weight magnitude the target's int8 convs take at full
+ * speed: 63 on x86 with AVX2 (vpmaddubsw adds u8 x s8 pairs in 16 bits),
+ * else 127 (passes/quantize.c's weight_max). opts' target must be valid. */
+int ocrs_int8_weight_max(const ocrs_codegen_opts *opts);
+
 /* The parts of the runtime folder a library of g is built with, in
  * parts[0..n) (returns n): core/ always, pool/ unless the model is part of
  * an OCR system (which has the pool), det/ for a DB text detector. */

@@ -341,6 +341,10 @@ static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
 }
 
 void emit_conv(cg_fn *f) {
+    if (f->node->attrs.in_act.kind != IR_ACT_NONE) {
+        emit_conv_int8(f);
+        return;
+    }
     const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f);
     const ir_attrs *a = &f->node->attrs;
     const cg_target_desc *td = &f->m->target;

@@ -113,6 +113,15 @@ ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     return st;
 }
 
+int ocrs_int8_weight_max(const ocrs_codegen_opts *opts) {
+    cg_target tm = NULL;
+    ocrs_diag diag;
+    if (cg_target_create(opts, &tm, &diag)) return 127;
+    bool avx2 = cg_target_describe(tm).x86_avx2;
+    LLVMDisposeTargetMachine(tm);
+    return avx2 ? 63 : 127;
+}
+
 ocrs_status cg_optimize(cg_module *m, cg_target tm, const ocrs_codegen_opts *opts, ocrs_diag *diag) {
     double t0 = now_ms();
     char *msg = NULL;

@@ -140,6 +140,14 @@ LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x) {
     return a->post.has_shift ? LLVMBuildFAdd(f->b, y, cg_fconst(LLVMTypeOf(y), a->post.shift), "") : y;
 }
 
+LLVMValueRef cg_quant_level(cg_fn *f, ir_act act, LLVMValueRef x) {
+    OCRS_ASSERT(act.kind == IR_ACT_QUANT);
+    LLVMTypeRef t = LLVMTypeOf(x);
+    LLVMValueRef q = LLVMBuildFDiv(f->b, x, cg_fconst(t, act.a), "");
+    q = cg_intrinsic(f, "llvm.roundeven", t, &q, 1);
+    return fmin2(f, fmax2(f, LLVMBuildFAdd(f->b, q, cg_fconst(t, act.b), ""), cg_fconst(t, 0)), cg_fconst(t, 255));
+}
+
 /* llvm.maxnum/minnum are C's fmaxf/fminf, so results match ir_act_apply
  * bit for bit (NaN included). */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
@@ -168,11 +176,7 @@ LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
         if (act.a == 1.0f) return x;
         if (act.a == 0.5f) return cg_intrinsic(f, "llvm.sqrt", t, &x, 1);
         return cg_intrinsic(f, "llvm.pow", t, (LLVMValueRef[]){x, C(act.a)}, 2);
-    case IR_ACT_QUANT: {
-        LLVMValueRef q = cg_intrinsic(f, "llvm.roundeven", t, (LLVMValueRef[]){LLVMBuildFDiv(b, x, C(act.a), "")}, 1);
-        q = fmin2(f, fmax2(f, LLVMBuildFAdd(b, q, C(act.b), ""), C(0)), C(255));
-        return LLVMBuildFMul(b, LLVMBuildFSub(b, q, C(act.b), ""), C(act.a), "");
-    }
+    case IR_ACT_QUANT: return LLVMBuildFMul(b, LLVMBuildFSub(b, cg_quant_level(f, act, x), C(act.b), ""), C(act.a), "");
     }
 #undef C
     OCRS_ASSERT(!"unknown activation");

@@ -55,25 +55,39 @@ static ocrs_status emit_weights(emitter *e, ocrs_diag *diag) {
     e->weight_off = malloc(sizeof(size_t) * (g->nvalues + 1));
     if (!e->weight_off) return nomem(e, diag);
     for (ir_id v = 0; v < g->nvalues; v++) e->weight_off[v] = SIZE_MAX;
+    /* An int8 conv's weights are its blob (codegen/conv_int8.c); the
+     * quantization pass gave each its own weight value. */
+    uint32_t *packer = malloc(sizeof(uint32_t) * (g->nvalues + 1));
+    if (!packer) return nomem(e, diag);
     size_t total = 0;
     for (uint32_t i = 0; i < g->nnodes; i++) {
         if (!e->plan->needed[i]) continue;
         const ir_node *n = &g->nodes[i];
+        bool int8 = n->op == IR_OP_Conv && n->attrs.in_act.kind != IR_ACT_NONE;
         for (uint32_t j = 0; j < n->ninputs; j++) {
             ir_id v = n->inputs[j];
-            if (v == IR_NONE || !ir_is_weight(&g->values[v]) || e->weight_off[v] != SIZE_MAX) continue;
+            if (v == IR_NONE || !ir_is_weight(&g->values[v])) continue;
+            OCRS_ASSERT(!(int8 && j == 1 && e->weight_off[v] != SIZE_MAX));
+            if (e->weight_off[v] != SIZE_MAX) continue;
+            packer[v] = int8 && j == 1 ? i : UINT32_MAX;
+            size_t size = int8 && j == 1 ? cg_int8_weight_bytes(g, n)
+                                         : (size_t)ir_numel_static(&g->values[v]) * sizeof(float);
             e->weight_off[v] = total;
-            total += ((size_t)ir_numel_static(&g->values[v]) * sizeof(float) + WEIGHT_ALIGN - 1) / WEIGHT_ALIGN *
-                     WEIGHT_ALIGN;
+            total += (size + WEIGHT_ALIGN - 1) / WEIGHT_ALIGN * WEIGHT_ALIGN;
         }
     }
     e->weight_bytes = total;
-    if (!total) return OCRS_OK;
-    char *bytes = calloc(total, 1);
-    if (!bytes) return nomem(e, diag);
-    for (ir_id v = 0; v < g->nvalues; v++)
-        if (e->weight_off[v] != SIZE_MAX)
-            memcpy(bytes + e->weight_off[v], g->values[v].data, (size_t)ir_numel_static(&g->values[v]) * sizeof(float));
+    char *bytes = total ? calloc(total, 1) : NULL;
+    if (!bytes) {
+        free(packer);
+        return total ? nomem(e, diag) : OCRS_OK;
+    }
+    for (ir_id v = 0; v < g->nvalues; v++) {
+        if (e->weight_off[v] == SIZE_MAX) continue;
+        if (packer[v] != UINT32_MAX) cg_int8_pack_weights(g, &g->nodes[packer[v]], bytes + e->weight_off[v]);
+        else memcpy(bytes + e->weight_off[v], g->values[v].data, (size_t)ir_numel_static(&g->values[v]) * sizeof(float));
+    }
+    free(packer);
     LLVMValueRef init = LLVMConstStringInContext2(e->m.ctx, bytes, total, 1);
     free(bytes);
     char gname[96];

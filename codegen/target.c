@@ -47,6 +47,9 @@ cg_target_desc cg_target_describe(cg_target tm) {
                                                                                        : x86_cpu_floats(cpu);
         if (floats == 16) d = (cg_target_desc){.vector_floats = 16, .vector_regs = 32};
         else if (floats == 8) d = (cg_target_desc){.vector_floats = 8, .vector_regs = 16};
+        /* Every AVX-512 CPU has AVX2; a bare "+avx" has no 256-bit integers. */
+        d.x86_avx2 = has_feature(features, "+avx2") || floats == 16 ||
+                     (!has_feature(features, "+avx") && x86_cpu_floats(cpu) >= 8);
     }
     LLVMDisposeMessage(triple);
     LLVMDisposeMessage(features);

@@ -16,9 +16,9 @@
 void quant_result_text(const quant_result *r, char *buf, size_t size) {
     snprintf(buf, size,
              "int8: %d of %d convs (weights per output channel, activations uint8 per tensor, %s calibration on %d "
-             "samples; simulated: the kernels compute in float), weights %.2f MB as floats, %.2f MB as int8; %s "
-             "%.4f -> %.4f (relative loss %.2f%%, bound %g%%)",
-             r->rep.int8, r->rep.convs, ocrs_qcalib_methods[r->method], r->images, r->bytes[0] / 1e6,
+             "samples; %d with integer kernels, the others on the int8 grid in float), weights %.2f MB as floats, "
+             "%.2f MB as int8; %s %.4f -> %.4f (relative loss %.2f%%, bound %g%%)",
+             r->rep.int8, r->rep.convs, ocrs_qcalib_methods[r->method], r->images, r->rep.integer, r->bytes[0] / 1e6,
              r->bytes[1] / 1e6, task_metrics[r->task], r->base, r->score, 100 * r->loss, 100 * r->bound);
 }
 

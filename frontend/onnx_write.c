@@ -277,7 +277,14 @@ static void emit_conv(writer *w, const ir_node *node, const char *base, size_t n
          add = a->post.on && a->post.has_shift;
     const char *op = ir_ops[node->op].name;
     const char *y = act || mul || add ? value_name(w, out, op) : out;
-    conv_attrs(w, add_node(w, op, base, NULL, nin, in, y), a, node->op == IR_OP_ConvTranspose);
+    const char *conv_in[3];
+    OCRS_ASSERT(nin <= 3);
+    memcpy(conv_in, in, sizeof(char *) * nin);
+    if (a->in_act.kind != IR_ACT_NONE) { /* an int8 conv: its input quantized as it is read */
+        conv_in[0] = value_name(w, out, "input");
+        emit_act(w, base, "Input", a->in_act, in[0], conv_in[0]);
+    }
+    conv_attrs(w, add_node(w, op, base, NULL, nin, conv_in, y), a, node->op == IR_OP_ConvTranspose);
     if (act) {
         const char *x = y;
         y = mul || add ? value_name(w, out, act_ops[a->act.kind]) : out;

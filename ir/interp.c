@@ -389,9 +389,18 @@ typedef ocrs_status interp_fn(const ir_node *n, const float *const *in, const sh
 static ocrs_status interp_conv(const ir_node *n, const float *const *in, const shape *ins, float *y, shape ys,
                                ocrs_diag *diag) {
     double *acc = malloc(sizeof(double) * (size_t)ys.d[3]);
-    if (!acc) return ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
-    conv(&n->attrs, in[0], ins[0], in[1], ins[1], n->ninputs > 2 ? in[2] : NULL, y, ys, acc);
+    /* An input activation (an int8 conv's quantization) on a copy. */
+    size_t count = (size_t)numel(&ins[0]);
+    float *xq = n->attrs.in_act.kind != IR_ACT_NONE ? malloc(sizeof(float) * count) : NULL;
+    if (!acc || (n->attrs.in_act.kind != IR_ACT_NONE && !xq)) {
+        free(acc);
+        free(xq);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "interpreter: out of memory");
+    }
+    for (size_t i = 0; xq && i < count; i++) xq[i] = ir_act_apply(n->attrs.in_act, in[0][i]);
+    conv(&n->attrs, xq ? xq : in[0], ins[0], in[1], ins[1], n->ninputs > 2 ? in[2] : NULL, y, ys, acc);
     free(acc);
+    free(xq);
     return OCRS_OK;
 }
 

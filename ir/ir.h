@@ -77,6 +77,7 @@ enum {
 #define IR_AS_CONV                                                                                         \
     (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(group) | IR_A(output_padding) | IR_A(act) | \
      IR_A(post))
+#define IR_AS_QCONV (IR_AS_CONV | IR_A(in_act))
 #define IR_AS_POOL (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(ceil_mode) | IR_A(count_include_pad))
 #define IR_AS_ACT IR_A(act)
 #define IR_AS_EPS IR_A(epsilon)

@@ -96,6 +96,16 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
         if (n->attrs.post.on && !(info->flags & IR_F_CONV))
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: only convolutions take an affine epilogue", g->source,
                              label);
+        if (n->attrs.in_act.kind != IR_ACT_NONE) {
+            /* What the int8 kernel (codegen/conv_int8.c) computes: uint8
+             * input levels times int8 weights of one group. */
+            const ir_value *w = n->ninputs > 1 && n->inputs[1] != IR_NONE ? &g->values[n->inputs[1]] : NULL;
+            if (n->attrs.in_act.kind != IR_ACT_QUANT || n->attrs.group != 1 || !w || !ir_is_weight(w) || w->qbits != 8)
+                return ocrs_fail(diag, OCRS_ERR_INVALID,
+                                 "%s: %s: an input activation ('%s') needs a quantizing one on a conv of one group "
+                                 "with int8 weights",
+                                 g->source, label, ir_act_name(n->attrs.in_act.kind));
+        }
         if (info->flags & IR_F_UNARY && n->attrs.act.kind != ir_unary_act(n->op))
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: activation '%s' does not match the op", g->source,
                              label, ir_act_name(n->attrs.act.kind));

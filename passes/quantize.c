@@ -1,15 +1,17 @@
-/* Post-training int8 quantization, simulated in float.
+/* Post-training int8 quantization.
  * Needs: a canonical graph, pruned or not (quantization is the last rewrite),
  *   and statistics of its activations on calibration inputs (ocrs_qstats,
  *   collected here by the reference interpreter on the same graph).
  * Changes: every quantized conv (Conv, ConvTranspose not marked in
- *   o->fp32) reads its data input through a FakeQuant node (uint8,
- *   asymmetric, per tensor; one per value, shared by the convs reading it),
- *   and its weights become symmetric int8 per output channel and its bias
- *   int32 on the grid input scale x weight scale (ir_value.qbits, qscale).
- *   The values stay floats holding those integers times their scales, so the
- *   float kernels compute what integer kernels with float requantisation
- *   would, up to the order of the sums; `--emit onnx` writes the QDQ form.
+ *   o->fp32) reads its data input quantized (uint8, asymmetric, per tensor,
+ *   one quantization per value): a Conv of one group by itself (attrs.in_act,
+ *   which codegen/conv_int8.c computes with integers), the others through a
+ *   FakeQuant node (one per value, shared by its readers; the float kernels
+ *   then compute on the grid). Its weights become symmetric int8 per output
+ *   channel (within +-o->weight_max) and its bias int32 on the grid input
+ *   scale x weight scale (ir_value.qbits, qscale); the values stay floats
+ *   holding those integers times their scales. `--emit onnx` writes the QDQ
+ *   form.
  * Invalidates: node ids (the FakeQuant nodes are placed after the producers
  *   of what they read).
  *
@@ -183,9 +185,10 @@ static void value_range(const ocrs_qstats *q, ir_id v, const ocrs_quant_opts *o,
     }
 }
 
-/* Symmetric int8 per slice along the weight's out_axis; bias (when x_scale
- * > 0) int32 per slice at x_scale times the weights' scales. */
-static bool quantize_weight(ir_graph *g, ir_id wid, int bits, const float *wscale, double x_scale) {
+/* Symmetric per slice along the weight's out_axis, integers in [-qmax,
+ * qmax] stored as `bits` bits; bias (when x_scale > 0) int32 per slice at
+ * x_scale times the weights' scales. */
+static bool quantize_weight(ir_graph *g, ir_id wid, int bits, double qmax, const float *wscale, double x_scale) {
     ir_value *v = &g->values[wid];
     OCRS_ASSERT(v->out_axis >= 0 && v->dtype == IR_F32);
     int64_t n = ir_numel_static(v), nslice = v->dims[v->out_axis].q, inner = 1;
@@ -193,11 +196,10 @@ static bool quantize_weight(ir_graph *g, ir_id wid, int bits, const float *wscal
     float *scale = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)nslice);
     if (!scale) return false;
     float *x = v->data;
-    double qmax = bits == 8 ? 127 : 2147483647.0;
     if (bits == 8) { /* the largest magnitude of each slice, then its scale */
         for (int64_t c = 0; c < nslice; c++) scale[c] = 0;
         for (int64_t i = 0; i < n; i++) scale[(i / inner) % nslice] = fmaxf(scale[(i / inner) % nslice], fabsf(x[i]));
-        for (int64_t c = 0; c < nslice; c++) scale[c] = scale[c] > 0 ? scale[c] / 127 : 1.0f;
+        for (int64_t c = 0; c < nslice; c++) scale[c] = scale[c] > 0 ? (float)(scale[c] / qmax) : 1.0f;
     } else {
         for (int64_t c = 0; c < nslice; c++) scale[c] = (float)(x_scale * wscale[c]);
     }
@@ -233,13 +235,24 @@ static bool place_after_producers(ir_graph *g, uint32_t first) {
     return true;
 }
 
+/* Whether conv id quantizes its input itself (attrs.in_act, the integer
+ * kernel of codegen/conv_int8.c): a Conv of one group. Others read a
+ * FakeQuant's output. */
+static bool quantizes_input(const ir_node *n) { return n->op == IR_OP_Conv && n->attrs.group == 1; }
+
 ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_opts *o, ocrs_quant_report *rep,
                           ocrs_diag *diag) {
     OCRS_ASSERT(q->nvalues == g->nvalues);
+    OCRS_ASSERT(o->weight_max == 0 || (o->weight_max >= 63 && o->weight_max <= 127));
     uint32_t nn = g->nnodes, nv = g->nvalues;
     ir_id *fq = malloc(sizeof(ir_id) * (nv + 1));
-    if (!fq) return ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
-    for (ir_id v = 0; v < nv; v++) fq[v] = IR_NONE;
+    ir_act *qx = malloc(sizeof(ir_act) * (nv + 1)); /* per value: its quantization, once chosen */
+    if (!fq || !qx) {
+        free(fq);
+        free(qx);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
+    }
+    for (ir_id v = 0; v < nv; v++) fq[v] = IR_NONE, qx[v].kind = IR_ACT_NONE;
     *rep = (ocrs_quant_report){0};
     ocrs_status st = OCRS_OK;
     for (ir_id id = 0; id < nn && !st; id++) {
@@ -252,32 +265,39 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
                            g->nodes[id].name, g->values[x].name);
             break;
         }
-        if (fq[x] == IR_NONE) { /* the value's first reader: its FakeQuant */
+        if (qx[x].kind == IR_ACT_NONE) {
             double lo, hi;
             value_range(q, x, o, &lo, &hi);
             float scale = hi > lo ? (float)((hi - lo) / 255) : 1.0f;
-            float zero = fminf(fmaxf(nearbyintf((float)(-lo / scale)), 0), 255);
-            const ir_value *xv = &g->values[x];
-            size_t len = strlen(xv->name) + 8;
-            char *name = malloc(len);
-            ir_id y = name ? (snprintf(name, len, "%s.quant", xv->name), ir_add_value(g, name, IR_F32, xv->rank, xv->dims))
-                           : IR_NONE;
-            free(name);
-            ir_id node = y == IR_NONE ? IR_NONE : ir_add_node(g, IR_OP_FakeQuant, g->values[y].name, 1, &x, y);
-            if (node == IR_NONE) {
-                st = ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
-                break;
-            }
-            g->nodes[node].attrs.act = (ir_act){IR_ACT_QUANT, scale, zero};
-            fq[x] = y;
+            qx[x] = (ir_act){IR_ACT_QUANT, scale, fminf(fmaxf(nearbyintf((float)(-lo / scale)), 0), 255)};
         }
-        g->nodes[id].inputs[0] = fq[x];
-        float scale = g->nodes[g->values[fq[x]].producer].attrs.act.a;
+        if (quantizes_input(&g->nodes[id])) {
+            g->nodes[id].attrs.in_act = qx[x];
+            rep->integer++;
+        } else {
+            if (fq[x] == IR_NONE) { /* the value's first such reader: its FakeQuant */
+                const ir_value *xv = &g->values[x];
+                size_t len = strlen(xv->name) + 8;
+                char *name = malloc(len);
+                ir_id y = name ? (snprintf(name, len, "%s.quant", xv->name),
+                                  ir_add_value(g, name, IR_F32, xv->rank, xv->dims))
+                               : IR_NONE;
+                free(name);
+                ir_id node = y == IR_NONE ? IR_NONE : ir_add_node(g, IR_OP_FakeQuant, g->values[y].name, 1, &x, y);
+                if (node == IR_NONE) {
+                    st = ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
+                    break;
+                }
+                g->nodes[node].attrs.act = qx[x];
+                fq[x] = y;
+            }
+            g->nodes[id].inputs[0] = fq[x];
+        }
         ir_id wid = pass_private_weight(g, id, 1);
-        bool ok = wid != IR_NONE && quantize_weight(g, wid, 8, NULL, 0);
+        bool ok = wid != IR_NONE && quantize_weight(g, wid, 8, o->weight_max ? o->weight_max : 127, NULL, 0);
         if (ok && g->nodes[id].ninputs > 2 && g->nodes[id].inputs[2] != IR_NONE) {
             ir_id bid = pass_private_weight(g, id, 2);
-            ok = bid != IR_NONE && quantize_weight(g, bid, 32, g->values[wid].qscale, scale);
+            ok = bid != IR_NONE && quantize_weight(g, bid, 32, 2147483647.0, g->values[wid].qscale, qx[x].a);
         }
         if (!ok) {
             st = ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
@@ -288,5 +308,6 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
     }
     if (!st && !place_after_producers(g, nn)) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "quantization: out of memory");
     free(fq);
+    free(qx);
     return st;
 }

@@ -7,6 +7,7 @@
  *
  * Tolerance (harness.h): max |got - ref| <= 1e-5 * max(1, max |ref|) for
  * single ops, 1e-4 for the whole-graph cases. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,53 @@ static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
         ir_id w = h_weight(g, &r, H_DIMS(cases[i].m, cases[i].c / cases[i].group, a.kernel[0], a.kernel[1]), -1, 1);
         ir_id y = H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(cases[i].m), -1, 1));
         check_conv(g, y, "Conv", &a, cases[i].c, cases[i].m);
+    }
+}
+
+/* The int8 conv (codegen/conv_int8.c): the input quantized as it is read
+ * (attrs.in_act), int8 weights per output channel within +-qmax: 63 makes
+ * every vpmaddubsw pair exact on AVX2, 127 sends most layers to the 32-bit
+ * products. Channel counts around the 4-channel words, strides 1, 2 and 4
+ * (plain, shuffled and gathered loads), dilation, a 1x1 seen as one row, a
+ * kernel wider than the padded input, levels clipped at both ends, and
+ * 200 channels: bands of a few rows, the last one shorter. */
+typedef struct {
+    int64_t c, m, k, s, d, pad, qmax;
+    float scale, zero;
+} int8_conv;
+
+static void conv_int8(void) {
+    static const int8_conv cases[] = {
+        {96, 24, 3, 1, 1, 1, 63, 2.0f / 255, 128}, {16, 32, 1, 1, 1, 0, 63, 1.0f / 255, 64},
+        {3, 16, 3, 2, 1, 1, 127, 2.5f / 255, 100}, {5, 7, 3, 4, 2, 2, 63, 1.5f / 255, 0},
+        {17, 13, 1, 1, 1, 0, 127, 2.0f / 255, 255}, {8, 9, 5, 1, 1, 2, 63, 0.5f / 255, 128},
+        {2, 3, 7, 1, 1, 3, 127, 2.0f / 255, 128},  {24, 24, 3, 2, 1, 0, 63, 3.0f / 255, 170},
+        {200, 8, 3, 1, 1, 1, 63, 2.0f / 255, 128}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const int8_conv *q = &cases[i];
+        h_rng r = {1300 + i};
+        ir_attrs a = h_attrs();
+        a.kernel[0] = a.kernel[1] = q->k;
+        a.stride[0] = a.stride[1] = q->s;
+        a.dilation[0] = a.dilation[1] = q->d;
+        for (int j = 0; j < 4; j++) a.pad[j] = q->pad;
+        a.act = i % 2 ? (ir_act){IR_ACT_HARDSWISH, 0, 0} : (ir_act){IR_ACT_RELU, 0, 0};
+        a.in_act = (ir_act){IR_ACT_QUANT, q->scale, q->zero};
+        ir_id x;
+        ir_graph *g = h_graph(q->c, &x);
+        ir_id w = h_weight(g, &r, H_DIMS(q->m, q->c, q->k, q->k), -1, 1);
+        ir_value *wv = &g->values[w];
+        float *data = wv->data, *scale = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)q->m);
+        int64_t per = q->c * q->k * q->k;
+        for (int64_t m = 0; m < q->m; m++) {
+            float top = 0;
+            for (int64_t j = 0; j < per; j++) top = fmaxf(top, fabsf(data[m * per + j]));
+            scale[m] = top / (float)q->qmax;
+            for (int64_t j = 0; j < per; j++) data[m * per + j] = nearbyintf(data[m * per + j] / scale[m]) * scale[m];
+        }
+        wv->qbits = 8, wv->qscale = scale, wv->out_axis = 0;
+        ir_id y = i % 3 ? H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(q->m), -1, 1)) : H_NODE(g, Conv, &a, x, w);
+        check_conv(g, y, "Conv int8", &a, q->c, q->m);
     }
 }
 
@@ -466,6 +514,8 @@ int main(int argc, char **argv) {
             {4, 8, 1, 1, 1, 0}, {6, 6, 6, 3, 2, 1}, {3, 5, 1, 1, 2, 0}, {2, 2, 1, 7, 1, 3}, {8, 4, 4, 3, 1, 1}};
         conv_fixed(cases, sizeof cases / sizeof cases[0], 1000);
         conv_fixed(tile_cases, sizeof tile_cases / sizeof tile_cases[0], 1100);
+    } else if (!strcmp(fam, "conv_int8")) {
+        conv_int8();
     } else if (!strcmp(fam, "conv_transpose")) {
         for (uint64_t s = 1; s <= 10; s++) conv_case(100 + s, true);
         conv_transpose_scatter();
@@ -497,7 +547,7 @@ int main(int argc, char **argv) {
     } else if (!strcmp(fam, "graph")) {
         for (uint64_t s = 1; s <= 2; s++) graph_case(800 + s);
     } else {
-        fprintf(stderr, "usage: test_codegen_ops conv|conv_transpose|batchnorm|unary|binary|pool|resize|concat|graph\n");
+        fprintf(stderr, "usage: test_codegen_ops conv|conv_int8|conv_transpose|batchnorm|unary|binary|pool|resize|concat|graph\n");
         return 2;
     }
     char name[64];

@@ -1,5 +1,6 @@
-/* quantize: every conv reads its input through one FakeQuant per value,
- * placed after the value's producer; weights hold int8 per output channel
+/* quantize: a conv of one group quantizes its input itself (attrs.in_act),
+ * others read it through one FakeQuant per value, placed after the value's
+ * producer, with the same quantization per value; weights hold int8 per output channel
  * and biases int32 at input scale x weight scale, exactly; the ranges of
  * the three calibration methods on a tensor with known values; a conv kept
  * in float is left alone; the quantized model stays close to the float one.
@@ -51,13 +52,24 @@ static ir_graph *model(ocrs_qstats **stats, const ocrs_quant_opts *o) {
     return g;
 }
 
-static const ir_node *fakequant_of(const ir_graph *g, const char *conv) {
+static const ir_node *node_named(const ir_graph *g, const char *name) {
     for (ir_id n = 0; n < g->nnodes; n++)
-        if (!strcmp(g->nodes[n].name, conv)) {
-            ir_id p = g->values[g->nodes[n].inputs[0]].producer;
-            return p != IR_NONE && g->nodes[p].op == IR_OP_FakeQuant ? &g->nodes[p] : NULL;
-        }
+        if (!strcmp(g->nodes[n].name, name)) return &g->nodes[n];
     return NULL;
+}
+
+static const ir_node *fakequant_of(const ir_graph *g, const char *conv) {
+    const ir_node *n = node_named(g, conv);
+    ir_id p = n ? g->values[n->inputs[0]].producer : IR_NONE;
+    return p != IR_NONE && g->nodes[p].op == IR_OP_FakeQuant ? &g->nodes[p] : NULL;
+}
+
+/* How conv's input is quantized: its own in_act or its FakeQuant's; NULL
+ * when it is not. */
+static const ir_act *input_quant(const ir_graph *g, const char *conv) {
+    const ir_node *n = node_named(g, conv), *q = fakequant_of(g, conv);
+    if (n && n->attrs.in_act.kind == IR_ACT_QUANT) return &n->attrs.in_act;
+    return q ? &q->attrs.act : NULL;
 }
 
 static void structure(void) {
@@ -71,19 +83,19 @@ static void structure(void) {
     CHECK(ocrs_quantize(g, stats, &o, &rep, &diag) == OCRS_OK);
     CHECK(ir_verify(g, &diag) == OCRS_OK); /* topological order included */
     CHECK(rep.convs == 3 && rep.int8 == 3 && rep.int8_params == 4 * 2 * 9 + 3 * 4 + 3 * 4 * 9);
-    /* one FakeQuant for x, one shared by b and c */
-    CHECK(t_count(g, IR_OP_FakeQuant) == 2);
-    const ir_node *qa = fakequant_of(g, "a"), *qb = fakequant_of(g, "b"), *qc = fakequant_of(g, "c");
-    CHECK(qa && qb && qb == qc);
+    /* convs of one group quantize their inputs themselves, b and c alike */
+    CHECK(t_count(g, IR_OP_FakeQuant) == 0);
+    const ir_act *qa = input_quant(g, "a"), *qb = input_quant(g, "b"), *qc = input_quant(g, "c");
+    CHECK(qa && qb && qc && !fakequant_of(g, "a") && !memcmp(qb, qc, sizeof *qb));
     /* min-max: x about [-4, 4], a after relu in [0, max]: zero point 0 */
-    CHECK(qa && fabsf(qa->attrs.act.a - 8.0f / 255) < 1e-3f && abs((int)qa->attrs.act.b - 128) <= 1);
-    CHECK(qb && qb->attrs.act.b == 0);
+    CHECK(qa && fabsf(qa->a - 8.0f / 255) < 1e-3f && abs((int)qa->b - 128) <= 1);
+    CHECK(qb && qb->b == 0);
     CHECK(on_grid(g, ir_find_value(g, "a.w"), 8) && on_grid(g, ir_find_value(g, "b.w"), 8));
     CHECK(on_grid(g, ir_find_value(g, "c.w"), 8));
     /* the bias grid: the input's scale times each channel's weight scale */
     const ir_value *bw = &g->values[ir_find_value(g, "b.w")], *bb = &g->values[ir_find_value(g, "b.b")];
     CHECK(on_grid(g, ir_find_value(g, "b.b"), 32));
-    for (int c = 0; c < 3 && qb; c++) CHECK(fabsf(bb->qscale[c] - qb->attrs.act.a * bw->qscale[c]) < 1e-12f);
+    for (int c = 0; c < 3 && qb; c++) CHECK(fabsf(bb->qscale[c] - qb->a * bw->qscale[c]) < 1e-12f);
     float *after = t_run(g, S, S, &n);
     CHECK(before && after && t_close(before, after, n, 0.05));
     free(before);
@@ -103,7 +115,7 @@ static void kept_in_float(void) {
     ocrs_diag diag = {0};
     CHECK(ocrs_quantize(g, stats, &o, &rep, &diag) == OCRS_OK);
     CHECK(rep.int8 == 2 && rep.convs == 3);
-    CHECK(!fakequant_of(g, "c") && fakequant_of(g, "b"));
+    CHECK(!input_quant(g, "c") && input_quant(g, "b"));
     CHECK(g->values[ir_find_value(g, "c.w")].qbits == 0);
     ocrs_qstats_free(stats);
     ir_graph_free(g);
@@ -130,20 +142,51 @@ static void ranges(void) {
         CHECK(ocrs_qstats_add(stats, g, (const float *const[]){in}, NULL, &diag) == OCRS_OK);
         ocrs_quant_report rep;
         CHECK(ocrs_quantize(g, stats, &o, &rep, &diag) == OCRS_OK);
-        const ir_node *q = fakequant_of(g, "c");
-        float hi = q ? q->attrs.act.a * 255 : 0;
+        const ir_act *q = input_quant(g, "c");
+        float hi = q ? q->a * 255 : 0;
         if (m == OCRS_QCALIB_MINMAX) CHECK(fabsf(hi - 30) < 1e-3f);
         if (m == OCRS_QCALIB_PERCENTILE) CHECK(hi > 0.9f && hi < 1.1f);
         if (m == OCRS_QCALIB_ENTROPY) CHECK(hi > 0.9f && hi < 5);
         if (getenv("OCRS_TEST_VERBOSE")) fprintf(stderr, "%s: range [0, %g]\n", ocrs_qcalib_methods[m], hi);
-        if (q) CHECK(q->attrs.act.b == 0);
+        if (q) CHECK(q->b == 0);
         ocrs_qstats_free(stats);
         ir_graph_free(g);
     }
 }
 
+/* x -> conv a (one group) -> depthwise d and transposed t: they read a
+ * through one FakeQuant, placed right after a, with what a one-group conv
+ * reading a would take. */
+static void through_fakequant(void) {
+    ir_id x;
+    ir_graph *g = t_graph(2, &x);
+    ir_id a = t_conv(g, IR_OP_Conv, "a", x, t_weight(g, "a.w", T_DIMS(4, 2, 3, 3), NULL), IR_NONE, 1, 1, 1);
+    ir_id d = t_conv(g, IR_OP_Conv, "d", t_out(g, a), t_weight(g, "d.w", T_DIMS(4, 1, 3, 3), NULL), IR_NONE, 1, 1, 4);
+    ir_id e = t_conv(g, IR_OP_Conv, "e", t_out(g, d), t_weight(g, "e.w", T_DIMS(4, 4, 1, 1), NULL), IR_NONE, 1, 0, 1);
+    t_set_output(g, t_out(g, T_NODE(g, Add, "y", t_out(g, e), t_out(g, a))));
+    t_prepare(g);
+    int64_t sizes[IR_MAX_SYMS];
+    float *in = t_input(g, S, S, sizes);
+    ocrs_quant_opts o = {.method = OCRS_QCALIB_MINMAX};
+    ocrs_qstats *stats = NULL;
+    ocrs_diag diag = {0};
+    CHECK(ocrs_qstats_new(g, &o, &stats, &diag) == OCRS_OK);
+    CHECK(ocrs_qstats_add(stats, g, (const float *const[]){in}, sizes, &diag) == OCRS_OK);
+    ocrs_quant_report rep;
+    CHECK(ocrs_quantize(g, stats, &o, &rep, &diag) == OCRS_OK);
+    CHECK(ir_verify(g, &diag) == OCRS_OK);
+    CHECK(rep.int8 == 3 && rep.integer == 2 && t_count(g, IR_OP_FakeQuant) == 1);
+    const ir_node *q = fakequant_of(g, "d");
+    CHECK(q && input_quant(g, "a") && !fakequant_of(g, "e") && input_quant(g, "e"));
+    CHECK(q && g->values[q->inputs[0]].producer + 1 == (ir_id)(q - g->nodes));
+    free(in);
+    ocrs_qstats_free(stats);
+    ir_graph_free(g);
+}
+
 int main(void) {
     structure();
+    through_fakequant();
     kept_in_float();
     ranges();
     return t_finish("test_quantize");
