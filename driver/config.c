@@ -162,8 +162,8 @@ static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
 }
 
 /* Quant: {type: int8, calib: percentile|entropy|minmax, percentile: P,
- * fp32: [conv names]}, as --quantize, --quant-calib, --quant-percentile,
- * --quant-fp32. */
+ * weight_bits: 7|8, fp32: [conv names]}, as --quantize, --quant-calib,
+ * --quant-percentile, --quant-weight-bits, --quant-fp32. */
 static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
     quant_cli *q = &r->c->quant;
     if (strcmp(key, "type") == 0) {
@@ -184,6 +184,13 @@ static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
         ocrs_status st = get_number(r, v, "Quant.percentile", &x);
         if (!st && !(x > 50 && x <= 100)) st = at(r, v, "Quant.percentile: expected a number in (50, 100]", "", "");
         if (!st) q->o.percentile = x;
+        return st;
+    }
+    if (strcmp(key, "weight_bits") == 0) {
+        double x;
+        ocrs_status st = get_number(r, v, "Quant.weight_bits", &x);
+        if (!st && x != 7 && x != 8) st = at(r, v, "Quant.weight_bits: expected 7 or 8", "", "");
+        if (!st) q->o.weight_max = x == 7 ? 63 : 127;
         return st;
     }
     if (strcmp(key, "fp32") == 0) {

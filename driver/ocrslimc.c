@@ -138,13 +138,17 @@ static void usage(FILE *out) {
             "      --quantize int8   quantize the convs after pruning: weights int8 per\n"
             "                        output channel, activations uint8 per tensor with\n"
             "                        ranges from the --calib images; checked like\n"
-            "                        pruning (--prune-loss-bound, --force). Simulated for\n"
-            "                        now: the library computes in float on the int8 grid;\n"
-            "                        --emit onnx writes the QDQ model\n"
+            "                        pruning (--prune-loss-bound, --force). Convs of one\n"
+            "                        group compute in integers, depthwise and transposed\n"
+            "                        ones in float on the int8 grid; --emit onnx writes\n"
+            "                        the QDQ model\n"
             "      --quant-calib M   activation ranges: percentile (the default), minmax\n"
             "                        or entropy (KL divergence)\n"
             "      --quant-percentile P  percentile keeps P%% of the values (99.99)\n"
             "      --quant-fp32 NAME leave conv NAME in float (repeatable)\n"
+            "      --quant-weight-bits B  weights of 7 or 8 bits (default: 7 on x86 with\n"
+            "                        AVX2, whose fast int8 products need it; 8 elsewhere);\n"
+            "                        the same bits give the same results on every target\n"
             "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
@@ -313,7 +317,7 @@ int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_DET, O_CLS, O_REC,
            O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_FORCE, O_TASK, O_SENS_SHARD, O_PRUNE_MODELS, O_QUANTIZE, O_QUANT_CALIB,
-           O_QUANT_PERCENTILE, O_QUANT_FP32, O_NUMBER };
+           O_QUANT_PERCENTILE, O_QUANT_FP32, O_QUANT_WEIGHT_BITS, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -333,6 +337,7 @@ int main(int argc, char **argv) {
         {"quantize", required_argument, 0, O_QUANTIZE}, {"quant-calib", required_argument, 0, O_QUANT_CALIB},
         {"quant-percentile", required_argument, 0, O_QUANT_PERCENTILE},
         {"quant-fp32", required_argument, 0, O_QUANT_FP32},
+        {"quant-weight-bits", required_argument, 0, O_QUANT_WEIGHT_BITS},
         {"force", no_argument, 0, O_FORCE},        {"task", required_argument, 0, O_TASK},
         {"sens-shard", required_argument, 0, O_SENS_SHARD},
         {"prune-models", required_argument, 0, O_PRUNE_MODELS},
@@ -433,6 +438,13 @@ int main(int argc, char **argv) {
             quant.o.percentile = v;
             break;
         }
+        case O_QUANT_WEIGHT_BITS:
+            if (strcmp(optarg, "7") != 0 && strcmp(optarg, "8") != 0) {
+                fprintf(stderr, "ocrslimc: --quant-weight-bits takes 7 or 8, not '%s'\n", optarg);
+                goto usage_error;
+            }
+            quant.o.weight_max = optarg[0] == '7' ? 63 : 127;
+            break;
         case O_QUANT_FP32:
             if (quant.nkeep == OCRS_PRUNE_MAX_NAMES) {
                 fprintf(stderr, "ocrslimc: --quant-fp32: at most %d of them\n", OCRS_PRUNE_MAX_NAMES);
@@ -559,7 +571,7 @@ int main(int argc, char **argv) {
         goto usage_error;
     }
     popts.verbose = verbose;
-    if (kind >= 0) quant.o.weight_max = ocrs_int8_weight_max(&co);
+    if (kind >= 0 && !quant.o.weight_max) quant.o.weight_max = ocrs_int8_weight_max(&co);
     if (system) {
         system_cli sc = {.det = cfg.det_model, .cls = cfg.cls_model, .rec = cfg.rec_model, .dict = cfg.dict,
                          .use_space = cfg.use_space != 0, .cls_h = cfg.cls_shape[1], .cls_w = cfg.cls_shape[2],

@@ -54,6 +54,29 @@ status=0
 "$ocrslimc" "$model" -o libu.so --quantize int8 --quant-fp32 no.such.conv $calib 2>u.err || status=$?
 [ $status -ne 0 ] && grep -q -- '--quant-fp32 no.such.conv: .* has no conv of that name' u.err || fail "unknown conv: $(cat u.err)"
 
+# Integer results: the same at 1 and 2 threads, and (under qemu, when the
+# cross toolchain is there) from the same model built for AArch64, whose int8
+# convs take the 32-bit products: bit for bit on the golden input. Both with
+# 7-bit weights (x86's default here) so that the two are one model.
+# shellcheck disable=SC2086
+"$ocrslimc" "$model" -o libq7.so --quantize int8 --quant-weight-bits 7 $calib --prune-loss-bound 0.5 2>q7.err ||
+    { cat q7.err; fail "int8, 7-bit weights"; }
+"$check" ./libq7.so q7 - 1x3x224x352 1 0 2 q7.f32 || fail "int8 at 2 threads differs from 1 thread"
+sysroot=/usr/aarch64-linux-gnu
+if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/null && mkdir -p a64 &&
+    [ -e $sysroot/lib/ld-linux-aarch64.so.1 ]; then
+    # shellcheck disable=SC2086
+    "$ocrslimc" "$model" -o a64/libq7.so --target aarch64-linux-gnu --quantize int8 --quant-weight-bits 7 $calib \
+        --prune-loss-bound 0.5 2>a64.err || { cat a64.err; fail "int8 for aarch64"; }
+    tests=$here/..
+    aarch64-linux-gnu-gcc -std=c11 -O2 -ffp-contract=off -D_XOPEN_SOURCE=700 -I"$tests/tools" \
+        "$tests/model/check_golden.c" "$tests/tools/golden_input.c" -o a64/check_golden -ldl -lm
+    qemu-aarch64 -L $sysroot a64/check_golden a64/libq7.so q7 q7.f32 1x3x224x352 1 0 ||
+        fail "the AArch64 int8 library differs from the x86-64 one"
+else
+    echo "no aarch64 cross toolchain or qemu: the AArch64 comparison skipped"
+fi
+
 models=$(dirname "$model")
 # shellcheck disable=SC2086
 "$ocrslimc" --det "$model" --cls "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" --rec "$models/ch_PP-OCRv4_rec_infer.onnx" \

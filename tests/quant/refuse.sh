@@ -45,6 +45,13 @@ printf 'Quant:\n  type: int4\n' >bad.yml
 status=0
 "$ocrslimc" m.onnx -o out/libcfgbad.so --config bad.yml 2>cfgbad.err || status=$?
 [ $status -eq 2 ] && grep -q 'bad.yml:2:.*Quant.type: expected one of int8, not int4' cfgbad.err || fail "Quant.type int4: $status $(cat cfgbad.err)"
+printf 'Quant:\n  type: int8\n  weight_bits: 9\n' >bits.yml
+status=0
+"$ocrslimc" m.onnx -o out/libbits.so --config bits.yml 2>bits.err || status=$?
+[ $status -eq 2 ] && grep -q 'bits.yml:3:.*Quant.weight_bits: expected 7 or 8' bits.err || fail "weight_bits 9: $status $(cat bits.err)"
+status=0
+"$ocrslimc" m.onnx -o out/libbits.so --quantize int8 --quant-weight-bits 6 --calib cards.txt 2>bits.err || status=$?
+[ $status -eq 2 ] && grep -q -- "--quant-weight-bits takes 7 or 8, not '6'" bits.err || fail "--quant-weight-bits 6: $status $(cat bits.err)"
 
 # shellcheck disable=SC2086
 "$ocrslimc" m.onnx -o out/libforced.so $bad --force 2>forced.err || fail "--force: $(tail -3 forced.err)"
