@@ -103,16 +103,46 @@ static LLVMValueRef buf_index(cg_fn *f, const qconv *t, LLVMValueRef r, LLVMValu
     return cg_add(f, cg_mul(f, cg_add(f, k, cg_muli(f, r, t->k4)), cg_i64(f, t->bw)), col);
 }
 
+/* One buffer word vector: the levels of channels 4k .. 4k+3 at vw input
+ * positions from element at of channel 4k's plane (planes plane apart),
+ * channel j in byte j; lanes off in mask (all on when NULL) and channels
+ * past cin read 0, whose level is z: the padding. */
+static LLVMValueRef pack_word(cg_fn *f, const qconv *t, LLVMValueRef at, LLVMValueRef plane, LLVMValueRef k,
+                              LLVMValueRef mask) {
+    LLVMBuilderRef b = f->b;
+    LLVMValueRef none = LLVMConstNull(LLVMVectorType(LLVMInt1TypeInContext(f->m->ctx), (unsigned)t->vw));
+    LLVMValueRef word = LLVMConstNull(t->vi);
+    for (int64_t j = 0; j < GROUP; j++) {
+        LLVMValueRef x;
+        if (mask) {
+            LLVMValueRef c = cg_addi(f, cg_muli(f, k, GROUP), j);
+            LLVMValueRef m = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, c, cg_i64(f, t->cin), ""), mask, none, "");
+            /* A channel past the last is read at the last one's address, all lanes off. */
+            LLVMValueRef jj = cg_min(f, cg_i64(f, j), cg_sub(f, cg_i64(f, t->cin - 1), cg_muli(f, k, GROUP)));
+            x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], cg_add(f, at, cg_mul(f, jj, plane))), m);
+        } else {
+            x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], cg_add(f, at, cg_muli(f, plane, j))), NULL);
+        }
+        /* Levels lie in [0, 255]: the signed conversion is exact (and one
+         * instruction on x86, where the unsigned one is several). */
+        LLVMValueRef l = LLVMBuildFPToSI(b, cg_quant_level(f, f->node->attrs.in_act, x), t->vi, "");
+        word = LLVMBuildOr(b, word, LLVMBuildShl(b, l, cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)(8 * j), 0)), ""), "");
+    }
+    return word;
+}
+
 /* The input a band of output rows [oy0, oy0 + rows) and a chunk of columns
  * read: staged row r is input row oy0*sh - pt + r, for r < (rows - 1)*sh +
- * (kh - 1)*dh + 1; column col is input column ox0*sw - pl + col. */
+ * (kh - 1)*dh + 1; column col is input column ox0*sw - pl + col. Vectors
+ * wholly inside the input (rows, columns and the 4 channels) use plain
+ * loads, the others masked ones. */
 static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n, LLVMValueRef oy0,
                       LLVMValueRef rows, LLVMValueRef ox0) {
     LLVMBuilderRef b = f->b;
-    ir_act q = f->node->attrs.in_act;
     LLVMValueRef none = LLVMConstNull(LLVMVectorType(LLVMInt1TypeInContext(f->m->ctx), (unsigned)t->vw));
     LLVMValueRef first = cg_addi(f, cg_muli(f, ox0, t->sw), -t->pl);
     LLVMValueRef nrows = cg_addi(f, cg_muli(f, cg_addi(f, rows, -1), t->sh), (t->kh - 1) * t->dh + 1);
+    LLVMValueRef plane = cg_mul(f, t->ih, t->iw);
     cg_loop lr, lk, lc;
     LLVMValueRef r = cg_for(f, &lr, cg_i64(f, 0), nrows, "pack.row");
     LLVMValueRef iy = cg_add(f, cg_addi(f, cg_muli(f, oy0, t->sh), -t->pt), r);
@@ -121,23 +151,30 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
     /* Rows outside the input are read at a clamped address, all lanes off. */
     LLVMValueRef iy_at = cg_max(f, cg_min(f, iy, cg_addi(f, t->ih, -1)), cg_i64(f, 0));
     LLVMValueRef k = cg_for(f, &lk, cg_i64(f, 0), cg_i64(f, t->k4), "pack.k");
+    LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), cg_muli(f, k, GROUP)), t->ih), iy_at), t->iw);
     LLVMValueRef col = cg_for(f, &lc, cg_i64(f, 0), cg_i64(f, t->bw / t->vw), "pack.col");
-    LLVMValueRef c0 = cg_muli(f, col, t->vw);
-    LLVMValueRef mask = cg_lane_mask(f, &t->v, cg_add(f, first, c0), 0, 1, t->iw);
-    mask = LLVMBuildSelect(b, row_in, mask, none, "");
-    LLVMValueRef word = LLVMConstNull(t->vi);
-    for (int64_t j = 0; j < GROUP; j++) {
-        LLVMValueRef c = cg_addi(f, cg_muli(f, k, GROUP), j);
-        LLVMValueRef m = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, c, cg_i64(f, t->cin), ""), mask, none, "");
-        LLVMValueRef plane = cg_add(f, cg_muli(f, n, t->cin), cg_min(f, c, cg_i64(f, t->cin - 1)));
-        LLVMValueRef at = cg_add(f, cg_mul(f, cg_add(f, cg_mul(f, plane, t->ih), iy_at), t->iw), cg_add(f, first, c0));
-        /* Lanes off read 0, whose level is z: the padding. */
-        LLVMValueRef x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], at), m);
-        /* Levels lie in [0, 255]: the signed conversion is exact (and one
-         * instruction on x86, where the unsigned one is several). */
-        LLVMValueRef l = LLVMBuildFPToSI(b, cg_quant_level(f, q, x), t->vi, "");
-        word = LLVMBuildOr(b, word, LLVMBuildShl(b, l, cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)(8 * j), 0)), ""), "");
-    }
+    LLVMValueRef c0 = cg_muli(f, col, t->vw), ix = cg_add(f, first, c0), at = cg_add(f, row, ix);
+    LLVMValueRef inside = LLVMBuildAnd(b, row_in, LLVMBuildICmp(b, LLVMIntSGE, ix, cg_i64(f, 0), ""), "");
+    inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ix, t->vw), t->iw, ""), "");
+    inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLE, cg_muli(f, cg_addi(f, k, 1), GROUP), cg_i64(f, t->cin), ""), "");
+    LLVMBasicBlockRef plain = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "pack.plain");
+    LLVMBasicBlockRef edge = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "pack.edge");
+    LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "pack.join");
+    LLVMBuildCondBr(b, inside, plain, edge);
+    LLVMPositionBuilderAtEnd(b, plain);
+    LLVMValueRef w_plain = pack_word(f, t, at, plane, k, NULL);
+    LLVMBasicBlockRef plain_end = LLVMGetInsertBlock(b);
+    LLVMBuildBr(b, join);
+    LLVMPositionBuilderAtEnd(b, edge);
+    LLVMValueRef mask = LLVMBuildSelect(b, row_in, cg_lane_mask(f, &t->v, ix, 0, 1, t->iw), none, "");
+    LLVMValueRef w_edge = pack_word(f, t, at, plane, k, mask);
+    LLVMBasicBlockRef edge_end = LLVMGetInsertBlock(b);
+    LLVMBuildBr(b, join);
+    LLVMPositionBuilderAtEnd(b, join);
+    LLVMValueRef word = LLVMBuildPhi(b, t->vi, "");
+    LLVMValueRef vals[2] = {w_plain, w_edge};
+    LLVMBasicBlockRef from[2] = {plain_end, edge_end};
+    LLVMAddIncoming(word, vals, from, 2);
     LLVMSetAlignment(LLVMBuildStore(b, word, cg_elem_ptr(f, buf, buf_index(f, t, r, k, c0))), 4);
     cg_end(f, &lc);
     cg_end(f, &lk);
