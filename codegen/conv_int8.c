@@ -10,9 +10,11 @@
  * flat 1x1 conv: of the whole plane as one row). It first packs the input
  * the chunk reads into a buffer of its own: for each input row the band
  * reads and block of 4 input channels, the columns the chunk spans, each
- * column 4 levels in one 32-bit word; reads outside the input (padding) and channels past the last hold
- * the zero point z, so the kernel has no border cases and z * sum(w) (with
- * the padded taps) is the exact correction. Then register tiles of mr
+ * column 4 levels in one 32-bit word; reads outside the input (padding)
+ * and channels past the last hold the zero point z, so the kernel has no
+ * border cases and z * sum(w) (with the padded taps) is the exact
+ * correction. Sums stay within int32: the verifier admits no such conv of
+ * more than IR_INT8_MAX_TERMS products per output. Then register tiles of mr
  * output channels by nv vectors of 8 pixels each accumulate, per block of
  * 4 channels and tap, the 4 products of every pixel with the broadcast
  * weights: on AVX2 vpmaddubsw (u8 x s8 pairs to int16) and vpmaddwd (pairs
@@ -43,6 +45,11 @@ typedef struct {
 } qconv;
 
 static int64_t align_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+/* <vw x i32> with every lane v. */
+static LLVMValueRef lanes_of(cg_fn *f, const qconv *t, int64_t v) {
+    return cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)v, 1));
+}
 
 /* Offsets (in 4-byte words) of the blob's parts. */
 static int64_t corr_at(int64_t cout) { return align_up(4 * cout, BLOB_ALIGN) / 4; }
@@ -78,6 +85,7 @@ void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst) {
     OCRS_ASSERT(q.kind == IR_ACT_QUANT && w->qbits == 8 && w->out_axis == 0);
     int64_t cout = w->dims[0].q, cin = w->dims[1].q, kh = w->dims[2].q, kw = w->dims[3].q;
     int64_t k4 = (cin + GROUP - 1) / GROUP;
+    OCRS_ASSERT(cin * kh * kw <= IR_INT8_MAX_TERMS);
     float *scale = (float *)dst;
     int32_t *corr = (int32_t *)dst + corr_at(cout);
     int8_t *wq = (int8_t *)((int32_t *)dst + w_at(cout));
@@ -126,7 +134,7 @@ static LLVMValueRef pack_word(cg_fn *f, const qconv *t, LLVMValueRef at, LLVMVal
         /* Levels lie in [0, 255]: the signed conversion is exact (and one
          * instruction on x86, where the unsigned one is several). */
         LLVMValueRef l = LLVMBuildFPToSI(b, cg_quant_level(f, f->node->attrs.in_act, x), t->vi, "");
-        word = LLVMBuildOr(b, word, LLVMBuildShl(b, l, cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)(8 * j), 0)), ""), "");
+        word = LLVMBuildOr(b, word, LLVMBuildShl(b, l, lanes_of(f, t, 8 * j), ""), "");
     }
     return word;
 }
@@ -151,12 +159,14 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
     /* Rows outside the input are read at a clamped address, all lanes off. */
     LLVMValueRef iy_at = cg_max(f, cg_min(f, iy, cg_addi(f, t->ih, -1)), cg_i64(f, 0));
     LLVMValueRef k = cg_for(f, &lk, cg_i64(f, 0), cg_i64(f, t->k4), "pack.k");
-    LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cin), cg_muli(f, k, GROUP)), t->ih), iy_at), t->iw);
+    LLVMValueRef plane0 = cg_add(f, cg_muli(f, n, t->cin), cg_muli(f, k, GROUP)); /* channel 4k's */
+    LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, plane0, t->ih), iy_at), t->iw);
     LLVMValueRef col = cg_for(f, &lc, cg_i64(f, 0), cg_i64(f, t->bw / t->vw), "pack.col");
     LLVMValueRef c0 = cg_muli(f, col, t->vw), ix = cg_add(f, first, c0), at = cg_add(f, row, ix);
     LLVMValueRef inside = LLVMBuildAnd(b, row_in, LLVMBuildICmp(b, LLVMIntSGE, ix, cg_i64(f, 0), ""), "");
     inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ix, t->vw), t->iw, ""), "");
-    inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLE, cg_muli(f, cg_addi(f, k, 1), GROUP), cg_i64(f, t->cin), ""), "");
+    LLVMValueRef last_c = cg_addi(f, cg_muli(f, k, GROUP), GROUP - 1);
+    inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLT, last_c, cg_i64(f, t->cin), ""), "");
     LLVMBasicBlockRef plain = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "pack.plain");
     LLVMBasicBlockRef edge = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "pack.edge");
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "pack.join");
@@ -203,10 +213,9 @@ static LLVMValueRef dot4(cg_fn *f, const qconv *t, LLVMValueRef acc, LLVMValueRe
         return LLVMBuildAdd(b, acc, x86_call(f, "llvm.x86.avx2.pmadd.wd", p, ones), "");
     }
     for (int64_t j = 0; j < GROUP; j++) {
-        LLVMValueRef xs = LLVMBuildAnd(b, LLVMBuildLShr(b, x, cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)(8 * j), 0)), ""),
-                                       cg_splat(f, t->vi, LLVMConstInt(t->i32, 255, 0)), "");
-        LLVMValueRef ws = LLVMBuildShl(b, w, cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)(24 - 8 * j), 0)), "");
-        ws = LLVMBuildAShr(b, ws, cg_splat(f, t->vi, LLVMConstInt(t->i32, 24, 0)), "");
+        LLVMValueRef xs = LLVMBuildAnd(b, LLVMBuildLShr(b, x, lanes_of(f, t, 8 * j), ""), lanes_of(f, t, 255), "");
+        LLVMValueRef ws = LLVMBuildShl(b, w, lanes_of(f, t, 24 - 8 * j), "");
+        ws = LLVMBuildAShr(b, ws, lanes_of(f, t, 24), "");
         acc = LLVMBuildAdd(b, acc, LLVMBuildMul(b, xs, ws, ""), "");
     }
     return acc;
@@ -256,8 +265,8 @@ static void emit_tile(cg_fn *f, const qconv *t, int64_t mr, bool safe, LLVMValue
             for (int64_t v = 0; v < nv; v++) x[v] = load_words(f, t, buf, r, k, cg_addi(f, p, v * t->vw), kx);
             for (int64_t r = 0; r < mr; r++) {
                 /* w[oc][k][ky][kx], 4 channels in a word */
-                LLVMValueRef wi = cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, cg_addi(f, oc0, r), t->k4), k), cg_i64(f, t->kh * t->kw)),
-                                         cg_i64(f, ky * t->kw + kx));
+                LLVMValueRef block = cg_add(f, cg_muli(f, cg_addi(f, oc0, r), t->k4), k);
+                LLVMValueRef wi = cg_addi(f, cg_muli(f, block, t->kh * t->kw), ky * t->kw + kx);
                 LLVMValueRef w = LLVMBuildLoad2(b, t->i32, cg_elem_ptr(f, f->in[1], cg_add(f, wbase, wi)), "");
                 w = cg_splat(f, t->vi, w);
                 for (int64_t v = 0; v < nv; v++) {
@@ -271,7 +280,8 @@ static void emit_tile(cg_fn *f, const qconv *t, int64_t mr, bool safe, LLVMValue
     for (int64_t r = 0; r < mr; r++) {
         LLVMValueRef oc = cg_addi(f, oc0, r);
         LLVMValueRef scale = cg_splat(f, t->v.vt, cg_load(f, f->in[1], oc));
-        LLVMValueRef corr = cg_splat(f, t->vi, LLVMBuildLoad2(b, t->i32, cg_elem_ptr(f, f->in[1], cg_addi(f, oc, corr_at(t->cout))), ""));
+        LLVMValueRef corr = LLVMBuildLoad2(b, t->i32, cg_elem_ptr(f, f->in[1], cg_addi(f, oc, corr_at(t->cout))), "");
+        corr = cg_splat(f, t->vi, corr);
         LLVMValueRef shift = bias ? cg_splat(f, t->v.vt, cg_load(f, bias, oc)) : NULL;
         LLVMValueRef orow = cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cout), oc), t->oh), oy), t->ow);
         for (int64_t v = 0; v < nv; v++) {

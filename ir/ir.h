@@ -78,6 +78,10 @@ enum {
     (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(group) | IR_A(output_padding) | IR_A(act) | \
      IR_A(post))
 #define IR_AS_QCONV (IR_AS_CONV | IR_A(in_act))
+/* The most products a conv with a quantizing in_act sums per output (input
+ * channels x kernel taps): 255 * 127 each, the sum and its zero-point
+ * correction within int32 (codegen/conv_int8.c). */
+enum { IR_INT8_MAX_TERMS = 66000 };
 #define IR_AS_POOL (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(ceil_mode) | IR_A(count_include_pad))
 #define IR_AS_ACT IR_A(act)
 #define IR_AS_EPS IR_A(epsilon)
