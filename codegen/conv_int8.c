@@ -145,7 +145,7 @@ static LLVMValueRef pack_word(cg_fn *f, const qconv *t, LLVMValueRef at, LLVMVal
  * wholly inside the input (rows, columns and the 4 channels) use plain
  * loads, the others masked ones. */
 static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n, LLVMValueRef oy0,
-                      LLVMValueRef rows, LLVMValueRef ox0) {
+                      LLVMValueRef rows, LLVMValueRef ox0, LLVMValueRef ntiles) {
     LLVMBuilderRef b = f->b;
     LLVMValueRef none = LLVMConstNull(LLVMVectorType(LLVMInt1TypeInContext(f->m->ctx), (unsigned)t->vw));
     LLVMValueRef first = cg_addi(f, cg_muli(f, ox0, t->sw), -t->pl);
@@ -161,7 +161,11 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
     LLVMValueRef k = cg_for(f, &lk, cg_i64(f, 0), cg_i64(f, t->k4), "pack.k");
     LLVMValueRef plane0 = cg_add(f, cg_muli(f, n, t->cin), cg_muli(f, k, GROUP)); /* channel 4k's */
     LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, plane0, t->ih), iy_at), t->iw);
-    LLVMValueRef col = cg_for(f, &lc, cg_i64(f, 0), cg_i64(f, t->bw / t->vw), "pack.col");
+    /* The columns ntiles tiles read, in whole vectors (at most bw). */
+    LLVMValueRef pixels = cg_muli(f, ntiles, t->nv * t->vw);
+    LLVMValueRef cols = cg_addi(f, cg_muli(f, pixels, t->sw), (t->kw - 1) * t->dw + 1 + (t->sw == 2) - t->sw);
+    cols = cg_addi(f, cols, t->vw - 1);
+    LLVMValueRef col = cg_for(f, &lc, cg_i64(f, 0), LLVMBuildSDiv(b, cols, cg_i64(f, t->vw), ""), "pack.col");
     LLVMValueRef c0 = cg_muli(f, col, t->vw), ix = cg_add(f, first, c0), at = cg_add(f, row, ix);
     LLVMValueRef inside = LLVMBuildAnd(b, row_in, LLVMBuildICmp(b, LLVMIntSGE, ix, cg_i64(f, 0), ""), "");
     inside = LLVMBuildAnd(b, inside, LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ix, t->vw), t->iw, ""), "");
@@ -300,10 +304,10 @@ static void emit_tile(cg_fn *f, const qconv *t, int64_t mr, bool safe, LLVMValue
 /* Every tile of a packed chunk of one row: channel blocks, then the
  * chunk's tiles. */
 static void emit_chunk(cg_fn *f, const qconv *t, bool safe, LLVMValueRef buf, LLVMValueRef n, LLVMValueRef oy,
-                       LLVMValueRef ol, LLVMValueRef ox0) {
+                       LLVMValueRef ol, LLVMValueRef ox0, LLVMValueRef ntiles) {
     int64_t span = t->nv * t->vw, nfull = t->cout / t->mr, rest = t->cout % t->mr;
     cg_loop lb, lp;
-    LLVMValueRef tile = cg_for(f, &lp, cg_i64(f, 0), cg_i64(f, t->chunk / span), "tile");
+    LLVMValueRef tile = cg_for(f, &lp, cg_i64(f, 0), ntiles, "tile");
     LLVMValueRef p = cg_muli(f, tile, span);
     if (nfull) {
         LLVMValueRef blk = cg_for(f, &lb, cg_i64(f, 0), cg_i64(f, nfull), "blk");
@@ -373,19 +377,23 @@ void emit_conv_int8(cg_fn *f) {
     LLVMValueRef bi = LLVMBuildSDiv(b, rem, nchunks, "");
     LLVMValueRef ox0 = cg_muli(f, cg_sub(f, rem, cg_mul(f, bi, nchunks)), t.chunk);
     LLVMValueRef oy0 = cg_muli(f, bi, band), rows = cg_min(f, cg_i64(f, band), cg_sub(f, t.oh, oy0));
-    emit_pack(f, &t, buf, n, oy0, rows, ox0);
+    /* The chunk's tiles: fewer than the buffer holds where the row (narrower
+     * than the reference extent the chunk was sized for) ends. */
+    LLVMValueRef ntiles = cg_min(f, cg_i64(f, t.chunk), cg_sub(f, t.ow, ox0));
+    ntiles = LLVMBuildSDiv(b, cg_addi(f, ntiles, span - 1), cg_i64(f, span), "");
+    emit_pack(f, &t, buf, n, oy0, rows, ox0, ntiles);
     LLVMValueRef ol = cg_for(f, &lo, cg_i64(f, 0), rows, "oy");
     LLVMValueRef oy = cg_add(f, oy0, ol);
-    LLVMValueRef inside = LLVMBuildICmp(b, LLVMIntSLE, cg_addi(f, ox0, t.chunk), t.ow, "");
+    LLVMValueRef inside = LLVMBuildICmp(b, LLVMIntSLE, cg_add(f, ox0, cg_muli(f, ntiles, span)), t.ow, "");
     LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "interior");
     LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "row_end");
     LLVMBasicBlockRef join = LLVMAppendBasicBlockInContext(f->m->ctx, f->fn, "");
     LLVMBuildCondBr(b, inside, fast, slow);
     LLVMPositionBuilderAtEnd(b, fast);
-    emit_chunk(f, &t, false, buf, n, oy, ol, ox0);
+    emit_chunk(f, &t, false, buf, n, oy, ol, ox0, ntiles);
     LLVMBuildBr(b, join);
     LLVMPositionBuilderAtEnd(b, slow);
-    emit_chunk(f, &t, true, buf, n, oy, ol, ox0);
+    emit_chunk(f, &t, true, buf, n, oy, ol, ox0, ntiles);
     LLVMBuildBr(b, join);
     LLVMPositionBuilderAtEnd(b, join);
     cg_end(f, &lo);
