@@ -7,7 +7,8 @@
 # quantized; the float libraries for reference. Then the speed of each
 # library against the float one at 640x640 and 960x960 on 1 and 2 threads
 # (bench/ours, alternating, the median over --runs rounds of each round's
-# ratio).
+# ratio), and the milliseconds of ONNX Runtime fp32 and of each library
+# (alternating, medians over the rounds).
 #
 #   bench/quant.sh [--build DIR] [--models DIR] [--data DIR] [--keep DIR]
 #       [--methods "percentile entropy minmax"] [--jobs 2] [--runs 5]
@@ -87,3 +88,32 @@ for lib in "$@"; do
         done
     done
 done
+
+# Against ONNX Runtime fp32 (bench/ort.mjs; skipped without node and
+# onnxruntime-node): per round ORT then each library, the median ms of each.
+ort() {
+    node "$here/ort.mjs" "$det" "$1" "$2" 3 5 | awk '{ for (i = 2; $i != "rss_kb"; i++) print $i }' |
+        sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+if node "$here/ort.mjs" --version >/dev/null 2>&1; then
+    for dims in 1x3x640x640 1x3x960x960; do
+        for t in 1 2; do
+            for r in $(seq "$runs"); do
+                line="$(ort "$dims" "$t")"
+                for lib in fp32 "$@"; do line="$line $(call "$keep/lib$lib.so" "$dims" "$t")"; done
+                echo "$line"
+            done >"$tmp/ort.txt"
+            out="ort $dims $t thread(s): ORT $(awk '{ print $1 }' "$tmp/ort.txt" | median) ms"
+            i=2
+            for lib in fp32 "$@"; do
+                ms=$(awk -v i=$i '{ print $i }' "$tmp/ort.txt" | median)
+                out="$out, $lib $ms ms"
+                i=$((i + 1))
+            done
+            echo "$out"
+        done
+    done
+else
+    echo "ORT: node or onnxruntime-node not found (ORT_NODE_DIR): skipped"
+fi
