@@ -99,7 +99,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 if node "$here/ort.mjs" --version >/dev/null 2>&1; then
     for dims in 1x3x640x640 1x3x960x960; do
         for t in 1 2; do
-            for r in $(seq "$runs"); do
+            for _ in $(seq "$runs"); do
                 line="$(ort "$dims" "$t")"
                 for lib in fp32 "$@"; do line="$line $(call "$keep/lib$lib.so" "$dims" "$t")"; done
                 echo "$line"
