@@ -75,7 +75,7 @@ call() {
         sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 speed() {
-    for r in $(seq "$runs"); do
+    for _ in $(seq "$runs"); do
         echo "$(call "$keep/libfp32.so" "$2" "$3") $(call "$1" "$2" "$3")"
     done | awk '{ print $1 / $2, $1, $2 }' | sort -n | awk '{ r[NR] = $0 } END {
         split(r[int((NR + 1) / 2)], m, " "); printf "%.3fx (%.1f / %.1f ms)", m[1], m[2], m[3] }'
