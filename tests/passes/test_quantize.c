@@ -72,6 +72,20 @@ static const ir_act *input_quant(const ir_graph *g, const char *conv) {
     return q ? &q->attrs.act : NULL;
 }
 
+/* g quantized with statistics of the one input in (sizes: its symbols, or
+ * NULL for a static graph). */
+static bool calibrated(ir_graph *g, const float *in, const int64_t *sizes, const ocrs_quant_opts *o,
+                       ocrs_quant_report *rep) {
+    ocrs_qstats *stats = NULL;
+    ocrs_diag diag = {0};
+    bool ok = ocrs_qstats_new(g, o, &stats, &diag) == OCRS_OK &&
+              ocrs_qstats_add(stats, g, (const float *const[]){in}, sizes, &diag) == OCRS_OK &&
+              ocrs_quantize(g, stats, o, rep, &diag) == OCRS_OK;
+    if (!ok) fprintf(stderr, "quantization: %s\n", diag.msg);
+    ocrs_qstats_free(stats);
+    return ok;
+}
+
 static void structure(void) {
     ocrs_qstats *stats = NULL;
     ocrs_quant_opts o = {.method = OCRS_QCALIB_MINMAX};
@@ -136,12 +150,8 @@ static void ranges(void) {
         for (int i = 0; i < 10099; i++) in[i] = (float)(i % 10000) / 10000;
         in[10099] = 30;
         ocrs_quant_opts o = {.method = (ocrs_qcalib_method)m, .percentile = 99.9};
-        ocrs_qstats *stats = NULL;
-        ocrs_diag diag = {0};
-        CHECK(ocrs_qstats_new(g, &o, &stats, &diag) == OCRS_OK);
-        CHECK(ocrs_qstats_add(stats, g, (const float *const[]){in}, NULL, &diag) == OCRS_OK);
         ocrs_quant_report rep;
-        CHECK(ocrs_quantize(g, stats, &o, &rep, &diag) == OCRS_OK);
+        CHECK(calibrated(g, in, NULL, &o, &rep));
         const ir_act *q = input_quant(g, "c");
         float hi = q ? q->a * 255 : 0;
         if (m == OCRS_QCALIB_MINMAX) CHECK(fabsf(hi - 30) < 1e-3f);
@@ -149,7 +159,6 @@ static void ranges(void) {
         if (m == OCRS_QCALIB_ENTROPY) CHECK(hi > 0.9f && hi < 5);
         if (getenv("OCRS_TEST_VERBOSE")) fprintf(stderr, "%s: range [0, %g]\n", ocrs_qcalib_methods[m], hi);
         if (q) CHECK(q->b == 0);
-        ocrs_qstats_free(stats);
         ir_graph_free(g);
     }
 }
@@ -168,19 +177,15 @@ static void through_fakequant(void) {
     int64_t sizes[IR_MAX_SYMS];
     float *in = t_input(g, S, S, sizes);
     ocrs_quant_opts o = {.method = OCRS_QCALIB_MINMAX};
-    ocrs_qstats *stats = NULL;
-    ocrs_diag diag = {0};
-    CHECK(ocrs_qstats_new(g, &o, &stats, &diag) == OCRS_OK);
-    CHECK(ocrs_qstats_add(stats, g, (const float *const[]){in}, sizes, &diag) == OCRS_OK);
     ocrs_quant_report rep;
-    CHECK(ocrs_quantize(g, stats, &o, &rep, &diag) == OCRS_OK);
+    ocrs_diag diag = {0};
+    CHECK(calibrated(g, in, sizes, &o, &rep));
     CHECK(ir_verify(g, &diag) == OCRS_OK);
     CHECK(rep.int8 == 3 && rep.integer == 2 && t_count(g, IR_OP_FakeQuant) == 1);
     const ir_node *q = fakequant_of(g, "d");
     CHECK(q && input_quant(g, "a") && !fakequant_of(g, "e") && input_quant(g, "e"));
     CHECK(q && g->values[q->inputs[0]].producer + 1 == (ir_id)(q - g->nodes));
     free(in);
-    ocrs_qstats_free(stats);
     ir_graph_free(g);
 }
 
