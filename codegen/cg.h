@@ -135,6 +135,8 @@ void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMVa
  * vectors. */
 void cg_choose_tile(const cg_target_desc *td, int64_t vw, int64_t m, int64_t width, int64_t k, int64_t *mr_out,
                     int64_t *nv_out);
+/* a rounded up to a multiple of b > 0 (a >= 0). */
+int64_t cg_round_up(int64_t a, int64_t b);
 /* An extent at the symbols' reference values, for choosing tiles. */
 int64_t cg_ref_extent(const cg_fn *f, ir_dim d);
 
@@ -144,8 +146,12 @@ static inline const ir_value *cg_in_value(const cg_fn *f, uint32_t i) {
 static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->values[f->node->output]; }
 
 /* ---- emitters, one per emit column of ir/ops.def ---------------------------- */
-void emit_conv(cg_fn *f);           /* conv_tile.c; conv_int8.c for an int8 conv (attrs.in_act) */
+void emit_conv(cg_fn *f);           /* conv_tile.c; conv_int8.c for an int8 conv */
 void emit_conv_int8(cg_fn *f);
+/* A Conv that quantizes its input (attrs.in_act): int8 kernel and weight blob. */
+static inline bool cg_is_int8_conv(const ir_node *n) {
+    return n->op == IR_OP_Conv && n->attrs.in_act.kind != IR_ACT_NONE;
+}
 /* The weight blob of an int8 conv (node): its size, and its bytes written
  * to dst (codegen/conv_int8.c). */
 size_t cg_int8_weight_bytes(const ir_graph *g, const ir_node *node);

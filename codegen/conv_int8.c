@@ -44,15 +44,17 @@ typedef struct {
     cg_vec v;
 } qconv;
 
-static int64_t align_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
-
 /* <vw x i32> with every lane v. */
-static LLVMValueRef lanes_of(cg_fn *f, const qconv *t, int64_t v) {
-    return cg_splat(f, t->vi, LLVMConstInt(t->i32, (unsigned long long)v, 1));
+static LLVMValueRef lanes_of(cg_fn *f, const qconv *t, int64_t v) { return cg_lane_ramp(f, (unsigned)t->vw, v, 0); }
+
+/* The buffer columns `pixels` output pixels of a row read: the taps'
+ * reach, plus the odd column a stride-2 load pair takes in. */
+static int64_t reach(const qconv *t, int64_t pixels) {
+    return (pixels - 1) * t->sw + (t->kw - 1) * t->dw + 1 + (t->sw == 2);
 }
 
 /* Offsets (in 4-byte words) of the blob's parts. */
-static int64_t corr_at(int64_t cout) { return align_up(4 * cout, BLOB_ALIGN) / 4; }
+static int64_t corr_at(int64_t cout) { return cg_round_up(4 * cout, BLOB_ALIGN) / 4; }
 static int64_t w_at(int64_t cout) { return 2 * corr_at(cout); }
 
 static int64_t weight_level(const ir_value *w, int64_t m, int64_t i) {
@@ -163,7 +165,7 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
     LLVMValueRef row = cg_mul(f, cg_add(f, cg_mul(f, plane0, t->ih), iy_at), t->iw);
     /* The columns ntiles tiles read, in whole vectors (at most bw). */
     LLVMValueRef pixels = cg_muli(f, ntiles, t->nv * t->vw);
-    LLVMValueRef cols = cg_addi(f, cg_muli(f, pixels, t->sw), (t->kw - 1) * t->dw + 1 + (t->sw == 2) - t->sw);
+    LLVMValueRef cols = cg_addi(f, cg_muli(f, pixels, t->sw), reach(t, 0)); /* reach(t, pixels) */
     cols = cg_addi(f, cols, t->vw - 1);
     LLVMValueRef col = cg_for(f, &lc, cg_i64(f, 0), LLVMBuildSDiv(b, cols, cg_i64(f, t->vw), ""), "pack.col");
     LLVMValueRef c0 = cg_muli(f, col, t->vw), ix = cg_add(f, first, c0), at = cg_add(f, row, ix);
@@ -321,7 +323,7 @@ static void emit_chunk(cg_fn *f, const qconv *t, bool safe, LLVMValueRef buf, LL
 void emit_conv_int8(cg_fn *f) {
     const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f), *w = cg_in_value(f, 1);
     const ir_attrs *a = &f->node->attrs;
-    OCRS_ASSERT(a->in_act.kind == IR_ACT_QUANT && a->group == 1 && w->qbits == 8);
+    OCRS_ASSERT(cg_is_int8_conv(f->node) && w->qbits == 8);
     LLVMBuilderRef b = f->b;
     qconv t = {.cin = x->dims[1].q, .cout = y->dims[1].q, .kh = a->kernel[0], .kw = a->kernel[1],
                .sh = a->stride[0], .sw = a->stride[1], .dh = a->dilation[0], .dw = a->dilation[1],
@@ -353,12 +355,12 @@ void emit_conv_int8(cg_fn *f) {
      * rows as fit: each input row is staged about once. */
     int64_t span = t.nv * t.vw, tiles = 1, row_words;
     for (;;) {
-        int64_t c = (tiles + 1) * span, cols = align_up((c - 1) * t.sw + (t.kw - 1) * t.dw + 1 + (t.sw == 2), t.vw);
-        if (c > align_up(width, span) || t.kh * t.k4 * cols * 4 > STAGE_BYTES) break;
+        int64_t c = (tiles + 1) * span, cols = cg_round_up(reach(&t, c), t.vw);
+        if (c > cg_round_up(width, span) || t.kh * t.k4 * cols * 4 > STAGE_BYTES) break;
         tiles++;
     }
     t.chunk = tiles * span;
-    t.bw = align_up((t.chunk - 1) * t.sw + (t.kw - 1) * t.dw + 1 + (t.sw == 2), t.vw);
+    t.bw = cg_round_up(reach(&t, t.chunk), t.vw);
     row_words = t.k4 * t.bw;
     int64_t band = t.flat ? 1 : (STAGE_BYTES / (4 * row_words) - (t.kh - 1) * t.dh - 1) / t.sh + 1;
     int64_t ref_oh = t.flat ? 1 : cg_ref_extent(f, y->dims[2]);

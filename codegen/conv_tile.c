@@ -341,7 +341,7 @@ static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
 }
 
 void emit_conv(cg_fn *f) {
-    if (f->node->attrs.in_act.kind != IR_ACT_NONE) {
+    if (cg_is_int8_conv(f->node)) {
         emit_conv_int8(f);
         return;
     }

@@ -63,7 +63,7 @@ static ocrs_status emit_weights(emitter *e, ocrs_diag *diag) {
     for (uint32_t i = 0; i < g->nnodes; i++) {
         if (!e->plan->needed[i]) continue;
         const ir_node *n = &g->nodes[i];
-        bool int8 = n->op == IR_OP_Conv && n->attrs.in_act.kind != IR_ACT_NONE;
+        bool int8 = cg_is_int8_conv(n);
         for (uint32_t j = 0; j < n->ninputs; j++) {
             ir_id v = n->inputs[j];
             if (v == IR_NONE || !ir_is_weight(&g->values[v])) continue;

@@ -71,7 +71,7 @@ void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMVa
     cg_intrinsic2(f, "llvm.masked.store", v->vt, f->m->ptr, args, 4);
 }
 
-static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+int64_t cg_round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
 /* A load costs more than an FMA: L1 misses, and a narrow tile streams its
  * input once per row block (measured on the recognizer's 480 -> 466 1x1
@@ -91,7 +91,7 @@ void cg_choose_tile(const cg_target_desc *td, int64_t vw, int64_t m, int64_t wid
         for (int64_t nv = 1; nv <= CG_MAX_NV && mr * k * nv + nv + 1 <= td->vector_regs; nv++) {
             if (mr * k * nv > CG_MAX_ACC) continue;
             double fmas = (double)(mr * k * nv), loads = LOAD_COST * (double)(nv + mr * k);
-            double useful = (double)(m * width) / (double)(round_up(m, mr) * round_up(width, nv * vw));
+            double useful = (double)(m * width) / (double)(cg_round_up(m, mr) * cg_round_up(width, nv * vw));
             double score = useful * fmas / (fmas > loads ? fmas : loads);
             /* Ties go to the larger tile: fewer loop trips. */
             if (score > best + 1e-9 || (score > best - 1e-9 && mr * nv > bm * bn)) {

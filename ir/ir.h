@@ -283,6 +283,10 @@ ir_id ir_uses_single(const ir_graph *g, const ir_uses *u, ir_id v);
 uint32_t ir_uses_readers(const ir_graph *g, const ir_uses *u, ir_id v);
 
 static inline bool ir_is_weight(const ir_value *v) { return v->data != NULL; }
+/* Whether conv n may quantize its input itself (attrs.in_act, the integer
+ * kernel): a Conv of one group with constant 4-D weights and at most
+ * IR_INT8_MAX_TERMS products per output. */
+bool ir_conv_int8_capable(const ir_graph *g, const ir_node *n);
 /* attrs.axis of a node on a value of this rank, counted from 0 (ONNX
  * counts negative axes from the end). */
 static inline int64_t ir_axis(const ir_node *n, int rank) { return n->attrs.axis < 0 ? n->attrs.axis + rank : n->attrs.axis; }

@@ -99,9 +99,8 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
         if (n->attrs.in_act.kind != IR_ACT_NONE) {
             /* What the int8 kernel (codegen/conv_int8.c) computes: uint8
              * input levels times int8 weights of one group. */
-            const ir_value *w = n->ninputs > 1 && n->inputs[1] != IR_NONE ? &g->values[n->inputs[1]] : NULL;
-            if (n->attrs.in_act.kind != IR_ACT_QUANT || n->attrs.group != 1 || !w || !ir_is_weight(w) ||
-                w->qbits != 8 || w->rank != 4 || w->dims[1].q * w->dims[2].q * w->dims[3].q > IR_INT8_MAX_TERMS)
+            if (n->attrs.in_act.kind != IR_ACT_QUANT || !ir_conv_int8_capable(g, n) ||
+                g->values[n->inputs[1]].qbits != 8)
                 return ocrs_fail(diag, OCRS_ERR_INVALID,
                                  "%s: %s: an input activation ('%s') needs a quantizing one on a conv of one group "
                                  "with int8 weights and at most %d products per output",

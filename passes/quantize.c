@@ -235,15 +235,6 @@ static bool place_after_producers(ir_graph *g, uint32_t first) {
     return true;
 }
 
-/* Whether conv n quantizes its input itself (attrs.in_act, the integer
- * kernel of codegen/conv_int8.c): a Conv of one group whose sums fit
- * int32. Others read a FakeQuant's output. */
-static bool quantizes_input(const ir_graph *g, const ir_node *n) {
-    const ir_value *w = &g->values[n->inputs[1]];
-    return n->op == IR_OP_Conv && n->attrs.group == 1 &&
-           w->dims[1].q * w->dims[2].q * w->dims[3].q <= IR_INT8_MAX_TERMS;
-}
-
 ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_opts *o, ocrs_quant_report *rep,
                           ocrs_diag *diag) {
     OCRS_ASSERT(q->nvalues == g->nvalues);
@@ -275,7 +266,7 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
             float scale = hi > lo ? (float)((hi - lo) / 255) : 1.0f;
             qx[x] = (ir_act){IR_ACT_QUANT, scale, fminf(fmaxf(nearbyintf((float)(-lo / scale)), 0), 255)};
         }
-        if (quantizes_input(g, &g->nodes[id])) {
+        if (ir_conv_int8_capable(g, &g->nodes[id])) { /* the integer kernel */
             g->nodes[id].attrs.in_act = qx[x];
             rep->integer++;
         } else {
