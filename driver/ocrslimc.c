@@ -571,7 +571,8 @@ int main(int argc, char **argv) {
         goto usage_error;
     }
     popts.verbose = verbose;
-    if (kind >= 0 && !quant.o.weight_max) quant.o.weight_max = ocrs_int8_weight_max(&co);
+    /* For every --emit: the QDQ model and the IR are the library's model. */
+    if (!quant.o.weight_max) quant.o.weight_max = ocrs_int8_weight_max(&co);
     if (system) {
         system_cli sc = {.det = cfg.det_model, .cls = cfg.cls_model, .rec = cfg.rec_model, .dict = cfg.dict,
                          .use_space = cfg.use_space != 0, .cls_h = cfg.cls_shape[1], .cls_w = cfg.cls_shape[2],
