@@ -148,14 +148,19 @@ static inline const ir_value *cg_out_value(const cg_fn *f) { return &f->g->value
 /* ---- emitters, one per emit column of ir/ops.def ---------------------------- */
 void emit_conv(cg_fn *f);           /* conv_tile.c; conv_int8.c for an int8 conv */
 void emit_conv_int8(cg_fn *f);
-/* A Conv that quantizes its input (attrs.in_act): int8 kernel and weight blob. */
+/* A Conv that quantizes its input (attrs.in_act): an int8 weight blob, and
+ * conv_int8.c's kernel (one group) or conv_tile.c's (depthwise). */
 static inline bool cg_is_int8_conv(const ir_node *n) {
     return n->op == IR_OP_Conv && n->attrs.in_act.kind != IR_ACT_NONE;
 }
+static inline bool cg_is_int8_depthwise(const ir_node *n) { return cg_is_int8_conv(n) && n->attrs.group > 1; }
 /* The weight blob of an int8 conv (node): its size, and its bytes written
  * to dst (codegen/conv_int8.c). */
 size_t cg_int8_weight_bytes(const ir_graph *g, const ir_node *node);
 void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst);
+/* Where a depthwise blob's int8 weights w[cout][kh][kw] start (bytes; the
+ * float scales s * s_w[m] come first). */
+int64_t cg_int8_depthwise_at(int64_t cout);
 void emit_conv_transpose(cg_fn *f); /* conv.c: the scatter kernel of conv_tile.c, or the general one */
 /* ConvTranspose with kernel = stride (kw <= 2), no pads, one group: a GEMM
  * per tap scattered into the output (conv_tile.c). */

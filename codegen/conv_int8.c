@@ -25,7 +25,9 @@
  * The weight blob (cg_int8_pack_weights, written by module.c in place of
  * the float weights): float scale[cout] (s * s_w[m]), int32 corr[cout]
  * (z * sum(w[m]) over every tap and channel), then int8
- * w[cout][cin/4][kh][kw][4], each part 64-byte aligned. */
+ * w[cout][cin/4][kh][kw][4], each part 64-byte aligned. A depthwise
+ * conv's (conv_tile.c subtracts z as it stages the input, so no
+ * correction): float scale[cout], then int8 w[cout][kh][kw]. */
 #include <math.h>
 #include <string.h>
 
@@ -75,10 +77,13 @@ static bool pairs_fit(const ir_value *w) {
     return true;
 }
 
+int64_t cg_int8_depthwise_at(int64_t cout) { return 4 * corr_at(cout); }
+
 size_t cg_int8_weight_bytes(const ir_graph *g, const ir_node *node) {
     const ir_value *w = &g->values[node->inputs[1]];
-    int64_t cout = w->dims[0].q, k4 = (w->dims[1].q + GROUP - 1) / GROUP;
-    return (size_t)(4 * w_at(cout) + cout * k4 * w->dims[2].q * w->dims[3].q * GROUP);
+    int64_t cout = w->dims[0].q, k4 = (w->dims[1].q + GROUP - 1) / GROUP, taps = w->dims[2].q * w->dims[3].q;
+    if (cg_is_int8_depthwise(node)) return (size_t)(cg_int8_depthwise_at(cout) + cout * taps);
+    return (size_t)(4 * w_at(cout) + cout * k4 * taps * GROUP);
 }
 
 void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst) {
@@ -86,9 +91,20 @@ void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst) {
     ir_act q = node->attrs.in_act;
     OCRS_ASSERT(q.kind == IR_ACT_QUANT && w->qbits == 8 && w->out_axis == 0);
     int64_t cout = w->dims[0].q, cin = w->dims[1].q, kh = w->dims[2].q, kw = w->dims[3].q;
+    float *scale = (float *)dst;
+    for (int64_t m = 0; m < cout; m++) scale[m] = q.a * w->qscale[m];
+    if (cg_is_int8_depthwise(node)) {
+        OCRS_ASSERT(cin == 1 && kh * kw <= IR_INT8_DW_MAX_TAPS);
+        int8_t *wq = (int8_t *)dst + cg_int8_depthwise_at(cout);
+        for (int64_t i = 0; i < cout * kh * kw; i++) {
+            int64_t l = weight_level(w, i / (kh * kw), i);
+            OCRS_ASSERT(l >= -127 && l <= 127);
+            wq[i] = (int8_t)l;
+        }
+        return;
+    }
     int64_t k4 = (cin + GROUP - 1) / GROUP;
     OCRS_ASSERT(cin * kh * kw <= IR_INT8_MAX_TERMS);
-    float *scale = (float *)dst;
     int32_t *corr = (int32_t *)dst + corr_at(cout);
     int8_t *wq = (int8_t *)((int32_t *)dst + w_at(cout));
     memset(wq, 0, (size_t)(cout * k4 * kh * kw * GROUP));
@@ -101,7 +117,6 @@ void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst) {
                 sum += l;
                 wq[((m * k4 + c / GROUP) * kh * kw + t) * GROUP + c % GROUP] = (int8_t)l;
             }
-        scale[m] = q.a * w->qscale[m];
         corr[m] = (int32_t)(sum * (int64_t)q.b);
     }
 }
@@ -323,7 +338,7 @@ static void emit_chunk(cg_fn *f, const qconv *t, bool safe, LLVMValueRef buf, LL
 void emit_conv_int8(cg_fn *f) {
     const ir_value *x = cg_in_value(f, 0), *y = cg_out_value(f), *w = cg_in_value(f, 1);
     const ir_attrs *a = &f->node->attrs;
-    OCRS_ASSERT(cg_is_int8_conv(f->node) && w->qbits == 8);
+    OCRS_ASSERT(cg_is_int8_conv(f->node) && !cg_is_int8_depthwise(f->node) && w->qbits == 8);
     LLVMBuilderRef b = f->b;
     qconv t = {.cin = x->dims[1].q, .cout = y->dims[1].q, .kh = a->kernel[0], .kw = a->kernel[1],
                .sh = a->stride[0], .sw = a->stride[1], .dh = a->dilation[0], .dw = a->dilation[1],

@@ -20,7 +20,16 @@
  *
  * Every output element is the same sequence of operations whatever its
  * tile, lane or thread: bias, then one fmuladd per (input channel, ky, kx)
- * in that order, then the activation. Threads split the tiles. */
+ * in that order, then the activation. Threads split the tiles.
+ *
+ * An int8 depthwise conv (attrs.in_act, cg_is_int8_depthwise) takes the
+ * same path on integers held in floats: its input as uint8 levels less the
+ * zero point (in [-255, 255], quantized once as rows are staged, or as they
+ * are loaded when they are not), its weights int8 from the blob
+ * (conv_int8.c), sums from 0, every one an integer below 2^24
+ * (IR_INT8_DW_MAX_TAPS) and so exact in any order or target; then
+ * sum * (s * s_w[m]) + bias[m], uncontracted, and the activation. Padding
+ * is 0, the zero point's level. */
 #include <string.h>
 
 #include "cg.h"
@@ -37,7 +46,14 @@ typedef struct {
     LLVMValueRef src, pitch, shift, row_shift; /* input row r at r - row_shift */
     bool staged;
     LLVMValueRef stage_group, stage_plane;
+    bool quant; /* an int8 depthwise conv */
 } tconv;
+
+/* The level of x less the zero point, exact in float. */
+static LLVMValueRef centred_level(cg_fn *f, LLVMValueRef x) {
+    ir_act q = f->node->attrs.in_act;
+    return LLVMBuildFSub(f->b, cg_quant_level(f, q, x), cg_fconst(LLVMTypeOf(x), q.b), "");
+}
 
 /* vw input pixels col, col + sw, ... of the row starting at element row of
  * t->src; safe: only columns in [0, iw) are read, the others are 0. */
@@ -72,7 +88,8 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     OCRS_ASSERT(mr * nv <= CG_MAX_ACC);
     LLVMValueRef bias = f->node->ninputs > 2 ? f->in[2] : NULL;
     for (int64_t r = 0; r < mr; r++) {
-        LLVMValueRef init = bias ? cg_splat(f, t->v.vt, cg_load(f, bias, cg_addi(f, oc0, r))) : LLVMConstNull(t->v.vt);
+        LLVMValueRef init = bias && !t->quant ? cg_splat(f, t->v.vt, cg_load(f, bias, cg_addi(f, oc0, r)))
+                                              : LLVMConstNull(t->v.vt);
         for (int64_t v = 0; v < nv; v++) {
             acc[r * nv + v] = cg_alloca(f, t->v.vt, "acc");
             LLVMBuildStore(b, init, acc[r * nv + v]);
@@ -93,9 +110,19 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef col = cg_sub(f, cg_addi(f, cg_muli(f, cg_addi(f, ox0, v * t->vw), t->sw), kx * t->dw), t->shift);
             x[v] = load_pixels(f, t, row, col, safe && !t->staged);
+            if (t->quant && !t->staged) x[v] = centred_level(f, x[v]);
         }
         for (int64_t r = 0; r < mr; r++) {
-            LLVMValueRef w = cg_splat(f, t->v.vt, cg_load(f, f->in[1], cg_addi(f, wrow, r * t->cpg * t->kh * t->kw + kx)));
+            LLVMValueRef wi = cg_addi(f, wrow, r * t->cpg * t->kh * t->kw + kx), w;
+            if (t->quant) {
+                LLVMTypeRef i8 = LLVMInt8TypeInContext(f->m->ctx);
+                LLVMValueRef at = cg_addi(f, wi, cg_int8_depthwise_at(t->cout));
+                w = LLVMBuildSIToFP(b, LLVMBuildLoad2(b, i8, LLVMBuildGEP2(b, i8, f->in[1], &at, 1, ""), ""),
+                                    f->m->f32, "");
+            } else {
+                w = cg_load(f, f->in[1], wi);
+            }
+            w = cg_splat(f, t->v.vt, w);
             for (int64_t v = 0; v < nv; v++) {
                 LLVMValueRef a = LLVMBuildLoad2(b, t->v.vt, acc[r * nv + v], "");
                 LLVMValueRef args[3] = {w, x[v], a};
@@ -106,11 +133,16 @@ static void emit_tile(cg_fn *f, const tconv *t, int64_t mr, bool safe, LLVMValue
     cg_end(f, &lk);
     cg_end(f, &li);
     for (int64_t r = 0; r < mr; r++) {
-        LLVMValueRef orow =
-            cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cout), cg_addi(f, oc0, r)), t->oh), oy), t->ow);
+        LLVMValueRef oc = cg_addi(f, oc0, r);
+        LLVMValueRef orow = cg_mul(f, cg_add(f, cg_mul(f, cg_add(f, cg_muli(f, n, t->cout), oc), t->oh), oy), t->ow);
+        LLVMValueRef scale = t->quant ? cg_splat(f, t->v.vt, cg_load(f, f->in[1], oc)) : NULL;
+        LLVMValueRef shift = t->quant && bias ? cg_splat(f, t->v.vt, cg_load(f, bias, oc)) : NULL;
         for (int64_t v = 0; v < nv; v++) {
             LLVMValueRef col = cg_addi(f, ox0, v * t->vw);
-            LLVMValueRef y = cg_conv_epilogue(f, LLVMBuildLoad2(b, t->v.vt, acc[r * nv + v], ""));
+            LLVMValueRef y = LLVMBuildLoad2(b, t->v.vt, acc[r * nv + v], "");
+            if (scale) y = LLVMBuildFMul(b, y, scale, ""); /* never contracted with the add: the same everywhere */
+            if (shift) y = LLVMBuildFAdd(b, y, shift, "");
+            y = cg_conv_epilogue(f, y);
             cg_vstore(f, &t->v, y, cg_elem_ptr(f, f->out, cg_add(f, orow, col)), safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->ow) : NULL);
         }
     }
@@ -322,7 +354,17 @@ static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
     LLVMValueRef iy = cg_for(f, &lr, lo_row, hi_row, "stage");
     LLVMValueRef from = cg_elem_ptr(f, f->in[0], cg_mul(f, cg_add(f, cg_mul(f, plane, t->ih), iy), t->iw));
     LLVMValueRef to = cg_elem_ptr(f, buf, cg_addi(f, cg_mul(f, cg_sub(f, iy, base), pitch), t->pl));
-    LLVMBuildMemCpy(b, to, 4, from, 4, cg_mul(f, t->iw, four));
+    if (t->quant) { /* the row's centred levels, vector by vector; the last one masked */
+        cg_loop lx;
+        LLVMValueRef nvec = LLVMBuildSDiv(b, cg_addi(f, t->iw, t->vw - 1), cg_i64(f, t->vw), "");
+        LLVMValueRef ix = cg_muli(f, cg_for(f, &lx, cg_i64(f, 0), nvec, "ix"), t->vw);
+        LLVMValueRef mask = cg_lane_mask(f, &t->v, ix, 0, 1, t->iw);
+        LLVMValueRef x = centred_level(f, cg_vload(f, &t->v, cg_elem_ptr(f, from, ix), mask));
+        cg_vstore(f, &t->v, x, cg_elem_ptr(f, to, ix), mask);
+        cg_end(f, &lx);
+    } else {
+        LLVMBuildMemCpy(b, to, 4, from, 4, cg_mul(f, t->iw, four));
+    }
     cg_end(f, &lr);
     tconv s = *t;
     s.src = buf;
@@ -341,7 +383,7 @@ static void emit_staged(cg_fn *f, const tconv *t, LLVMValueRef batch) {
 }
 
 void emit_conv(cg_fn *f) {
-    if (cg_is_int8_conv(f->node)) {
+    if (cg_is_int8_conv(f->node) && !cg_is_int8_depthwise(f->node)) {
         emit_conv_int8(f);
         return;
     }
@@ -350,7 +392,8 @@ void emit_conv(cg_fn *f) {
     const cg_target_desc *td = &f->m->target;
     tconv t = {.vw = td->vector_floats, .cin = x->dims[1].q, .cout = y->dims[1].q, .group = a->group,
                .kh = a->kernel[0], .kw = a->kernel[1], .sh = a->stride[0], .sw = a->stride[1],
-               .dh = a->dilation[0], .dw = a->dilation[1], .pt = a->pad[0], .pl = a->pad[1]};
+               .dh = a->dilation[0], .dw = a->dilation[1], .pt = a->pad[0], .pl = a->pad[1],
+               .quant = cg_is_int8_depthwise(f->node)};
     t.cpg = t.cin / t.group;
     t.mpg = t.cout / t.group;
     bool flat = is_flat(a);

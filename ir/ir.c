@@ -405,8 +405,10 @@ ir_act_kind ir_unary_act(ir_op op) {
 
 bool ir_conv_int8_capable(const ir_graph *g, const ir_node *n) {
     const ir_value *w = n->ninputs > 1 && n->inputs[1] != IR_NONE ? &g->values[n->inputs[1]] : NULL;
-    return n->op == IR_OP_Conv && n->attrs.group == 1 && w && ir_is_weight(w) && w->rank == 4 &&
-           w->dims[1].q * w->dims[2].q * w->dims[3].q <= IR_INT8_MAX_TERMS;
+    if (n->op != IR_OP_Conv || !w || !ir_is_weight(w) || w->rank != 4) return false;
+    if (n->attrs.group == 1) return w->dims[1].q * w->dims[2].q * w->dims[3].q <= IR_INT8_MAX_TERMS;
+    /* depthwise: one input channel per output channel, one output per group */
+    return w->dims[1].q == 1 && w->dims[0].q == n->attrs.group && w->dims[2].q * w->dims[3].q <= IR_INT8_DW_MAX_TAPS;
 }
 
 const char *ir_act_name(ir_act_kind k) {

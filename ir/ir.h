@@ -82,6 +82,9 @@ enum {
  * channels x kernel taps): 255 * 127 each, the sum and its zero-point
  * correction within int32 (codegen/conv_int8.c). */
 enum { IR_INT8_MAX_TERMS = 66000 };
+/* The most taps of a depthwise one: its sums are formed in float
+ * (codegen/conv_tile.c), exact while 255 * 127 * taps < 2^24. */
+enum { IR_INT8_DW_MAX_TAPS = 518 };
 #define IR_AS_POOL (IR_A(kernel) | IR_A(stride) | IR_A(pad) | IR_A(dilation) | IR_A(ceil_mode) | IR_A(count_include_pad))
 #define IR_AS_ACT IR_A(act)
 #define IR_AS_EPS IR_A(epsilon)
@@ -284,8 +287,9 @@ uint32_t ir_uses_readers(const ir_graph *g, const ir_uses *u, ir_id v);
 
 static inline bool ir_is_weight(const ir_value *v) { return v->data != NULL; }
 /* Whether conv n may quantize its input itself (attrs.in_act, the integer
- * kernel): a Conv of one group with constant 4-D weights and at most
- * IR_INT8_MAX_TERMS products per output. */
+ * kernels): a Conv with constant 4-D weights, of one group and at most
+ * IR_INT8_MAX_TERMS products per output, or depthwise (one input and one
+ * output channel per group) of at most IR_INT8_DW_MAX_TAPS taps. */
 bool ir_conv_int8_capable(const ir_graph *g, const ir_node *n);
 /* attrs.axis of a node on a value of this rank, counted from 0 (ONNX
  * counts negative axes from the end). */

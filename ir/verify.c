@@ -97,14 +97,17 @@ ocrs_status ir_verify(const ir_graph *g, ocrs_diag *diag) {
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: only convolutions take an affine epilogue", g->source,
                              label);
         if (n->attrs.in_act.kind != IR_ACT_NONE) {
-            /* What the int8 kernel (codegen/conv_int8.c) computes: uint8
-             * input levels times int8 weights of one group. */
+            /* What the int8 kernels (codegen/conv_int8.c, conv_tile.c)
+             * compute: uint8 input levels times int8 weights, of one group
+             * or depthwise. */
             if (n->attrs.in_act.kind != IR_ACT_QUANT || !ir_conv_int8_capable(g, n) ||
                 g->values[n->inputs[1]].qbits != 8)
                 return ocrs_fail(diag, OCRS_ERR_INVALID,
-                                 "%s: %s: an input activation ('%s') needs a quantizing one on a conv of one group "
-                                 "with int8 weights and at most %d products per output",
-                                 g->source, label, ir_act_name(n->attrs.in_act.kind), IR_INT8_MAX_TERMS);
+                                 "%s: %s: an input activation ('%s') needs a quantizing one on a conv with int8 "
+                                 "weights, of one group and at most %d products per output or depthwise of at "
+                                 "most %d taps",
+                                 g->source, label, ir_act_name(n->attrs.in_act.kind), IR_INT8_MAX_TERMS,
+                                 IR_INT8_DW_MAX_TAPS);
         }
         if (info->flags & IR_F_UNARY && n->attrs.act.kind != ir_unary_act(n->op))
             return ocrs_fail(diag, OCRS_ERR_INVALID, "%s: %s: activation '%s' does not match the op", g->source,

@@ -126,8 +126,9 @@ typedef struct {
     ocrs_qcalib_method method;
     double percentile;              /* OCRS_QCALIB_PERCENTILE: the share kept, in percent (99.99) */
     const bool *fp32;               /* per node of the graph: a conv left in float (NULL: none) */
-    int weight_max;                 /* weights in [-weight_max, weight_max]: 127 (0 says so), or 63 for
-                                       AVX2 without VNNI, whose u8 x s8 pair sums must fit 16 bits */
+    int weight_max;                 /* one-group convs' weights in [-weight_max, weight_max]: 127 (0 says
+                                       so), or 63 for AVX2 without VNNI, whose u8 x s8 pair sums must
+                                       fit 16 bits; the other convs' always within 127 */
 } ocrs_quant_opts;
 
 typedef struct {

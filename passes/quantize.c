@@ -4,14 +4,15 @@
  *   collected here by the reference interpreter on the same graph).
  * Changes: every quantized conv (Conv, ConvTranspose not marked in
  *   o->fp32) reads its data input quantized (uint8, asymmetric, per tensor,
- *   one quantization per value): a Conv of one group by itself (attrs.in_act,
- *   which codegen/conv_int8.c computes with integers), the others through a
- *   FakeQuant node (one per value, shared by its readers; the float kernels
- *   then compute on the grid). Its weights become symmetric int8 per output
- *   channel (within +-o->weight_max) and its bias int32 on the grid input
- *   scale x weight scale (ir_value.qbits, qscale); the values stay floats
- *   holding those integers times their scales. `--emit onnx` writes the QDQ
- *   form.
+ *   one quantization per value): a Conv of one group or depthwise by itself
+ *   (attrs.in_act, which codegen/conv_int8.c and conv_tile.c compute with
+ *   integers), the others through a FakeQuant node (one per value, shared by
+ *   its readers; the float kernels then compute on the grid). Its weights
+ *   become symmetric int8 per output channel (within +-o->weight_max for a
+ *   conv of one group, +-127 for the others) and its bias int32 on the grid
+ *   input scale x weight scale (ir_value.qbits, qscale); the values stay
+ *   floats holding those integers times their scales. `--emit onnx` writes
+ *   the QDQ form.
  * Invalidates: node ids (the FakeQuant nodes are placed after the producers
  *   of what they read).
  *
@@ -266,8 +267,10 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
             float scale = hi > lo ? (float)((hi - lo) / 255) : 1.0f;
             qx[x] = (ir_act){IR_ACT_QUANT, scale, fminf(fmaxf(nearbyintf((float)(-lo / scale)), 0), 255)};
         }
-        if (ir_conv_int8_capable(g, &g->nodes[id])) { /* the integer kernel */
+        int wmax = 127;
+        if (ir_conv_int8_capable(g, &g->nodes[id])) { /* the integer kernels */
             g->nodes[id].attrs.in_act = qx[x];
+            if (g->nodes[id].attrs.group == 1 && o->weight_max) wmax = o->weight_max;
             rep->integer++;
         } else {
             if (fq[x] == IR_NONE) { /* the value's first such reader: its FakeQuant */
@@ -289,7 +292,7 @@ ocrs_status ocrs_quantize(ir_graph *g, const ocrs_qstats *q, const ocrs_quant_op
             g->nodes[id].inputs[0] = fq[x];
         }
         ir_id wid = pass_private_weight(g, id, 1);
-        bool ok = wid != IR_NONE && quantize_weight(g, wid, 8, o->weight_max ? o->weight_max : 127, NULL, 0);
+        bool ok = wid != IR_NONE && quantize_weight(g, wid, 8, wmax, NULL, 0);
         if (ok && g->nodes[id].ninputs > 2 && g->nodes[id].inputs[2] != IR_NONE) {
             ir_id bid = pass_private_weight(g, id, 2);
             ok = bid != IR_NONE && quantize_weight(g, bid, 32, 2147483647.0, g->values[wid].qscale, qx[x].a);

@@ -123,19 +123,25 @@ static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
  * products. Channel counts around the 4-channel words, strides 1, 2 and 4
  * (plain, shuffled and gathered loads), dilation, a 1x1 seen as one row, a
  * kernel wider than the padded input, levels clipped at both ends, and
- * 200 channels: bands of a few rows, the last one shorter. */
+ * 200 channels: bands of a few rows, the last one shorter. Then depthwise
+ * ones (group = c = m, conv_tile.c on levels in floats): 5x5 stride 2 and
+ * 3x3 stride 1 padded (staged rows quantized), stride 4 with dilation
+ * (gathers), 1x1 (not staged: quantized as loaded). */
 typedef struct {
     int64_t c, m, k, s, d, pad, qmax;
     float scale, zero;
+    int64_t group;
 } int8_conv;
 
 static void conv_int8(void) {
     static const int8_conv cases[] = {
-        {96, 24, 3, 1, 1, 1, 63, 2.0f / 255, 128}, {16, 32, 1, 1, 1, 0, 63, 1.0f / 255, 64},
-        {3, 16, 3, 2, 1, 1, 127, 2.5f / 255, 100}, {5, 7, 3, 4, 2, 2, 63, 1.5f / 255, 0},
-        {17, 13, 1, 1, 1, 0, 127, 2.0f / 255, 255}, {8, 9, 5, 1, 1, 2, 63, 0.5f / 255, 128},
-        {2, 3, 7, 1, 1, 3, 127, 2.0f / 255, 128},  {24, 24, 3, 2, 1, 0, 63, 3.0f / 255, 170},
-        {200, 8, 3, 1, 1, 1, 63, 2.0f / 255, 128}};
+        {96, 24, 3, 1, 1, 1, 63, 2.0f / 255, 128, 1}, {16, 32, 1, 1, 1, 0, 63, 1.0f / 255, 64, 1},
+        {3, 16, 3, 2, 1, 1, 127, 2.5f / 255, 100, 1}, {5, 7, 3, 4, 2, 2, 63, 1.5f / 255, 0, 1},
+        {17, 13, 1, 1, 1, 0, 127, 2.0f / 255, 255, 1}, {8, 9, 5, 1, 1, 2, 63, 0.5f / 255, 128, 1},
+        {2, 3, 7, 1, 1, 3, 127, 2.0f / 255, 128, 1},  {24, 24, 3, 2, 1, 0, 63, 3.0f / 255, 170, 1},
+        {200, 8, 3, 1, 1, 1, 63, 2.0f / 255, 128, 1},
+        {19, 19, 5, 2, 1, 2, 127, 2.0f / 255, 128, 19}, {30, 30, 3, 1, 1, 1, 63, 0.5f / 255, 0, 30},
+        {12, 12, 3, 4, 2, 3, 127, 3.0f / 255, 255, 12}, {7, 7, 1, 1, 1, 0, 127, 1.0f / 255, 40, 7}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const int8_conv *q = &cases[i];
         h_rng r = {1300 + i};
@@ -146,12 +152,13 @@ static void conv_int8(void) {
         for (int j = 0; j < 4; j++) a.pad[j] = q->pad;
         a.act = i % 2 ? (ir_act){IR_ACT_HARDSWISH, 0, 0} : (ir_act){IR_ACT_RELU, 0, 0};
         a.in_act = (ir_act){IR_ACT_QUANT, q->scale, q->zero};
+        a.group = q->group;
         ir_id x;
         ir_graph *g = h_graph(q->c, &x);
-        ir_id w = h_weight(g, &r, H_DIMS(q->m, q->c, q->k, q->k), -1, 1);
+        ir_id w = h_weight(g, &r, H_DIMS(q->m, q->c / a.group, q->k, q->k), -1, 1);
         ir_value *wv = &g->values[w];
         float *data = wv->data, *scale = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)q->m);
-        int64_t per = q->c * q->k * q->k;
+        int64_t per = q->c / a.group * q->k * q->k;
         for (int64_t m = 0; m < q->m; m++) {
             float top = 0;
             for (int64_t j = 0; j < per; j++) top = fmaxf(top, fabsf(data[m * per + j]));

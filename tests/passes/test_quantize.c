@@ -163,16 +163,18 @@ static void ranges(void) {
     }
 }
 
-/* x -> conv a (one group) -> depthwise d and transposed t: they read a
- * through one FakeQuant, placed right after a, with what a one-group conv
- * reading a would take. */
+/* x -> conv a (one group) -> depthwise d -> e, and a -> h (two groups of
+ * two channels): a, d and e quantize their inputs themselves (the integer
+ * kernels), h reads a through a FakeQuant placed right after a, with what
+ * d takes. */
 static void through_fakequant(void) {
     ir_id x;
     ir_graph *g = t_graph(2, &x);
     ir_id a = t_conv(g, IR_OP_Conv, "a", x, t_weight(g, "a.w", T_DIMS(4, 2, 3, 3), NULL), IR_NONE, 1, 1, 1);
     ir_id d = t_conv(g, IR_OP_Conv, "d", t_out(g, a), t_weight(g, "d.w", T_DIMS(4, 1, 3, 3), NULL), IR_NONE, 1, 1, 4);
     ir_id e = t_conv(g, IR_OP_Conv, "e", t_out(g, d), t_weight(g, "e.w", T_DIMS(4, 4, 1, 1), NULL), IR_NONE, 1, 0, 1);
-    t_set_output(g, t_out(g, T_NODE(g, Add, "y", t_out(g, e), t_out(g, a))));
+    ir_id h = t_conv(g, IR_OP_Conv, "h", t_out(g, a), t_weight(g, "h.w", T_DIMS(4, 2, 3, 3), NULL), IR_NONE, 1, 1, 2);
+    t_set_output(g, t_out(g, T_NODE(g, Add, "y", t_out(g, e), t_out(g, h))));
     t_prepare(g);
     int64_t sizes[IR_MAX_SYMS];
     float *in = t_input(g, S, S, sizes);
@@ -181,10 +183,12 @@ static void through_fakequant(void) {
     ocrs_diag diag = {0};
     CHECK(calibrated(g, in, sizes, &o, &rep));
     CHECK(ir_verify(g, &diag) == OCRS_OK);
-    CHECK(rep.int8 == 3 && rep.integer == 2 && t_count(g, IR_OP_FakeQuant) == 1);
-    const ir_node *q = fakequant_of(g, "d");
-    CHECK(q && input_quant(g, "a") && !fakequant_of(g, "e") && input_quant(g, "e"));
+    CHECK(rep.int8 == 4 && rep.integer == 3 && t_count(g, IR_OP_FakeQuant) == 1);
+    const ir_node *q = fakequant_of(g, "h");
+    CHECK(input_quant(g, "a") && input_quant(g, "d") && input_quant(g, "e"));
+    CHECK(!fakequant_of(g, "d") && !fakequant_of(g, "e"));
     CHECK(q && g->values[q->inputs[0]].producer + 1 == (ir_id)(q - g->nodes));
+    CHECK(q && input_quant(g, "d") && !memcmp(&q->attrs.act, input_quant(g, "d"), sizeof(ir_act)));
     free(in);
     ir_graph_free(g);
 }
