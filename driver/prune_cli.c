@@ -82,49 +82,69 @@ static double pruned_flops(const prune_cli *p, const double *ratio, ocrs_diag *d
     return f;
 }
 
+ocrs_status prune_bisect_target(prune_flops_fn flops, void *ctx, double before, double target, int steps,
+                                double *lo_out, double *hi_out, double *b_out, ocrs_diag *diag) {
+    /* From -1: single-group gains alone often remove more than the target. */
+    double lo = -1, hi = 1, a = 0, b = 1;
+    for (int it = 0; it < steps; it++) {
+        double mid = (lo + hi) / 2, f = flops(ctx, mid, mid, 1, diag);
+        if (f < 0) return OCRS_ERR_INVALID;
+        if (1 - f / before >= target) hi = mid;
+        else lo = mid;
+    }
+    for (int it = 0; it < 12; it++) {
+        double mid = (a + b) / 2, f = flops(ctx, lo, hi, mid, diag);
+        if (f < 0) return OCRS_ERR_INVALID;
+        if (1 - f / before >= target) b = mid;
+        else a = mid;
+    }
+    *lo_out = lo, *hi_out = hi, *b_out = b;
+    return OCRS_OK;
+}
+
+/* ratio: t's choices under the per-group bounds lo and hi blended, lo's +
+ * b * (hi's - lo's); scratch holds t->ngroups + 1. */
+static void blended_choice(const sens_table *t, double lo, double hi, double b, double *ratio, double *scratch) {
+    sens_select(t, lo, ratio);
+    sens_select(t, hi, scratch);
+    for (uint32_t i = 0; i < t->ngroups; i++) ratio[i] += b * (scratch[i] - ratio[i]);
+}
+
+/* prune_flops_fn over one model's table. */
+typedef struct {
+    const prune_cli *p;
+    const sens_table *t;
+    double *ratio, *scratch;
+} table_flops;
+
+static double table_flops_at(void *ctx, double lo, double hi, double b, ocrs_diag *diag) {
+    table_flops *c = ctx;
+    blended_choice(c->t, lo, hi, b, c->ratio, c->scratch);
+    return pruned_flops(c->p, c->ratio, diag);
+}
+
 /* Per-group ratios from the sensitivity table: under p->max_loss, or the
- * smallest max_loss (bisected) whose ratios remove p->flops_target of the
- * FLOPs. Groups without losses in t (skipped) keep ratio 0. */
+ * smallest max_loss (prune_bisect_target) whose ratios remove
+ * p->flops_target of the FLOPs. Groups without losses in t (skipped) keep
+ * ratio 0. */
 static ocrs_status choose_ratios(const ir_graph *g, const prune_cli *p, const sens_table *t, double *ratio,
                                  ocrs_diag *diag) {
-    double before = ocrs_graph_flops(g, NULL);
     if (!(p->flops_target > 0)) {
         sens_select(t, p->max_loss, ratio);
         return OCRS_OK;
     }
-    /* From -1: single-group gains alone often remove more than the target. */
-    double lo = -1, hi = 1;
-    for (int it = 0; it < 16; it++) {
-        double mid = (lo + hi) / 2;
-        sens_select(t, mid, ratio);
-        double f = pruned_flops(p, ratio, diag);
-        if (f < 0) return OCRS_ERR_INVALID;
-        if (1 - f / before >= p->flops_target) hi = mid;
-        else lo = mid;
+    table_flops c = {p, t, ratio, malloc(sizeof(double) * (t->ngroups + 1))};
+    if (!c.scratch) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    double lo, hi, b;
+    ocrs_status st = prune_bisect_target(table_flops_at, &c, ocrs_graph_flops(g, NULL), p->flops_target, 16, &lo,
+                                         &hi, &b, diag);
+    if (!st) {
+        blended_choice(t, lo, hi, b, ratio, c.scratch);
+        fprintf(stderr, "ocrslimc: max_loss %+.4f (blend %.3f) for %.0f%% fewer FLOPs\n", hi, b,
+                100 * p->flops_target);
     }
-    /* Many groups lose exactly nothing up to the largest ratio, so the
-     * FLOPs jump between lo and hi: the last step blends their ratios. */
-    double *rlo = malloc(sizeof *rlo * 2 * (t->ngroups + 1));
-    if (!rlo) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    double *blend = rlo + t->ngroups + 1;
-    sens_select(t, lo, rlo);
-    sens_select(t, hi, ratio);
-    double a = 0, b = 1;
-    for (int it = 0; it < 12; it++) {
-        double mid = (a + b) / 2;
-        for (uint32_t i = 0; i < t->ngroups; i++) blend[i] = rlo[i] + mid * (ratio[i] - rlo[i]);
-        double f = pruned_flops(p, blend, diag);
-        if (f < 0) {
-            free(rlo);
-            return OCRS_ERR_INVALID;
-        }
-        if (1 - f / before >= p->flops_target) b = mid;
-        else a = mid;
-    }
-    for (uint32_t i = 0; i < t->ngroups; i++) ratio[i] = rlo[i] + b * (ratio[i] - rlo[i]);
-    free(rlo);
-    fprintf(stderr, "ocrslimc: max_loss %+.4f (blend %.3f) for %.0f%% fewer FLOPs\n", hi, b, 100 * p->flops_target);
-    return OCRS_OK;
+    free(c.scratch);
+    return st;
 }
 
 /* The groups kept whole by the joint refinement, cached in
@@ -455,11 +475,9 @@ const prune_result *prune_job_result(const prune_job *j) { return &j->res; }
 
 double prune_job_flops(const prune_job *j, double lo, double hi, double b, ocrs_diag *diag) {
     if (!j->t.loss) return j->res.flops[0];
-    double *ratio = calloc(2 * (j->t.ngroups + 1), sizeof *ratio), *rhi = ratio + j->t.ngroups + 1;
+    double *ratio = calloc(2 * (j->t.ngroups + 1), sizeof *ratio);
     if (!ratio) return -1;
-    sens_select(&j->t, lo, ratio);
-    sens_select(&j->t, hi, rhi);
-    for (uint32_t i = 0; i < j->t.ngroups; i++) ratio[i] += b * (rhi[i] - ratio[i]);
+    blended_choice(&j->t, lo, hi, b, ratio, ratio + j->t.ngroups + 1);
     double f = pruned_flops(&j->p, ratio, diag);
     free(ratio);
     return f;

@@ -38,6 +38,16 @@ typedef struct prune_job prune_job;
 ocrs_status prune_begin(ir_graph *g, const prune_cli *p, int verbose, prune_job **out, ocrs_diag *diag);
 const prune_result *prune_job_result(const prune_job *j);
 double prune_job_flops(const prune_job *j, double lo, double hi, double b, ocrs_diag *diag);
+/* How a FLOPs target is met from sensitivity tables: the smallest
+ * per-group loss bound hi (bisected over [-1, 1], `steps` halvings) whose
+ * choice removes `target` of `before`, then, since many groups lose
+ * nothing up to their largest ratio and the FLOPs jump at such a bound, the
+ * blend b in [0, 1] of the choices at lo and hi that just does.
+ * flops(ctx, lo, hi, b, diag) gives the FLOPs of that blended choice (< 0:
+ * an error, in diag). */
+typedef double (*prune_flops_fn)(void *ctx, double lo, double hi, double b, ocrs_diag *diag);
+ocrs_status prune_bisect_target(prune_flops_fn flops, void *ctx, double before, double target, int steps,
+                                double *lo_out, double *hi_out, double *b_out, ocrs_diag *diag);
 ocrs_status prune_end(prune_job *j, double flops_target, prune_result *res, ocrs_diag *diag);
 /* Frees a job without finishing it (NULL is a no-op). */
 void prune_job_free(prune_job *j);

@@ -110,29 +110,29 @@ static double system_flops(prune_job *const *jobs, double lines, double lo, doub
     return per[0] + lines * per[2];
 }
 
+/* prune_flops_fn of the pipeline: per image, the detector's FLOPs plus
+ * `lines` times the recognizer's. */
+typedef struct {
+    prune_job *const *jobs;
+    double lines, per[3];
+} pipeline_flops;
+
+static double pipeline_flops_at(void *ctx, double lo, double hi, double b, ocrs_diag *diag) {
+    pipeline_flops *c = ctx;
+    return system_flops(c->jobs, c->lines, lo, hi, b, c->per, diag);
+}
+
 /* --prune-flops-target for the pipeline: one per-group loss bound over
  * both tables (each loss relative to its model's metric, and end-to-end F
- * loses about their sum), bisected until the system's FLOPs fall by the
- * target, then, since many groups lose nothing up to their largest ratio
- * and the FLOPs jump at such a bound, the two bounds' choices blended by
- * one factor; each model's own target is its share there. */
+ * loses about their sum), as prune_bisect_target chooses it for the
+ * pipeline's FLOPs; each model's own target is its share there. */
 static ocrs_status system_targets(const system_cli *s, prune_job *const *jobs, double *target, ocrs_diag *diag) {
     const prune_result *det = prune_job_result(jobs[0]), *rec = prune_job_result(jobs[2]);
-    double lines = det->samples ? (double)rec->samples / det->samples : 1, per[3];
+    pipeline_flops c = {jobs, det->samples ? (double)rec->samples / det->samples : 1, {0}};
+    double lines = c.lines, *per = c.per, lo, hi, b;
     const double at0[3] = {det->flops[0], 0, rec->flops[0]}, f0 = at0[0] + lines * at0[2], want = s->prune->flops_target;
-    double lo = -1, hi = 1, a = 0, b = 1;
-    for (int it = 0; it < 20; it++) {
-        double mid = (lo + hi) / 2, f = system_flops(jobs, lines, mid, mid, 1, per, diag);
-        if (f < 0) return OCRS_ERR_INVALID;
-        if (1 - f / f0 >= want) hi = mid;
-        else lo = mid;
-    }
-    for (int it = 0; it < 12; it++) {
-        double mid = (a + b) / 2, f = system_flops(jobs, lines, lo, hi, mid, per, diag);
-        if (f < 0) return OCRS_ERR_INVALID;
-        if (1 - f / f0 >= want) b = mid;
-        else a = mid;
-    }
+    ocrs_status st = prune_bisect_target(pipeline_flops_at, &c, f0, want, 20, &lo, &hi, &b, diag);
+    if (st) return st;
     if (system_flops(jobs, lines, lo, hi, b, per, diag) < 0) return OCRS_ERR_INVALID;
     for (int i = 0; i < 3; i += 2) target[i] = fmax(0, fmin(0.95, 1 - per[i] / at0[i]));
     fprintf(stderr,
