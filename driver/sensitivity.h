@@ -11,16 +11,9 @@
 #define OCRS_DRIVER_SENSITIVITY_H
 
 #include "prune_opts.h"
+#include "sens_table.h"
 #include "task.h"
 
-typedef struct {
-    uint32_t ngroups;
-    int nratios;
-    double ratios[OCRS_PRUNE_MAX_RATIOS]; /* ascending */
-    double base;                          /* score of the unpruned model */
-    double *loss;                         /* ngroups x nratios; NAN: not measured (skipped) */
-    char key[65];                         /* SHA-256 of everything the losses depend on */
-} sens_table;
 
 /* The table for the canonical graph g of p->model, scored by tk on its
  * samples: from the cache p->sens_out.yml when its key matches, else from
@@ -33,12 +26,8 @@ typedef struct {
  * measured as the final pruning will treat it. */
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
                          const ocrs_calib *calib, task *tk, sens_table *t, ocrs_diag *diag);
-void sens_table_free(sens_table *t);
 /* The file of shard K of N. */
 void sens_shard_path(const prune_cli *p, int shard, int nshards, char *buf, size_t size);
-/* `ocrslimc sens-merge`: the shards' files (all N of one table) into the
- * table at output. */
-ocrs_status sens_merge_files(const char *const *paths, int n, const char *output, ocrs_diag *diag);
 
 /* Measuring pruned models: the unpruned model scored once (sens_open),
  * then batches of ratio vectors measured in p->jobs forked processes
@@ -67,11 +56,5 @@ ocrs_status sens_score(const sens_ctx *sc, const ir_graph *g, const char *name, 
                        ocrs_diag *diag);
 double sens_base(const sens_ctx *sc);
 void sens_close(sens_ctx *sc);
-
-/* PaddleSlim's rule: per group the largest ratio whose loss <= max_loss,
- * linearly interpolated between measured ratios (0 when not measured).
- * Losses can be negative (pruning a group alone can gain), and so can
- * max_loss: then only groups gaining at least -max_loss are pruned. */
-void sens_select(const sens_table *t, double max_loss, double *ratio);
 
 #endif
