@@ -9,6 +9,8 @@
 #   fuzz_config  the YAML of tests/config/*.sh and of the README
 #   fuzz_labels  the first lines of ../shared/data/*/label.txt when present,
 #                and hand-written lines (don't-care marks, odd polygons)
+#   fuzz_table   hand-written sensitivity tables: a whole one, and shards
+#                (form feeds between the files) that merge and that clash
 #   fuzz_image, fuzz_detect, fuzz_dbpost, fuzz_graph   mkseeds (PNG, JPEG,
 #                a text card, model-building programs)
 #
@@ -22,7 +24,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 mkmodel=$build/tests/tools/mkmodel
 rm -rf "$out"
-mkdir -p "$out/fuzz_onnx" "$out/fuzz_config" "$out/fuzz_labels"
+mkdir -p "$out/fuzz_onnx" "$out/fuzz_config" "$out/fuzz_labels" "$out/fuzz_table"
 
 # ---- models
 "$mkmodel" --list | while read -r recipe _; do
@@ -67,6 +69,18 @@ printf '%s\t%s\n' \
   'c.jpg' '[{"transcription": "bowtie \"quoted\" \\u00e9", "points": [[0, 0], [10, 10], [10, 0], [0, 10]]}]' \
   'd.jpg' '[]' >"$out/fuzz_labels/handmade.txt"
 printf 'no tab on this line\n\n\t[]\r\n' >"$out/fuzz_labels/odd_lines.txt"
+
+# ---- sensitivity tables (driver/sens_table.c's format)
+key=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+table_head() { printf '# ocrslimc sensitivity table%s\nkey: %s\nbase: 0.982500\nratios: [0.1, 0.2, 0.3]\ngroups:\n' "$1" "$key"; }
+{ table_head ''; printf '  - {group: 0, loss: [0.000000, -0.001200, 0.031000]}\n  - {group: 1, loss: [.nan, .nan, .nan]}\n'; } \
+  >"$out/fuzz_table/whole.yml"
+{ table_head ', shard 1 of 2'; printf '  - {group: 0, loss: [0.000000, ~, 0.031000]}\n  - {group: 1, loss: [~, 0.2, ~]}\n\f'
+  table_head ', shard 2 of 2'; printf '  - {group: 0, loss: [~, -0.001200, ~]}\n  - {group: 1, loss: [.nan, ~, 0.5]}\n'; } \
+  >"$out/fuzz_table/shards.yml"
+{ table_head ', shard 1 of 3'; printf '  - {group: 0, loss: [0.0, 1.0, ~]}\n\f'
+  table_head ', shard 3 of 3'; printf '  - {group: 0, loss: [~, 2.0, 3.0]}\n\f'
+  table_head ', shard 1 of 3'; printf '  - {group: 0, loss: [~, ~, ~]}\n'; } >"$out/fuzz_table/clash.yml"
 
 # ---- images, detect and post-processing inputs
 "$build/fuzz/mkseeds" "$out"

@@ -13,8 +13,9 @@
 # --runs    stop a target earlier, after N executions (default: no limit)
 # --keep-going  libFuzzer's fork mode: the run goes on after a finding, so
 #           one run can turn up several (default: stop at the first)
-# TARGET    onnx graph config labels image detect dbpost labels_msan dbpost_msan
-#           (default: all; <target>_msan shares <target>'s seeds and dictionary)
+# TARGET    onnx graph config labels image detect dbpost table, and the
+#           <target>_msan ones, which share <target>'s seeds and dictionary
+#           (default: every fuzz_<target> the build has)
 #
 # Exit status 1 when anything was found, 2 on bad usage.
 set -eu
@@ -28,12 +29,13 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --keep-going) keep_going=1; shift ;;
-    -h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
 done
-targets=${*:-onnx graph config labels image detect dbpost labels_msan dbpost_msan}
+targets=${*:-$(for p in "$build"/fuzz/fuzz_*; do [ -f "$p" ] && [ -x "$p" ] && echo "${p##*/fuzz_}"; done)}
+[ -n "$targets" ] || { echo "run.sh: no fuzz programs in $build/fuzz (an OCRS_FUZZ build, target fuzzers)" >&2; exit 2; }
 out=${out:-$build/fuzz-runs}
 case $seconds in ''|*[!0-9]*) echo "run.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
 case $runs in -1) ;; ''|*[!0-9]*) echo "run.sh: --runs takes a whole number" >&2; exit 2 ;; esac
