@@ -251,12 +251,12 @@ static bool group_arg(const char *arg, prune_cli *p) {
  * a message naming both. lib: the library's options when ocrs_codegen
  * writes the output (and a header with it). */
 static bool files_distinct(const ir_graph *g, const char *model, const char *config, const prune_cli *p,
-                           const char *output, const ocrs_codegen_opts *lib, const char *depfile) {
-    enum { NAMED = 6 }; /* model, config, label file, output, header, depfile */
+                           const quant_cli *q, const char *output, const ocrs_codegen_opts *lib, const char *depfile) {
+    enum { NAMED = 7 }; /* model, config, label file, output, header, depfile, int8 sensitivity */
     driver_file *f = malloc(sizeof *f * (NAMED + PRUNE_OUTS + g->ndata_files));
     bool library = lib && (lib->emit == OCRS_EMIT_LIB || lib->emit == OCRS_EMIT_STATICLIB);
     char *header = library ? ocrs_header_path(lib) : NULL;
-    char sens[PRUNE_OUTS][4200];
+    char sens[PRUNE_OUTS][4200], int8[4200];
     ocrs_diag diag = {0};
     ocrs_status st = f ? OCRS_OK : ocrs_fail(&diag, OCRS_ERR_NOMEM, "out of memory");
     int n = 0;
@@ -274,6 +274,7 @@ static bool files_distinct(const ir_graph *g, const char *model, const char *con
             if (prune_cli_output(p, (prune_out)k, sens[k], sizeof sens[k], &role))
                 f[n++] = (driver_file){role, sens[k], true};
         }
+        if (quant_cli_output(q, p, int8, sizeof int8)) f[n++] = (driver_file){"the int8 sensitivity table", int8, true};
         st = paths_distinct(f, n, &diag);
     }
     if (st) fprintf(stderr, "ocrslimc: error: %s\n", diag.msg);
@@ -592,7 +593,7 @@ int main(int argc, char **argv) {
     ocrs_status st = ocrs_import_onnx(model, &import, &g, &diag);
     const char *written = emit_ir && (!output || strcmp(output, "-") == 0) ? NULL : output; /* NULL: stdout */
     /* After the import, which names the external data files. */
-    if (!st && !files_distinct(g, model, config, &prune, written, kind >= 0 ? &co : NULL, depfile)) {
+    if (!st && !files_distinct(g, model, config, &prune, &quant, written, kind >= 0 ? &co : NULL, depfile)) {
         ir_graph_free(g);
         goto usage_error;
     }

@@ -3,13 +3,18 @@
  * the graph stays float until the choice is made: first every conv int8
  * but those named by --quant-fp32; when that loses more than the bound,
  * each conv alone (the sensitivity of each layer), then the most sensitive
- * kept in float, 1, 2, 4, ... of them, until the model is within the bound. */
+ * kept in float, 1, 2, 4, ... of them, until the model is within the bound.
+ * The per-conv losses are cached beside the output (quant_cli_output),
+ * under a key of everything they depend on. */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include "quant_cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "frontend.h"
 #include "sensitivity.h"
 #include "task.h"
 
@@ -58,6 +63,7 @@ typedef struct {
     ir_graph *g;
     const ocrs_qstats *stats;
     const ocrs_quant_opts *o;
+    const prune_cli *p;
     const sens_ctx *sc;
     const bool *masks;
     const ir_id *conv; /* per-layer tasks: the conv quantized alone, else NULL */
@@ -87,21 +93,85 @@ static ocrs_status measure_one(trials *t, const bool *mask, double *loss, ocrs_d
     return sens_run(t->sc, "int8 check", 1, measure_mask, describe_mask, t, loss, diag);
 }
 
+static void cache_path(const prune_cli *p, char *path, size_t size) { snprintf(path, size, "%s.int8.yml", p->sens_out); }
+
+bool quant_cli_output(const quant_cli *q, const prune_cli *p, char *path, size_t size) {
+    cache_path(p, path, size);
+    return q->on;
+}
+
+/* SHA-256 of what the per-conv losses depend on: the float graph as
+ * --emit onnx would write it (pruned or not), the samples, the scoring
+ * side, the quantization settings and which convs are measured. */
+static ocrs_status int8_key(const trials *t, const bool *mask, char key[65], ocrs_diag *diag) {
+    char *onnx = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&onnx, &size);
+    if (!f) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    ocrs_status st = ocrs_write_onnx(t->g, f, "the int8 sensitivity's key", diag);
+    if (fclose(f) && !st) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    sha256_ctx h;
+    sha256_init(&h);
+    if (!st) sha256_update(&h, onnx, size);
+    free(onnx);
+    if (!st) st = sens_hash_samples(t->p, &h, diag);
+    if (st) return st;
+    char settings[256];
+    int n = snprintf(settings, sizeof settings, "int8 v1 side %d method %d percentile %.17g weight max %d",
+                     t->p->joint_side, (int)t->o->method, t->o->percentile, t->o->weight_max);
+    sha256_update(&h, settings, (size_t)n);
+    sha256_update(&h, mask, t->g->nnodes);
+    sha256_hex(&h, key);
+    return OCRS_OK;
+}
+
+/* Each conv quantized alone: loss[k] for order[k], from the cache when its
+ * key and size fit, else measured in p->jobs processes and cached. */
+static ocrs_status conv_losses(trials *t, const bool *mask, const ir_id *order, int n, double *loss,
+                               ocrs_diag *diag) {
+    sens_table c = {.ngroups = (uint32_t)n, .nratios = 1, .ratios = {1}};
+    char cache[4200];
+    cache_path(t->p, cache, sizeof cache);
+    ocrs_status st = int8_key(t, mask, c.key, diag);
+    if (st) return st;
+    sens_table r;
+    int k, nk;
+    bool *have;
+    ocrs_diag ignored = {0};
+    if (!sens_table_read(cache, &r, &k, &nk, &have, &ignored)) {
+        bool fits = !nk && !strcmp(r.key, c.key) && r.ngroups == c.ngroups && r.nratios == 1;
+        if (fits) memcpy(loss, r.loss, sizeof *loss * (size_t)n);
+        free(have);
+        sens_table_free(&r);
+        if (fits) {
+            fprintf(stderr, "ocrslimc: int8 sensitivity: cached in %s\n", cache);
+            return OCRS_OK;
+        }
+    }
+    bool *masks = malloc((size_t)n * t->g->nnodes + 1);
+    if (!masks) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        bool *m = masks + (size_t)i * t->g->nnodes;
+        for (ir_id id = 0; id < t->g->nnodes; id++) m[id] = is_conv(&t->g->nodes[id]) && id != order[i];
+    }
+    t->masks = masks, t->conv = order;
+    st = sens_run(t->sc, "int8 sensitivity", n, measure_mask, describe_mask, t, loss, diag);
+    free(masks);
+    c.base = sens_base(t->sc), c.loss = loss;
+    if (!st) sens_table_round(&c);
+    if (!st && !sens_table_write(cache, &c, 0, 0, NULL))
+        fprintf(stderr, "ocrslimc: %s: cannot write: %s\n", cache, strerror(errno));
+    return st;
+}
+
 /* The convs quantized under mask, most sensitive first (each alone). */
 static ocrs_status by_sensitivity(trials *t, const bool *mask, ir_id *order, int *n, ocrs_diag *diag) {
     const ir_graph *g = t->g;
     *n = 0;
     for (ir_id id = 0; id < g->nnodes; id++)
         if (is_conv(&g->nodes[id]) && !mask[id]) order[(*n)++] = id;
-    bool *masks = malloc((size_t)*n * g->nnodes + 1);
     double *loss = calloc((size_t)*n + 1, sizeof *loss);
-    ocrs_status st = masks && loss ? OCRS_OK : ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    for (int k = 0; !st && k < *n; k++) {
-        bool *m = masks + (size_t)k * g->nnodes;
-        for (ir_id id = 0; id < g->nnodes; id++) m[id] = is_conv(&g->nodes[id]) && id != order[k];
-    }
-    t->masks = masks, t->conv = order;
-    if (!st) st = sens_run(t->sc, "int8 sensitivity", *n, measure_mask, describe_mask, t, loss, diag);
+    ocrs_status st = loss ? conv_losses(t, mask, order, *n, loss, diag) : ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     /* insertion sort by loss, descending; ties keep graph order */
     for (int i = 1; !st && i < *n; i++)
         for (int j = i; j > 0 && loss[j] > loss[j - 1]; j--) {
@@ -115,7 +185,6 @@ static ocrs_status by_sensitivity(trials *t, const bool *mask, ir_id *order, int
         for (int i = 0; i < *n && i < 8; i++) fprintf(stderr, " %s %+.4f", g->nodes[order[i]].name, loss[i]);
         fprintf(stderr, "\n");
     }
-    free(masks);
     free(loss);
     return st;
 }
@@ -178,7 +247,7 @@ ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, i
     if (!st) st = sens_open(g, p, NULL, tk, p->joint_side, &sc, diag);
     if (!st) st = ocrs_qstats_new(g, &o, &stats, diag);
     if (!st) st = task_feed(tk, g, p->calib_side, verbose, stats_feeder, stats, diag);
-    trials t = {.g = g, .stats = stats, .o = &o, .sc = sc};
+    trials t = {.g = g, .stats = stats, .o = &o, .p = p, .sc = sc};
     if (!st) st = choose_mask(&t, mask, p->loss_bound, &res->loss, diag);
     if (!st) st = ocrs_quantize(g, stats, &o, &res->rep, diag);
     if (!st) st = ir_verify(g, diag);

@@ -35,6 +35,9 @@ void quant_result_text(const quant_result *r, char *buf, size_t size);
 /* A model's header note: what pruning did (when it pruned), then what
  * quantization did (when it quantized), a line each; false when neither. */
 bool compression_note(const prune_result *p, const quant_result *q, char *buf, size_t size);
+/* The cache of the per-conv int8 losses, beside p->sens_out (its path
+ * into path); whether q writes it. */
+bool quant_cli_output(const quant_cli *q, const prune_cli *p, char *path, size_t size);
 /* Quantizes g when q->on, with p's calibration samples, task, side, loss
  * bound and force; res: what it did (zeroed when nothing). */
 ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, int verbose, quant_result *res,

@@ -38,6 +38,14 @@ bool sens_table_write(const char *path, const sens_table *t, int shard, int nsha
     return outfile_commit(&o, path, true);
 }
 
+void sens_table_round(sens_table *t) {
+    for (size_t i = 0; i < t->ngroups * (size_t)t->nratios; i++) {
+        char text[400]; /* %.6f of the largest double: 309 digits and 7 more */
+        snprintf(text, sizeof text, "%.6f", t->loss[i]);
+        t->loss[i] = strtod(text, NULL);
+    }
+}
+
 ocrs_status sens_table_read(const char *path, sens_table *t, int *shard, int *nshards, bool **have,
                               ocrs_diag *diag) {
     *t = (sens_table){0};

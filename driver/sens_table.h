@@ -27,6 +27,9 @@ void sens_table_free(sens_table *t);
  * shard's. Losses print with six decimals, so a table read and written
  * again is the same bytes. false (errno) when it cannot. */
 bool sens_table_write(const char *path, const sens_table *t, int shard, int nshards, const bool *have);
+/* t's losses as its file holds them (six decimals), so that a run that
+ * measures them chooses what a run that reads them back does. */
+void sens_table_round(sens_table *t);
 /* Reads a table file into t (t->loss and *have malloc'ed; *have NULL for a
  * whole table, *nshards 0); OCRS_ERR_IO when it cannot be opened,
  * OCRS_ERR_INVALID naming the file and line when it is not a table. */

@@ -87,33 +87,41 @@ static ocrs_status hash_image(void *arg, const char *path, const char *where, co
     return OCRS_OK;
 }
 
-/* SHA-256 of the model file, the label file, every calibration image and
- * every setting the losses depend on. */
-static ocrs_status cache_key(const prune_cli *p, const bool *skip, uint32_t ngroups, const sens_table *t,
-                             char key[65], ocrs_diag *diag) {
-    sha256_ctx h;
-    sha256_init(&h);
-    if (!sha256_file(&h, p->model)) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the model", p->model);
+ocrs_status sens_hash_samples(const prune_cli *p, sha256_ctx *h, ocrs_diag *diag) {
     labels_src src = {p->calib, p->calib_root, p->calib_images};
-    ocrs_status st = labels_paths(&src, hash_image, &h, diag);
+    ocrs_status st = labels_paths(&src, hash_image, h, diag);
     if (st) return st;
-    if (p->task == OCRS_TASK_REC && !sha256_file(&h, p->dict))
+    if (p->task == OCRS_TASK_REC && !sha256_file(h, p->dict))
         return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the dictionary", p->dict);
     char settings[256];
-    int n = snprintf(settings, sizeof settings,
-                     "v4 task %s space %d crit %d vec %d side %d images %d groups %u recovery %d %d ridge %g calib "
-                     "side %d",
-                     task_names[p->task], p->use_space, (int)p->criterion, p->vector_width, p->sens_side,
-                     p->calib_images, ngroups, p->bias_compensation, p->least_squares, p->ridge, p->calib_side);
-    if (p->least_squares) n += snprintf(settings + n, sizeof settings - (size_t)n, " samples %d", p->lsq_samples);
-    sha256_update(&h, settings, (size_t)n);
+    int n = snprintf(settings, sizeof settings, "task %s space %d images %d calib side %d", task_names[p->task],
+                     p->use_space, p->calib_images, p->calib_side);
+    sha256_update(h, settings, (size_t)n);
     /* The import's dim settings shape the graph measured. */
     for (int i = 0; p->import && i < p->import->ndims; i++) {
         const ocrs_dim_setting *d = &p->import->dims[i];
         n = snprintf(settings, sizeof settings, " dim %s %lld %lld %d", d->name, (long long)d->min, (long long)d->max,
                      d->exact);
-        sha256_update(&h, settings, (size_t)n);
+        sha256_update(h, settings, (size_t)n);
     }
+    return OCRS_OK;
+}
+
+/* SHA-256 of the model file, the samples and every setting the losses
+ * depend on. */
+static ocrs_status cache_key(const prune_cli *p, const bool *skip, uint32_t ngroups, const sens_table *t,
+                             char key[65], ocrs_diag *diag) {
+    sha256_ctx h;
+    sha256_init(&h);
+    if (!sha256_file(&h, p->model)) return ocrs_fail(diag, OCRS_ERR_IO, "%s: cannot read the model", p->model);
+    ocrs_status st = sens_hash_samples(p, &h, diag);
+    if (st) return st;
+    char settings[256];
+    int n = snprintf(settings, sizeof settings,
+                     "v5 crit %d vec %d side %d groups %u recovery %d %d ridge %g", (int)p->criterion,
+                     p->vector_width, p->sens_side, ngroups, p->bias_compensation, p->least_squares, p->ridge);
+    if (p->least_squares) n += snprintf(settings + n, sizeof settings - (size_t)n, " samples %d", p->lsq_samples);
+    sha256_update(&h, settings, (size_t)n);
     sha256_update(&h, skip, ngroups);
     sha256_update(&h, t->ratios, sizeof t->ratios[0] * (size_t)t->nratios);
     sha256_hex(&h, key);
@@ -445,6 +453,7 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
         st = sens_losses(sc, "sensitivity", NULL, tg, tr, ntasks, tl, diag);
     }
     for (int i = 0; !st && i < ntasks; i++) t->loss[tslot[i]] = tl[i];
+    sens_table_round(t);
     sens_close(sc);
     double seconds = now_s() - t0;
     if (!st && p->nshards) {

@@ -12,8 +12,8 @@
 
 #include "prune_opts.h"
 #include "sens_table.h"
+#include "sha256.h"
 #include "task.h"
-
 
 /* The table for the canonical graph g of p->model, scored by tk on its
  * samples: from the cache p->sens_out.yml when its key matches, else from
@@ -26,6 +26,11 @@
  * measured as the final pruning will treat it. */
 ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const bool *skip, const prune_cli *p,
                          const ocrs_calib *calib, task *tk, sens_table *t, ocrs_diag *diag);
+/* Hashes into h what every measurement on p's calibration samples depends
+ * on besides the model: the label file's lines and every image (and the
+ * dictionary, for a recognizer), the task, how many samples at which side,
+ * and the import's dim settings. For the caches' keys. */
+ocrs_status sens_hash_samples(const prune_cli *p, sha256_ctx *h, ocrs_diag *diag);
 /* The file of shard K of N. */
 void sens_shard_path(const prune_cli *p, int shard, int nshards, char *buf, size_t size);
 
