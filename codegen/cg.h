@@ -26,6 +26,7 @@ typedef struct {
     int vector_floats; /* floats per vector register: AVX-512 16, AVX2 8, NEON/SSE 4 */
     int vector_regs;   /* architectural vector registers */
     bool x86_avx2;     /* 256-bit integer vectors: vpmaddubsw/vpmaddwd for int8 convs */
+    bool x86_vnni;     /* vpdpbusd at vector_floats lanes (AVX512-VNNI, AVX-VNNI): 4 u8 x s8 products, exact */
 } cg_target_desc;
 
 typedef struct {

@@ -75,8 +75,8 @@ char *ocrs_header_path(const ocrs_codegen_opts *opts);
 ocrs_status ocrs_check_target(const ocrs_codegen_opts *opts, ocrs_diag *diag);
 
 /* The largest int8 weight magnitude the target's int8 convs take at full
- * speed: 63 on x86 with AVX2 (vpmaddubsw adds u8 x s8 pairs in 16 bits),
- * else 127 (passes/quantize.c's weight_max). opts' target must be valid. */
+ * speed: 63 on x86 with AVX2 but no VNNI (vpmaddubsw adds u8 x s8 pairs in
+ * 16 bits), else 127 (passes/quantize.c's weight_max). opts' target must be valid. */
 int ocrs_int8_weight_max(const ocrs_codegen_opts *opts);
 
 /* The parts of the runtime folder a library of g is built with, in

@@ -17,10 +17,11 @@
  * more than IR_INT8_MAX_TERMS products per output. Then register tiles of mr
  * output channels by nv vectors of 8 pixels each accumulate, per block of
  * 4 channels and tap, the 4 products of every pixel with the broadcast
- * weights: on AVX2 vpmaddubsw (u8 x s8 pairs to int16) and vpmaddwd (pairs
- * to int32), exact when every weight pair has |w0| + |w1| <= 128 (7-bit
- * weights always; the blob is checked); elsewhere, or when a pair is
- * larger, the 4 products are formed in 32-bit lanes.
+ * weights: with VNNI one vpdpbusd (at the float vector width: 16 lanes
+ * with AVX-512); on AVX2 without it vpmaddubsw (u8 x s8 pairs to int16) and
+ * vpmaddwd (pairs to int32), exact when every weight pair has |w0| + |w1|
+ * <= 128 (7-bit weights always; the blob is checked); elsewhere, or when a
+ * pair is larger, the 4 products are formed in 32-bit lanes.
  *
  * The weight blob (cg_int8_pack_weights, written by module.c in place of
  * the float weights): float scale[cout] (s * s_w[m]), int32 corr[cout]
@@ -40,7 +41,7 @@ enum { BLOB_ALIGN = 64, STAGE_BYTES = 128 << 10, GROUP = 4 };
 typedef struct {
     int64_t cin, cout, k4, kh, kw, sh, sw, dh, dw, pt, pl;
     int64_t vw, mr, nv, chunk, bw; /* lanes, tile, output pixels per chunk, buffer columns */
-    bool flat, pairs;              /* a 1x1 conv seen as one row; vpmaddubsw is exact */
+    bool flat, vnni, pairs;        /* a 1x1 conv seen as one row; vpdpbusd; vpmaddubsw is exact */
     LLVMValueRef ih, iw, oh, ow;
     LLVMTypeRef i32, vi;           /* i32, <vw x i32> */
     cg_vec v;
@@ -214,24 +215,27 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
 
 /* ---- the integer tile ------------------------------------------------------------- */
 
-static LLVMValueRef x86_call(cg_fn *f, const char *name, LLVMValueRef a, LLVMValueRef b) {
+static LLVMValueRef x86_call(cg_fn *f, const char *name, LLVMValueRef *args, unsigned n) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
     OCRS_ASSERT(id != 0);
     LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->m->mod, id, NULL, 0);
-    LLVMValueRef args[2] = {a, b};
-    return LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->m->ctx, id, NULL, 0), decl, args, 2, "");
+    return LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->m->ctx, id, NULL, 0), decl, args, n, "");
 }
 
 /* acc + the sum over the 4 bytes of each lane of x (unsigned) times w (signed). */
 static LLVMValueRef dot4(cg_fn *f, const qconv *t, LLVMValueRef acc, LLVMValueRef x, LLVMValueRef w) {
     LLVMBuilderRef b = f->b;
+    if (t->vnni) {
+        LLVMValueRef args[3] = {acc, x, w};
+        return x86_call(f, t->vw == 16 ? "llvm.x86.avx512.vpdpbusd.512" : "llvm.x86.avx512.vpdpbusd.256", args, 3);
+    }
     if (t->pairs) {
         LLVMTypeRef i8v = LLVMVectorType(LLVMInt8TypeInContext(f->m->ctx), 32);
         LLVMTypeRef i16v = LLVMVectorType(LLVMInt16TypeInContext(f->m->ctx), 16);
-        LLVMValueRef p = x86_call(f, "llvm.x86.avx2.pmadd.ub.sw", LLVMBuildBitCast(b, x, i8v, ""),
-                                  LLVMBuildBitCast(b, w, i8v, ""));
-        LLVMValueRef ones = cg_splat(f, i16v, LLVMConstInt(LLVMInt16TypeInContext(f->m->ctx), 1, 0));
-        return LLVMBuildAdd(b, acc, x86_call(f, "llvm.x86.avx2.pmadd.wd", p, ones), "");
+        LLVMValueRef bytes[2] = {LLVMBuildBitCast(b, x, i8v, ""), LLVMBuildBitCast(b, w, i8v, "")};
+        LLVMValueRef words[2] = {x86_call(f, "llvm.x86.avx2.pmadd.ub.sw", bytes, 2),
+                                 cg_splat(f, i16v, LLVMConstInt(LLVMInt16TypeInContext(f->m->ctx), 1, 0))};
+        return LLVMBuildAdd(b, acc, x86_call(f, "llvm.x86.avx2.pmadd.wd", words, 2), "");
     }
     for (int64_t j = 0; j < GROUP; j++) {
         LLVMValueRef xs = LLVMBuildAnd(b, LLVMBuildLShr(b, x, lanes_of(f, t, 8 * j), ""), lanes_of(f, t, 255), "");
@@ -345,8 +349,9 @@ void emit_conv_int8(cg_fn *f) {
                .pt = a->pad[0], .pl = a->pad[1]};
     t.k4 = (t.cin + GROUP - 1) / GROUP;
     t.flat = t.kh == 1 && t.kw == 1 && t.sh == 1 && t.sw == 1 && !a->pad[0] && !a->pad[1] && !a->pad[2] && !a->pad[3];
-    t.pairs = f->m->target.x86_avx2 && pairs_fit(w);
-    t.vw = f->m->target.x86_avx2 ? 8 : f->m->target.vector_floats;
+    t.vnni = f->m->target.x86_vnni;
+    t.pairs = !t.vnni && f->m->target.x86_avx2 && pairs_fit(w);
+    t.vw = f->m->target.x86_avx2 && !t.vnni ? 8 : f->m->target.vector_floats;
     t.v = cg_vec_type(f, t.vw);
     t.i32 = LLVMInt32TypeInContext(f->m->ctx);
     t.vi = t.v.it;

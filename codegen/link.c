@@ -117,9 +117,9 @@ int ocrs_int8_weight_max(const ocrs_codegen_opts *opts) {
     cg_target tm = NULL;
     ocrs_diag diag;
     if (cg_target_create(opts, &tm, &diag)) return 127;
-    bool avx2 = cg_target_describe(tm).x86_avx2;
+    cg_target_desc d = cg_target_describe(tm);
     LLVMDisposeTargetMachine(tm);
-    return avx2 ? 63 : 127;
+    return d.x86_avx2 && !d.x86_vnni ? 63 : 127;
 }
 
 ocrs_status cg_optimize(cg_module *m, cg_target tm, const ocrs_codegen_opts *opts, ocrs_diag *diag) {

@@ -10,18 +10,34 @@
 #include "cg.h"
 
 /* CPU names (as --cpu takes them) whose implied features LLVM's C API does
- * not report: the widest vector unit they have. */
+ * not report: the widest vector unit they have, and whether they have
+ * vpdpbusd. */
+static const struct {
+    const char *name;
+    int floats;
+    bool vnni;
+} x86_cpus[] = {
+    {"skylake-avx512", 16, false}, {"cascadelake", 16, true}, {"cooperlake", 16, true},  {"cannonlake", 16, false},
+    {"icelake", 16, true},         {"tigerlake", 16, true},   {"rocketlake", 16, true},  {"sapphirerapids", 16, true},
+    {"graniterapids", 16, true},   {"emeraldrapids", 16, true}, {"znver4", 16, true},    {"znver5", 16, true},
+    {"x86-64-v4", 16, false},      {"alderlake", 8, true},    {"raptorlake", 8, true},   {"meteorlake", 8, true},
+    {"haswell", 8, false},         {"broadwell", 8, false},   {"skylake", 8, false},     {"znver1", 8, false},
+    {"znver2", 8, false},          {"znver3", 8, false},      {"x86-64-v3", 8, false},
+};
+
+/* The entry of cpu (a prefix match for the AVX-512 ones: "icelake-server"), or -1. */
+static int x86_cpu(const char *cpu) {
+    for (int i = 0; i < (int)(sizeof x86_cpus / sizeof x86_cpus[0]); i++) {
+        size_t n = strlen(x86_cpus[i].name);
+        if (x86_cpus[i].floats == 16 ? strncmp(cpu, x86_cpus[i].name, n) == 0 : strcmp(cpu, x86_cpus[i].name) == 0)
+            return i;
+    }
+    return -1;
+}
+
 static int x86_cpu_floats(const char *cpu) {
-    static const char *const avx512[] = {"skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake",
-                                         "tigerlake", "rocketlake", "sapphirerapids", "graniterapids", "emeraldrapids",
-                                         "znver4", "znver5", "x86-64-v4"};
-    static const char *const avx2[] = {"haswell", "broadwell", "skylake", "alderlake", "raptorlake", "meteorlake",
-                                       "znver1", "znver2", "znver3", "x86-64-v3"};
-    for (size_t i = 0; i < sizeof avx512 / sizeof avx512[0]; i++)
-        if (strncmp(cpu, avx512[i], strlen(avx512[i])) == 0) return 16;
-    for (size_t i = 0; i < sizeof avx2 / sizeof avx2[0]; i++)
-        if (strcmp(cpu, avx2[i]) == 0) return 8;
-    return 4;
+    int i = x86_cpu(cpu);
+    return i < 0 ? 4 : x86_cpus[i].floats;
 }
 
 /* True when the comma-separated feature string enables feature ("+avx512f"). */
@@ -50,6 +66,12 @@ cg_target_desc cg_target_describe(cg_target tm) {
         /* Every AVX-512 CPU has AVX2; a bare "+avx" has no 256-bit integers. */
         d.x86_avx2 = has_feature(features, "+avx2") || floats == 16 ||
                      (!has_feature(features, "+avx") && x86_cpu_floats(cpu) >= 8);
+        /* vpdpbusd at the vector width: 512-bit is AVX512-VNNI's (every
+         * AVX-512 CPU with VNNI has it), 256-bit AVX-VNNI's. */
+        int named = x86_cpu(cpu);
+        bool listed = has_feature(features, "+avx") || has_feature(features, "+avx2") || has_feature(features, "+avx512f");
+        d.x86_vnni = d.x86_avx2 && ((!listed && named >= 0 && x86_cpus[named].vnni) ||
+                                    has_feature(features, floats == 16 ? "+avx512vnni" : "+avxvnni"));
     }
     LLVMDisposeMessage(triple);
     LLVMDisposeMessage(features);

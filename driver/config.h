@@ -20,7 +20,7 @@
  *     type: int8                # its calibration, bound and jobs are Prune's
  *     calib: percentile         # the default, or entropy, minmax
  *     percentile: 99.99
- *     weight_bits: 7            # one-group convs' (the others' 8): 7 by default on x86 AVX2, else 8
+ *     weight_bits: 7            # one-group convs' (the others' 8): 7 by default on x86 AVX2 without VNNI, else 8
  *     fp32: [conv_name]         # convs left in float
  *   PreProcess:
  *     - DetResizeForTest: {limit_side_len: 960, limit_type: max}

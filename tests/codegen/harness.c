@@ -117,10 +117,12 @@ static void *sym(h_model *m, const char *name, const char *suffix) {
     return p;
 }
 
+const char *h_cpu;
+
 bool h_compile(const ir_graph *g, const char *name, h_model *m) {
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s/lib%s.so", h_tmpdir(), name);
-    ocrs_codegen_opts o = {.emit = OCRS_EMIT_LIB, .name = name, .output = m->path};
+    ocrs_codegen_opts o = {.emit = OCRS_EMIT_LIB, .name = name, .output = m->path, .cpu = h_cpu};
     ocrs_diag diag = {0};
     ocrs_status st = ocrs_codegen(g, &o, &diag);
     if (st) {

@@ -67,6 +67,9 @@ typedef struct {
     char path[4096];
 } h_model;
 
+/* The CPU h_compile compiles for (--cpu; NULL: the host's, with its
+ * features); the host must run its code. */
+extern const char *h_cpu;
 /* Compiles g as lib<name>.so (and <name>.h) in h_tmpdir() and opens it. */
 bool h_compile(const ir_graph *g, const char *name, h_model *m);
 void h_close(h_model *m);

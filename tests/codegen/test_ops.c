@@ -8,6 +8,7 @@
  * Tolerance (harness.h): max |got - ref| <= 1e-5 * max(1, max |ref|) for
  * single ops, 1e-4 for the whole-graph cases. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,20 +121,20 @@ static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
 /* The int8 conv (codegen/conv_int8.c): the input quantized as it is read
  * (attrs.in_act), int8 weights per output channel within +-qmax: 63 makes
  * every vpmaddubsw pair exact on AVX2, 127 sends most layers to the 32-bit
- * products. Channel counts around the 4-channel words, strides 1, 2 and 4
- * (plain, shuffled and gathered loads), dilation, a 1x1 seen as one row, a
- * kernel wider than the padded input, levels clipped at both ends, and
- * 200 channels: bands of a few rows, the last one shorter. Then depthwise
- * ones (group = c = m, conv_tile.c on levels in floats): 5x5 stride 2 and
- * 3x3 stride 1 padded (staged rows quantized), stride 4 with dilation
- * (gathers), 1x1 (not staged: quantized as loaded). */
+ * products there. Channel counts around the 4-channel words, strides 1, 2
+ * and 4 (plain, shuffled and gathered loads), dilation, a 1x1 seen as one
+ * row, a kernel wider than the padded input, levels clipped at both ends,
+ * and 200 channels: bands of a few rows, the last one shorter. Then
+ * depthwise ones (group = c = m, conv_tile.c on levels in floats): 5x5
+ * stride 2 and 3x3 stride 1 padded (staged rows quantized), stride 4 with
+ * dilation (gathers), 1x1 (not staged: quantized as loaded). */
 typedef struct {
     int64_t c, m, k, s, d, pad, qmax;
     float scale, zero;
     int64_t group;
 } int8_conv;
 
-static void conv_int8(void) {
+static void conv_int8_cases(void) {
     static const int8_conv cases[] = {
         {96, 24, 3, 1, 1, 1, 63, 2.0f / 255, 128, 1}, {16, 32, 1, 1, 1, 0, 63, 1.0f / 255, 64, 1},
         {3, 16, 3, 2, 1, 1, 127, 2.5f / 255, 100, 1}, {5, 7, 3, 4, 2, 2, 63, 1.5f / 255, 0, 1},
@@ -169,6 +170,40 @@ static void conv_int8(void) {
         ir_id y = i % 3 ? H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(q->m), -1, 1)) : H_NODE(g, Conv, &a, x, w);
         check_conv(g, y, "Conv int8", &a, q->c, q->m);
     }
+}
+
+/* Whether /proc/cpuinfo lists flag for the host (false where there is none). */
+static bool host_has(const char *flag) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[8192], word[64];
+    snprintf(word, sizeof word, " %s", flag);
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        if (!strncmp(line, "flags", 5)) {
+            size_t n = strlen(word);
+            for (const char *p = strstr(line, word); p && !found; p = strstr(p + 1, word))
+                found = p[n] == ' ' || p[n] == '\n';
+            break;
+        }
+    if (f) fclose(f);
+    return found;
+}
+
+/* On x86 every case compiled for the host (vpdpbusd where it has VNNI) and
+ * for each other kernel the host can run: haswell (AVX2: vpmaddubsw, or the
+ * 32-bit products), alderlake (256-bit AVX-VNNI), x86-64 (SSE2: the 32-bit
+ * products). */
+static void conv_int8(void) {
+    static const struct {
+        const char *cpu, *needs;
+    } cpus[] = {{NULL, NULL}, {"haswell", "avx2"}, {"alderlake", "avx_vnni"}, {"x86-64", "sse2"}};
+    for (size_t i = 0; i < sizeof cpus / sizeof cpus[0]; i++) {
+        if (cpus[i].needs && !host_has(cpus[i].needs)) continue;
+        fprintf(stderr, "conv_int8 for %s\n", cpus[i].cpu ? cpus[i].cpu : "the host");
+        h_cpu = cpus[i].cpu;
+        conv_int8_cases();
+    }
+    h_cpu = NULL;
 }
 
 /* ConvTranspose with kernel = stride (the head's 2x2/2 upsampling): the
