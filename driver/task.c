@@ -3,7 +3,7 @@
  * so what is scored is what ocrslimc writes. */
 #include "task.h"
 
-#include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,14 +245,13 @@ ocrs_status task_check_graph(const task *t, const ir_graph *g, ocrs_diag *diag) 
     return OCRS_OK;
 }
 
-/* predict_rec with a batch of one: the input width int(48 * max(w/h,
- * 320/48)) (*paddle_w), at most widest (a longer line is squeezed, as the
- * OCR system does), the crop resized to ceil(48 * w/h) of it (*crop_w). */
+/* predict_rec with a batch of one, as the OCR system computes it
+ * (runtime/ocr): the input width (*paddle_w), at most widest (a longer
+ * line is squeezed), and the crop's width in it (*crop_w). */
 static void rec_widths(const rec_sample *s, int64_t widest, int64_t *paddle_w, int *crop_w) {
-    double ratio = (double)s->w / s->h, rw = ceil(REC_H * ratio);
-    *paddle_w = (int64_t)(REC_H * fmax(ratio, (double)REC_MIN_W / REC_H));
-    if (*paddle_w > widest) *paddle_w = widest;
-    *crop_w = rw > (double)*paddle_w ? (int)*paddle_w : rw < 1 ? 1 : (int)rw;
+    double ratio = (double)s->w / s->h;
+    *paddle_w = ocrs_rec_input_width(REC_H, REC_MIN_W, ratio, widest > INT_MAX ? INT_MAX : (int)widest);
+    *crop_w = ocrs_rec_crop_width(REC_H, ratio, (int)*paddle_w);
 }
 
 /* Sample i as g's input (malloc'ed in *in) and the symbols' values. */

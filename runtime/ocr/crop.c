@@ -77,6 +77,16 @@ static int size_of(float v) {
 /* Python's max(a, b): a unless b > a. */
 static float pymax(float a, float b) { return b > a ? b : a; }
 
+int ocrs_rec_input_width(int h, int min_w, double ratio, int widest) {
+    double r = (double)min_w / h, w = h * (ratio > r ? ratio : r);
+    return w >= widest ? widest : (int)w;
+}
+
+int ocrs_rec_crop_width(int h, double ratio, int max_w) {
+    double w = ceil(h * ratio);
+    return w >= max_w ? max_w : w < 1 ? 1 : (int)w;
+}
+
 void ocrs_crop_size(const float x[4], const float y[4], int *crop_w, int *crop_h) {
     float w = pymax(norm32(x[0] - x[1], y[0] - y[1]), norm32(x[2] - x[3], y[2] - y[3]));
     float h = pymax(norm32(x[0] - x[3], y[0] - y[3]), norm32(x[1] - x[2], y[1] - y[2]));

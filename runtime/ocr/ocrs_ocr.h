@@ -61,6 +61,14 @@ void ocrs_rotate90(const uint8_t *src, int w, int h, uint8_t *dst);
 /* cv2.rotate(img, ROTATE_180) in place on a w x h RGB image. */
 void ocrs_rotate180(uint8_t *img, int w, int h);
 
+/* predict_rec's widths at height h. ocrs_rec_input_width: a batch whose
+ * widest crop has the ratio w/h `ratio` is resized against int(h *
+ * max(ratio, min_w / h)) (min_w: rec_image_shape's width, 320), at most
+ * widest. ocrs_rec_crop_width: resize_norm_img's width of a crop of that
+ * ratio, ceil(h * ratio), within [1, max_w]. */
+int ocrs_rec_input_width(int h, int min_w, double ratio, int widest);
+int ocrs_rec_crop_width(int h, double ratio, int max_w);
+
 /* ---- text (text.c) ------------------------------------------------------------------- */
 
 /* The recognizer's classes: 0 the CTC blank, then the dictionary's lines

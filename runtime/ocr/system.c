@@ -5,7 +5,6 @@
  * calls; they compute on the context's one pool. ocrslimc compiles this
  * part with the models' facts (OCRS_SYS_*, codegen/system.c) and the
  * dictionary (<name>__dict). */
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -256,9 +255,7 @@ static int ratio_order(ocrs_ctx *ctx, int n) {
  * min(ceil(h * w_c / h_c), max_w), normalised, zero-padded to pitch, into
  * out (3 x h x pitch). */
 static int resize_norm(ocrs_ctx *ctx, const crop *c, int h, int max_w, int pitch, float *out) {
-    double rw = ceil((double)h * ((double)c->w / (double)c->h));
-    int w = rw > max_w ? max_w : (int)rw;
-    if (w < 1) w = 1;
+    int w = ocrs_rec_crop_width(h, (double)c->w / c->h, max_w);
     if (ocrs_grow(&ctx->scratch, &ctx->cap_scratch, ocrs_det_pre_scratch(w))) return OCRS_RT_ERR_NOMEM;
     ocrs_resize_normalize(ctx->pixels + c->at, c->w, c->h, 3 * c->w, w, h, (const float(*)[256])ctx->lut, pitch, out,
                           ctx->scratch);
@@ -309,11 +306,8 @@ static int classify(ocrs_ctx *ctx, int n) {
  * what crops are resized against), then at most the model's widest, and
  * what the model takes: a multiple of its alignment in its range. */
 static int rec_width(const ocrs_ctx *ctx, double ratio, int *paddle_w) {
-    double r = (double)ctx->opts.rec_image_width / OCRS_SYS_REC_H;
-    if (ratio > r) r = ratio;
     enum { ALIGN = OCRS_SYS_REC_W_ALIGN, WIDEST = OCRS_SYS_REC_W_MAX / ALIGN * ALIGN };
-    double w = (double)OCRS_SYS_REC_H * r;
-    *paddle_w = w >= WIDEST ? WIDEST : (int)w;
+    *paddle_w = ocrs_rec_input_width(OCRS_SYS_REC_H, ctx->opts.rec_image_width, ratio, WIDEST);
     int padded = (*paddle_w + ALIGN - 1) / ALIGN * ALIGN;
     return padded < OCRS_SYS_REC_W_MIN ? OCRS_SYS_REC_W_MIN : padded;
 }
