@@ -69,22 +69,12 @@ for m in $methods; do
     row "pruned-int8-$m"
 done
 
-# speed LIB DIMS THREADS: the median ratio fp32/LIB over the rounds.
-call() {
-    "$build/bench/ocrs_bench_ours" "$1" p "$2" "$3" 3 5 | awk '{ for (i = 2; $i != "rss_kb"; i++) print $i }' |
-        sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-speed() {
-    for _ in $(seq "$runs"); do
-        echo "$(call "$keep/libfp32.so" "$2" "$3") $(call "$1" "$2" "$3")"
-    done | awk '{ print $1 / $2, $1, $2 }' | sort -n | awk '{ r[NR] = $0 } END {
-        split(r[int((NR + 1) / 2)], m, " "); printf "%.3fx (%.1f / %.1f ms)", m[1], m[2], m[3] }'
-}
+. "$here/speed_ratio.sh"
 set -- "int8-$(echo "$methods" | awk '{ print $1 }')" pruned "pruned-int8-$(echo "$methods" | awk '{ print $1 }')"
 for lib in "$@"; do
     for dims in 1x3x640x640 1x3x960x960; do
         for t in 1 2; do
-            echo "speed $lib $dims $t thread(s): fp32/$lib $(speed "$keep/lib$lib.so" "$dims" "$t")"
+            echo "speed $lib $dims $t thread(s): fp32/$lib $(speed "$keep/libfp32.so" "$keep/lib$lib.so" "$dims" "$t")"
         done
     done
 done

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontend.h"
 #include "sensitivity.h"
 #include "task.h"
 
@@ -100,27 +99,34 @@ bool quant_cli_output(const quant_cli *q, const prune_cli *p, char *path, size_t
     return q->on;
 }
 
-/* SHA-256 of what the per-conv losses depend on: the float graph as
- * --emit onnx would write it (pruned or not), the samples, the scoring
- * side, the quantization settings and which convs are measured. */
+/* SHA-256 of what the per-conv losses depend on: the float graph (its IR
+ * dump, which has every node, attribute and shape, then every weight's
+ * bytes; pruned or not), the samples, the scoring side, the quantization
+ * settings and which convs are measured. */
 static ocrs_status int8_key(const trials *t, const bool *mask, char key[65], ocrs_diag *diag) {
-    char *onnx = NULL;
+    const ir_graph *g = t->g;
+    char *dump = NULL;
     size_t size = 0;
-    FILE *f = open_memstream(&onnx, &size);
+    FILE *f = open_memstream(&dump, &size);
     if (!f) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
-    ocrs_status st = ocrs_write_onnx(t->g, f, "the int8 sensitivity's key", diag);
-    if (fclose(f) && !st) st = ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
+    ir_dump(g, f);
+    if (fclose(f)) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");
     sha256_ctx h;
     sha256_init(&h);
-    if (!st) sha256_update(&h, onnx, size);
-    free(onnx);
-    if (!st) st = sens_hash_samples(t->p, &h, diag);
+    sha256_update(&h, dump, size);
+    free(dump);
+    for (ir_id v = 0; v < g->nvalues; v++) {
+        const ir_value *x = &g->values[v];
+        if (ir_is_weight(x))
+            sha256_update(&h, x->data, (size_t)ir_numel_static(x) * (x->dtype == IR_F32 ? sizeof(float) : sizeof(int64_t)));
+    }
+    ocrs_status st = sens_hash_samples(t->p, &h, diag);
     if (st) return st;
     char settings[256];
-    int n = snprintf(settings, sizeof settings, "int8 v1 side %d method %d percentile %.17g weight max %d",
+    int n = snprintf(settings, sizeof settings, "int8 v2 side %d method %d percentile %.17g weight max %d",
                      t->p->joint_side, (int)t->o->method, t->o->percentile, t->o->weight_max);
     sha256_update(&h, settings, (size_t)n);
-    sha256_update(&h, mask, t->g->nnodes);
+    sha256_update(&h, mask, g->nnodes);
     sha256_hex(&h, key);
     return OCRS_OK;
 }

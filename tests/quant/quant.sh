@@ -9,6 +9,8 @@
 #     AArch64 under qemu (skipped without the cross toolchain);
 #   - an OCR system: the detector and the recognizer quantized, each
 #     measured on its metric, the whole system end to end, all in the header;
+#   - the recognizer alone when all int8 loses too much: the per-conv
+#     sensitivity, and its cache read by the same command again;
 #   - --emit onnx writes the QDQ model; ONNX Runtime on it agrees with our
 #     library on the golden input at three sizes: half the probabilities
 #     within 1e-6 (a wrong scale, zero point or axis would move most of
@@ -87,6 +89,20 @@ for who in "the detector, int8: 64 of 64 convs .* hmean" "the recognizer, int8: 
     "the whole system, end-to-end F [0-9.]* -> [0-9.]* on 5 calibration images"; do
     grep -q " \* $who" s.h || fail "system header: no '$who': $(head -12 s.h)"
 done
+
+# The recognizer alone, its activations clipped at their 60th percentile so
+# that all int8 loses: its per-conv sensitivity runs (on a graph with
+# attention reshapes), is cached, and the same command again reads it and
+# writes the same library header.
+rec="$models/ch_PP-OCRv4_rec_infer.onnx --dict $models/ppocr_keys_v1.txt --quantize int8 --quant-percentile 60 $calib"
+# shellcheck disable=SC2086
+"$ocrslimc" $rec --jobs 2 --force -o librec.so 2>r.err || { tail -5 r.err; fail "an int8 recognizer"; }
+grep -q 'int8 sensitivity, most sensitive first' r.err || fail "int8 recognizer: no sensitivity: $(tail -5 r.err)"
+cp rec.h rec1.h
+# shellcheck disable=SC2086
+"$ocrslimc" $rec --jobs 2 --force -o librec.so 2>r2.err || { tail -5 r2.err; fail "an int8 recognizer again"; }
+grep -q 'int8 sensitivity: cached in librec.so.sens.int8.yml' r2.err || fail "int8 recognizer again: $(tail -5 r2.err)"
+cmp -s rec1.h rec.h || fail "int8 recognizer again: another header: $(diff rec1.h rec.h)"
 
 # shellcheck disable=SC2086
 "$ocrslimc" "$model" -o q.onnx --emit onnx --quantize int8 --quant-weight-bits 7 $calib --prune-loss-bound 0.5 2>/dev/null
