@@ -118,7 +118,7 @@ static ocrs_status int8_key(const trials *t, const bool *mask, char key[65], ocr
     for (ir_id v = 0; v < g->nvalues; v++) {
         const ir_value *x = &g->values[v];
         if (ir_is_weight(x))
-            sha256_update(&h, x->data, (size_t)ir_numel_static(x) * (x->dtype == IR_F32 ? sizeof(float) : sizeof(int64_t)));
+            sha256_update(&h, x->data, (size_t)ir_numel_static(x) * ir_dtype_size(x->dtype));
     }
     ocrs_status st = sens_hash_samples(t->p, &h, diag);
     if (st) return st;
@@ -140,19 +140,11 @@ static ocrs_status conv_losses(trials *t, const bool *mask, const ir_id *order, 
     cache_path(t->p, cache, sizeof cache);
     ocrs_status st = int8_key(t, mask, c.key, diag);
     if (st) return st;
-    sens_table r;
-    int k, nk;
-    bool *have;
-    ocrs_diag ignored = {0};
-    if (!sens_table_read(cache, &r, &k, &nk, &have, &ignored)) {
-        bool fits = !nk && !strcmp(r.key, c.key) && r.ngroups == c.ngroups && r.nratios == 1;
-        if (fits) memcpy(loss, r.loss, sizeof *loss * (size_t)n);
-        free(have);
-        sens_table_free(&r);
-        if (fits) {
-            fprintf(stderr, "ocrslimc: int8 sensitivity: cached in %s\n", cache);
-            return OCRS_OK;
-        }
+    if (sens_table_cached(cache, &c)) {
+        memcpy(loss, c.loss, sizeof *loss * (size_t)n);
+        sens_table_free(&c);
+        fprintf(stderr, "ocrslimc: int8 sensitivity: cached in %s\n", cache);
+        return OCRS_OK;
     }
     bool *masks = malloc((size_t)n * t->g->nnodes + 1);
     if (!masks) return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");

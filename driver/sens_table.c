@@ -111,6 +111,19 @@ ocrs_status sens_table_read(const char *path, sens_table *t, int *shard, int *ns
                      *nshards ? " shard" : "");
 }
 
+bool sens_table_cached(const char *path, sens_table *t) {
+    sens_table c;
+    int k, nk;
+    bool *have;
+    ocrs_diag ignored = {0};
+    if (sens_table_read(path, &c, &k, &nk, &have, &ignored)) return false;
+    free(have);
+    bool fits = !nk && !strcmp(c.key, t->key) && c.ngroups == t->ngroups && c.nratios == t->nratios;
+    if (fits) sens_table_free(t), *t = c;
+    else sens_table_free(&c);
+    return fits;
+}
+
 ocrs_status sens_table_merge(const char *const *paths, int n, const char *expect_key,
                                const char *(*missing)(int shard, int nshards, char *buf, size_t size),
                                sens_table *t, ocrs_diag *diag) {

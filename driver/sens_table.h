@@ -30,6 +30,10 @@ bool sens_table_write(const char *path, const sens_table *t, int shard, int nsha
 /* t's losses as its file holds them (six decimals), so that a run that
  * measures them chooses what a run that reads them back does. */
 void sens_table_round(sens_table *t);
+/* Whether path holds the whole table t is to be (t->key, ngroups and
+ * nratios): then t becomes it (losses malloc'ed, base as measured). A
+ * missing, unreadable or other table is no error: the caller measures. */
+bool sens_table_cached(const char *path, sens_table *t);
 /* Reads a table file into t (t->loss and *have malloc'ed; *have NULL for a
  * whole table, *nshards 0); OCRS_ERR_IO when it cannot be opened,
  * OCRS_ERR_INVALID naming the file and line when it is not a table. */

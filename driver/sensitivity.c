@@ -382,19 +382,9 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
     prune_cli_output(p, PRUNE_OUT_TABLE, cache, sizeof cache, NULL);
     prune_cli_output(p, PRUNE_OUT_CURVES, svg, sizeof svg, NULL);
     /* The cached table when it is of this key and shape, else the shards' merged, else measured. */
-    sens_table c;
-    int k, nk;
-    bool *have;
-    if (!p->nshards && !sens_table_read(cache, &c, &k, &nk, &have, diag)) {
-        bool fits = !nk && !strcmp(c.key, t->key) && c.ngroups == t->ngroups && c.nratios == t->nratios;
-        free(have);
-        if (fits) {
-            *t = c;
-            fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache,
-                    now_s() - t0);
-            return OCRS_OK;
-        }
-        sens_table_free(&c);
+    if (!p->nshards && sens_table_cached(cache, t)) {
+        fprintf(stderr, "ocrslimc: sensitivity: cached in %s (key and table read in %.2f s)\n", cache, now_s() - t0);
+        return OCRS_OK;
     }
     if (!p->nshards) {
         sens_table m = *t;
@@ -413,6 +403,7 @@ ocrs_status sens_measure(const ir_graph *g, const ocrs_channel_groups *cg, const
         }
         st = OCRS_OK;
     }
+    bool *have = NULL;
     if (!(t->loss = malloc(sizeof *t->loss * (cells + 1))) || !(have = calloc(cells + 1, 1))) {
         sens_table_free(t);
         return ocrs_fail(diag, OCRS_ERR_NOMEM, "out of memory");

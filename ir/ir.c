@@ -172,7 +172,7 @@ ir_id ir_add_weight(ir_graph *g, const char *name, ir_dtype dtype, int rank, con
     }
     ir_id id = ir_add_value(g, name, dtype, rank, d);
     if (id == IR_NONE) return IR_NONE;
-    size_t bytes = n * (dtype == IR_F32 ? sizeof(float) : sizeof(int64_t));
+    size_t bytes = n * ir_dtype_size(dtype);
     void *p = ocrs_arena_alloc(g->arena, bytes ? bytes : 1);
     if (!p) return IR_NONE;
     if (bytes) memcpy(p, data, bytes);

@@ -136,6 +136,7 @@ typedef struct {
 } ir_act;
 
 typedef enum { IR_F32, IR_I64 } ir_dtype;
+static inline size_t ir_dtype_size(ir_dtype t) { return t == IR_F32 ? sizeof(float) : sizeof(int64_t); }
 
 /* A graph input's or output's shape as the model declared it, kept so that
  * an exported model (frontend/onnx_write.c) has the original's dims: per
