@@ -40,15 +40,8 @@ mkdir -p "$keep"
 det=$models/ch_PP-OCRv4_det_infer.onnx
 calib="--calib $tmp/calib.txt --calib-root $data/det-dev --jobs $jobs"
 
-# build TAG ARGS...: lib$TAG.so (symbol prefix p) and its log, once.
-build() {
-    tag=$1
-    shift
-    [ -f "$keep/lib$tag.so" ] && [ -f "$keep/$tag.log" ] && return 0
-    "$build/ocrslimc" "$det" -o "$keep/lib$tag.so" --name p -v "$@" 2>"$keep/$tag.log.tmp" ||
-        { tail -5 "$keep/$tag.log.tmp" >&2; exit 1; }
-    mv "$keep/$tag.log.tmp" "$keep/$tag.log"
-}
+. "$here/libs.sh"
+build() { build_lib "$det" "$@"; }
 row() { # row TAG: what ocrslimc reported, then hmean on both sets
     echo "$1 | $(grep -o 'pruned: .*\|int8: .*' "$keep/$1.log" | sed 's/ (weights per[^)]*)//' | tr '\n' '|') \
 | even $(hmean "$keep/lib$1.so" "$tmp/report.txt" "$data/det-dev") | doc $(hmean "$keep/lib$1.so" "$data/det-dev-doc/label.txt" "$data/det-dev-doc")"
@@ -69,7 +62,6 @@ for m in $methods; do
     row "pruned-int8-$m"
 done
 
-. "$here/speed_ratio.sh"
 set -- "int8-$(echo "$methods" | awk '{ print $1 }')" pruned "pruned-int8-$(echo "$methods" | awk '{ print $1 }')"
 for lib in "$@"; do
     for dims in 1x3x640x640 1x3x960x960; do

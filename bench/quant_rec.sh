@@ -3,7 +3,7 @@
 # ocrslimc --quantize int8 makes (calibrated and checked on the labelled
 # lines of det-dev's odd half, --force: its report gives the line accuracy
 # on them), and its speed against the float library at 1x3x48x320 and
-# 1x3x48x640 on 1 and 2 threads (bench/speed_ratio.sh: alternating, the
+# 1x3x48x640 on 1 and 2 threads (bench/libs.sh: alternating, the
 # median over --runs rounds). Held-out accuracy is the OCR system's
 # (docs/quantization.md).
 #
@@ -34,22 +34,15 @@ mkdir -p "$keep"
 . "$here/dev_halves.sh"
 rec=$models/ch_PP-OCRv4_rec_infer.onnx
 
-# build TAG ARGS...: lib$TAG.so (symbol prefix p, any width) and its log, once.
-build() {
-    tag=$1
-    shift
-    [ -f "$keep/lib$tag.so" ] && [ -f "$keep/$tag.log" ] && return 0
-    "$build/ocrslimc" "$rec" --dim W=16:8192:exact -o "$keep/lib$tag.so" --name p -v "$@" 2>"$keep/$tag.log.tmp" ||
-        { tail -5 "$keep/$tag.log.tmp" >&2; exit 1; }
-    mv "$keep/$tag.log.tmp" "$keep/$tag.log"
-}
+. "$here/libs.sh"
+# any width
+build() { build_lib "$rec" "$@" --dim W=16:8192:exact; }
 build fp32
 build int8 --dict "$models/ppocr_keys_v1.txt" --quantize int8 --calib "$tmp/calib.txt" --calib-root "$data/det-dev" \
     --jobs "$jobs" --force
 grep -o 'int8: .*' "$keep/int8.log" | sed 's/ (weights per[^)]*)//'
 grep 'weight bytes' "$keep/fp32.log" "$keep/int8.log" | sed 's/.*\/\([a-z0-9]*\)\.log:/\1: /'
 
-. "$here/speed_ratio.sh"
 for dims in 1x3x48x320 1x3x48x640; do
     for t in 1 2; do
         echo "speed $dims $t thread(s): fp32/int8 $(speed "$keep/libfp32.so" "$keep/libint8.so" "$dims" "$t")"
