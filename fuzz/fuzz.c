@@ -41,6 +41,20 @@ void fuzz_write(const char *path, const uint8_t *data, size_t size) {
     if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0) fuzz_fail("cannot write the scratch file", path);
 }
 
+uint8_t *fuzz_read(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    uint8_t *data = n >= 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc(n ? (size_t)n : 1) : NULL;
+    if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}
+
 void fuzz_fail(const char *what, const char *detail) {
     fprintf(stderr, "fuzz: %s: %s\n", what, detail);
     abort();

@@ -14,6 +14,9 @@ const char *fuzz_path(const char *name);
 /* Writes size bytes to path; aborts on failure (then the harness broke, not
  * the code under test). */
 void fuzz_write(const char *path, const uint8_t *data, size_t size);
+/* The file's bytes in a malloc'ed buffer of exactly their size (so ASan
+ * sees reads past the end), or NULL. */
+uint8_t *fuzz_read(const char *path, size_t *size);
 /* Reports a property the code under test broke and aborts, so that
  * libFuzzer keeps the input as a crash. */
 _Noreturn void fuzz_fail(const char *what, const char *detail);

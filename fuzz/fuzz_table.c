@@ -18,22 +18,6 @@
 
 enum { MAX_FILES = 4 };
 
-static uint8_t *slurp(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f) fuzz_fail("cannot read back a written table", path);
-    uint8_t *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap && !(buf = realloc(buf, cap = 2 * cap + 4096))) abort();
-        size_t got = fread(buf + n, 1, cap - n, f);
-        if (!got) break;
-        n += got;
-    }
-    fclose(f);
-    *size = n;
-    return buf;
-}
-
 static bool same_table(const sens_table *a, const sens_table *b) {
     if (a->ngroups != b->ngroups || a->nratios != b->nratios || strcmp(a->key, b->key)) return false;
     for (size_t i = 0; i < a->ngroups * (size_t)a->nratios; i++)
@@ -53,7 +37,8 @@ static void round_trip(const sens_table *t, int k, int nk, const bool *have) {
     if (!same_table(t, &u) || k2 != k || nk2 != nk) fuzz_fail("a table changed on the way back", p1);
     if (!sens_table_write(p2, &u, k2, nk2, have2)) fuzz_fail("cannot write a table read", p2);
     size_t n1, n2;
-    uint8_t *b1 = slurp(p1, &n1), *b2 = slurp(p2, &n2);
+    uint8_t *b1 = fuzz_read(p1, &n1), *b2 = fuzz_read(p2, &n2);
+    if (!b1 || !b2) fuzz_fail("cannot read back a written table", p2);
     if (n1 != n2 || memcmp(b1, b2, n1)) fuzz_fail("a table written twice differs", p2);
     free(b1), free(b2), free(have2);
     sens_table_free(&u);
