@@ -143,7 +143,7 @@ LLVMValueRef cg_conv_epilogue(cg_fn *f, LLVMValueRef x) {
 LLVMValueRef cg_quant_level(cg_fn *f, ir_act act, LLVMValueRef x) {
     OCRS_ASSERT(act.kind == IR_ACT_QUANT);
     LLVMTypeRef t = LLVMTypeOf(x);
-    LLVMValueRef q = LLVMBuildFDiv(f->b, x, cg_fconst(t, act.a), "");
+    LLVMValueRef q = LLVMBuildFMul(f->b, x, cg_fconst(t, ir_quant_recip(act.a)), "");
     q = cg_intrinsic(f, "llvm.roundeven", t, &q, 1);
     return fmin2(f, fmax2(f, LLVMBuildFAdd(f->b, q, cg_fconst(t, act.b), ""), cg_fconst(t, 0)), cg_fconst(t, 255));
 }

@@ -437,7 +437,7 @@ float ir_act_apply(ir_act act, float x) {
     case IR_ACT_SQRT: return sqrtf(x);
     case IR_ACT_POW: return ir_pow(x, act.a);
     case IR_ACT_QUANT: /* nearbyintf rounds half to even in the default rounding mode */
-        return (fminf(fmaxf(nearbyintf(x / act.a) + act.b, 0.0f), 255.0f) - act.b) * act.a;
+        return (fminf(fmaxf(nearbyintf(x * ir_quant_recip(act.a)) + act.b, 0.0f), 255.0f) - act.b) * act.a;
     }
     OCRS_ASSERT(!"unknown activation");
     return x;

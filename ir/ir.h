@@ -125,8 +125,13 @@ typedef enum {
     IR_ACT_SQRT,
     IR_ACT_POW,         /* x^a, a constant exponent */
     /* Quantize to uint8 and back (ONNX QuantizeLinear then DequantizeLinear,
-     * per tensor): (clamp(roundeven(x / a) + b, 0, 255) - b) * a, with a the
-     * scale and b the zero point (an integer in [0, 255]). */
+     * per tensor): (clamp(roundeven(x * r) + b, 0, 255) - b) * a, with a the
+     * scale, r = ir_quant_recip(a) and b the zero point (an integer in
+     * [0, 255]). ONNX divides by a; a vector division has a tenth of a
+     * multiply's throughput and every int8 layer quantizes, and x * r
+     * differs from x / a by an ulp at most, so a level only where x / a is
+     * within an ulp of a half: the QDQ model in ORT stays within its
+     * one-step bound. */
     IR_ACT_QUANT,
 } ir_act_kind;
 
@@ -340,6 +345,8 @@ void ir_attrs_key(const ir_attrs *a, FILE *f);
  * quiet ones only when not at their default. */
 void ir_attrs_print(ir_op op, const ir_attrs *a, FILE *f);
 float ir_act_apply(ir_act act, float x);
+/* The multiplier of IR_ACT_QUANT's levels, 1 / scale in float. */
+static inline float ir_quant_recip(float scale) { return 1.0f / scale; }
 /* x^e as Pow computes it: x*x for 2 (as ONNX Runtime does, so the square of
  * a difference in LayerNorm rounds the same), sqrt for 0.5, else powf. */
 float ir_pow(float x, float e);
