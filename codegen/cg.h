@@ -48,6 +48,10 @@ typedef struct {
     LLVMValueRef out;
     LLVMValueRef units[IR_MAX_SYMS]; /* i64, loaded at entry */
     LLVMValueRef tid, nthreads; /* i64: this thread's index and the thread count */
+    /* Buffers of uint8 levels (cg_plan.levels): the quantization of the
+     * output's and of input 0's (kind IR_ACT_NONE for floats; an int8
+     * conv's input levels are those of its attrs.in_act). */
+    ir_act out_levels, in_levels;
 } cg_fn;
 
 /* ---- loops (codegen/loops.c) ----------------------------------------------
@@ -100,7 +104,8 @@ LLVMValueRef cg_fconst(LLVMTypeRef type, double v);
  * formulas. */
 LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x);
 /* The uint8 level of x (float or vector) under a quantizing activation:
- * clamp(roundeven(x / scale) + zero point, 0, 255), as ir_act_apply. */
+ * clamp(roundeven(x * ir_quant_recip(scale)) + zero point, 0, 255), as
+ * ir_act_apply. */
 LLVMValueRef cg_quant_level(cg_fn *f, ir_act act, LLVMValueRef x);
 /* exp(x) for a float or vector of floats, as a polynomial that stays in
  * vector registers (llvm.exp would call expf lane by lane). */
@@ -130,6 +135,13 @@ LLVMValueRef cg_elem_ptr(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
 /* A vector load or store at p, masked when mask is not NULL. */
 LLVMValueRef cg_vload(cg_fn *f, const cg_vec *v, LLVMValueRef p, LLVMValueRef mask);
 void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMValueRef mask);
+/* Buffers of uint8 levels (cg_fn.out_levels, in_levels). The address of
+ * element index of a levels buffer; vw levels at p as <vw x i32> (masked
+ * lanes read fill); vector y (floats) stored at element index of the
+ * node's output, as floats or as the levels of f->out_levels. */
+LLVMValueRef cg_level_ptr(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
+LLVMValueRef cg_vload_levels(cg_fn *f, const cg_vec *v, LLVMValueRef p, LLVMValueRef mask, int fill);
+void cg_vstore_out(cg_fn *f, const cg_vec *v, LLVMValueRef y, LLVMValueRef index, LLVMValueRef mask);
 /* A register tile for a kernel that, per reduction step, loads nv vectors
  * of a row `width` long and broadcasts one value of each of mr rows (of m),
  * each row keeping k accumulators per vector: *mr_out rows by *nv_out
@@ -191,6 +203,7 @@ typedef struct {
     ir_id *value_of_buf;    /* per buffer */
     int32_t *slot_of_buf;   /* per buffer: slot, -1 for the caller's inputs and outputs */
     bool *needed;           /* per node: contributes to a graph output */
+    ir_act *levels;         /* per value: IR_ACT_QUANT when its buffer holds these uint8 levels, not floats */
 } cg_plan;
 
 /* Whether g is a DB text detector: the image API, 3 input channels, and an
@@ -198,7 +211,10 @@ typedef struct {
 bool cg_is_detector(const ir_graph *g);
 
 ocrs_status cg_plan_build(const ir_graph *g, cg_plan *p, ocrs_diag *diag);
-/* Whether node is a Reshape whose output is its input's buffer (no code). */
+/* Bytes per element of value v's buffer: 1 for levels, else 4. */
+int64_t cg_plan_elem_bytes(const cg_plan *p, ir_id v);
+/* Whether node is a Reshape or FakeQuant whose output is its input's buffer
+ * (no code). */
 bool cg_plan_is_alias(const ir_graph *g, const cg_plan *p, ir_id node);
 void cg_plan_free(cg_plan *p);
 

@@ -129,6 +129,18 @@ static LLVMValueRef buf_index(cg_fn *f, const qconv *t, LLVMValueRef r, LLVMValu
     return cg_add(f, cg_mul(f, cg_add(f, k, cg_muli(f, r, t->k4)), cg_i64(f, t->bw)), col);
 }
 
+/* The levels of vw input elements from element at, as <vw x i32>: read
+ * (a buffer of levels) or quantized as read; lanes off in mask (all on
+ * when NULL) are z, the level of 0. */
+static LLVMValueRef input_levels(cg_fn *f, const qconv *t, LLVMValueRef at, LLVMValueRef mask) {
+    ir_act q = f->node->attrs.in_act;
+    if (f->in_levels.kind == IR_ACT_QUANT) return cg_vload_levels(f, &t->v, cg_level_ptr(f, f->in[0], at), mask, (int)q.b);
+    LLVMValueRef x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], at), mask);
+    /* Levels lie in [0, 255]: the signed conversion is exact (and one
+     * instruction on x86, where the unsigned one is several). */
+    return LLVMBuildFPToSI(f->b, cg_quant_level(f, q, x), t->vi, "");
+}
+
 /* One buffer word vector: the levels of channels 4k .. 4k+3 at vw input
  * positions from element at of channel 4k's plane (planes plane apart),
  * channel j in byte j; lanes off in mask (all on when NULL) and channels
@@ -139,19 +151,16 @@ static LLVMValueRef pack_word(cg_fn *f, const qconv *t, LLVMValueRef at, LLVMVal
     LLVMValueRef none = LLVMConstNull(LLVMVectorType(LLVMInt1TypeInContext(f->m->ctx), (unsigned)t->vw));
     LLVMValueRef word = LLVMConstNull(t->vi);
     for (int64_t j = 0; j < GROUP; j++) {
-        LLVMValueRef x;
+        LLVMValueRef l;
         if (mask) {
             LLVMValueRef c = cg_addi(f, cg_muli(f, k, GROUP), j);
             LLVMValueRef m = LLVMBuildSelect(b, LLVMBuildICmp(b, LLVMIntSLT, c, cg_i64(f, t->cin), ""), mask, none, "");
             /* A channel past the last is read at the last one's address, all lanes off. */
             LLVMValueRef jj = cg_min(f, cg_i64(f, j), cg_sub(f, cg_i64(f, t->cin - 1), cg_muli(f, k, GROUP)));
-            x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], cg_add(f, at, cg_mul(f, jj, plane))), m);
+            l = input_levels(f, t, cg_add(f, at, cg_mul(f, jj, plane)), m);
         } else {
-            x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], cg_add(f, at, cg_muli(f, plane, j))), NULL);
+            l = input_levels(f, t, cg_add(f, at, cg_muli(f, plane, j)), NULL);
         }
-        /* Levels lie in [0, 255]: the signed conversion is exact (and one
-         * instruction on x86, where the unsigned one is several). */
-        LLVMValueRef l = LLVMBuildFPToSI(b, cg_quant_level(f, f->node->attrs.in_act, x), t->vi, "");
         word = LLVMBuildOr(b, word, LLVMBuildShl(b, l, lanes_of(f, t, 8 * j), ""), "");
     }
     return word;
@@ -316,8 +325,7 @@ static void emit_tile(cg_fn *f, const qconv *t, int64_t mr, bool safe, LLVMValue
             LLVMValueRef y = LLVMBuildFMul(b, LLVMBuildSIToFP(b, s, t->v.vt, ""), scale, "");
             if (shift) y = LLVMBuildFAdd(b, y, shift, "");
             y = cg_conv_epilogue(f, y);
-            cg_vstore(f, &t->v, y, cg_elem_ptr(f, f->out, cg_add(f, orow, col)),
-                      safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->ow) : NULL);
+            cg_vstore_out(f, &t->v, y, cg_add(f, orow, col), safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->ow) : NULL);
         }
     }
 }

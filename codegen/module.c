@@ -196,7 +196,8 @@ static ocrs_status layer_function(emitter *e, uint32_t i, LLVMValueRef *fn_out, 
     add_attr(m, fn, LLVMAttributeFunctionIndex, "noinline");
     for (unsigned p = 0; p + 3 < np; p++) add_attr(m, fn, p + 1, "noalias");
 
-    cg_fn f = {.m = m, .b = m->b, .g = e->g, .node = n, .fn = fn, .in = in};
+    cg_fn f = {.m = m, .b = m->b, .g = e->g, .node = n, .fn = fn, .in = in, .out_levels = e->plan->levels[n->output]};
+    if (n->ninputs && n->inputs[0] != IR_NONE) f.in_levels = e->plan->levels[n->inputs[0]];
     unsigned p = 0;
     for (uint32_t j = 0; j < n->ninputs; j++) in[j] = n->inputs[j] == IR_NONE ? NULL : LLVMGetParam(fn, p++);
     f.out = LLVMGetParam(fn, p++);
@@ -338,7 +339,7 @@ static ocrs_status emit_model_table(emitter *e, ocrs_diag *diag) {
         const ir_value *v = &g->values[p->value_of_buf[b]];
         int64_t *r = io + nio + (size_t)b * OCRS_BUF_WORDS;
         r[OCRS_BUF_SLOT] = p->slot_of_buf[b];
-        r[OCRS_BUF_ELEM] = sizeof(float);
+        r[OCRS_BUF_ELEM] = cg_plan_elem_bytes(p, p->value_of_buf[b]);
         r[OCRS_BUF_RANK] = v->rank;
         for (int i = 0; i < v->rank; i++) ir_dim_encode(v->dims[i], &r[OCRS_BUF_DIMS + i * OCRS_DIM_WORDS]);
     }

@@ -71,6 +71,43 @@ void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMVa
     cg_intrinsic2(f, "llvm.masked.store", v->vt, f->m->ptr, args, 4);
 }
 
+LLVMValueRef cg_level_ptr(cg_fn *f, LLVMValueRef base, LLVMValueRef index) {
+    return LLVMBuildGEP2(f->b, LLVMInt8TypeInContext(f->m->ctx), base, &index, 1, "");
+}
+
+LLVMValueRef cg_vload_levels(cg_fn *f, const cg_vec *v, LLVMValueRef p, LLVMValueRef mask, int fill) {
+    LLVMTypeRef i8 = LLVMInt8TypeInContext(f->m->ctx), vt = LLVMVectorType(i8, (unsigned)v->vw);
+    LLVMValueRef x;
+    if (!mask) {
+        x = LLVMBuildLoad2(f->b, vt, p, "");
+        LLVMSetAlignment(x, 1);
+    } else {
+        LLVMValueRef args[4] = {p, LLVMConstInt(LLVMInt32TypeInContext(f->m->ctx), 1, 0), mask,
+                                cg_splat(f, vt, LLVMConstInt(i8, (unsigned long long)fill, 0))};
+        x = cg_intrinsic2(f, "llvm.masked.load", vt, f->m->ptr, args, 4);
+    }
+    return LLVMBuildZExt(f->b, x, v->it, "");
+}
+
+void cg_vstore_out(cg_fn *f, const cg_vec *v, LLVMValueRef y, LLVMValueRef index, LLVMValueRef mask) {
+    if (f->out_levels.kind == IR_ACT_NONE) {
+        cg_vstore(f, v, y, cg_elem_ptr(f, f->out, index), mask);
+        return;
+    }
+    /* Levels lie in [0, 255]: the signed conversion is exact (one
+     * instruction on x86, where the unsigned one is several). */
+    LLVMTypeRef vt = LLVMVectorType(LLVMInt8TypeInContext(f->m->ctx), (unsigned)v->vw);
+    LLVMValueRef l = LLVMBuildFPToSI(f->b, cg_quant_level(f, f->out_levels, y), v->it, "");
+    l = LLVMBuildTrunc(f->b, l, vt, "");
+    LLVMValueRef p = cg_level_ptr(f, f->out, index);
+    if (!mask) {
+        LLVMSetAlignment(LLVMBuildStore(f->b, l, p), 1);
+        return;
+    }
+    LLVMValueRef args[4] = {l, p, LLVMConstInt(LLVMInt32TypeInContext(f->m->ctx), 1, 0), mask};
+    cg_intrinsic2(f, "llvm.masked.store", vt, f->m->ptr, args, 4);
+}
+
 int64_t cg_round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
 
 /* A load costs more than an FMA: L1 misses, and a narrow tile streams its

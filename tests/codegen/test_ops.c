@@ -127,12 +127,38 @@ static void conv_fixed(const fixed_conv *cases, size_t ncases, uint64_t seed) {
  * and 200 channels: bands of a few rows, the last one shorter. Then
  * depthwise ones (group = c = m, conv_tile.c on levels in floats): 5x5
  * stride 2 and 3x3 stride 1 padded (staged rows quantized), stride 4 with
- * dilation (gathers), 1x1 (not staged: quantized as loaded). */
+ * dilation (gathers), 1x1 (not staged: quantized as loaded), 5x5 stride 4
+ * (rows too long to stage at the largest width: gathers from the input). Odd cases
+ * read the output of an int8 conv (1x1, or 3x3 depthwise every fourth
+ * case), which is therefore a buffer of uint8 levels (codegen/plan.c):
+ * quantized in the producer's epilogue, read by every kind of load. The
+ * producer's steps are powers of two, so its outputs are exact in the
+ * library and in the interpreter (which sums in double) and both quantize
+ * them to the same levels; any other producer may differ in an ulp, which
+ * flips a level where an output lies that close to a half step. */
 typedef struct {
     int64_t c, m, k, s, d, pad, qmax;
     float scale, zero;
     int64_t group;
 } int8_conv;
+
+/* An m x cpg x k x k weight on the int8 grid of qmax levels per output
+ * channel, as passes/quantize.c leaves it; pow2: the grid's steps powers
+ * of two instead. */
+static ir_id int8_weight(ir_graph *g, h_rng *r, int64_t m, int64_t cpg, int64_t k, int64_t qmax, bool pow2) {
+    ir_id w = h_weight(g, r, H_DIMS(m, cpg, k, k), -1, 1);
+    ir_value *wv = &g->values[w];
+    float *data = wv->data, *scale = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)m);
+    int64_t per = cpg * k * k;
+    for (int64_t o = 0; o < m; o++) {
+        float top = 0;
+        for (int64_t j = 0; j < per; j++) top = fmaxf(top, fabsf(data[o * per + j]));
+        scale[o] = pow2 ? exp2f(ceilf(log2f(top / (float)qmax))) : top / (float)qmax;
+        for (int64_t j = 0; j < per; j++) data[o * per + j] = nearbyintf(data[o * per + j] / scale[o]) * scale[o];
+    }
+    wv->qbits = 8, wv->qscale = scale, wv->out_axis = 0;
+    return w;
+}
 
 static void conv_int8_cases(void) {
     static const int8_conv cases[] = {
@@ -142,7 +168,8 @@ static void conv_int8_cases(void) {
         {2, 3, 7, 1, 1, 3, 127, 2.0f / 255, 128, 1},  {24, 24, 3, 2, 1, 0, 63, 3.0f / 255, 170, 1},
         {200, 8, 3, 1, 1, 1, 63, 2.0f / 255, 128, 1},
         {19, 19, 5, 2, 1, 2, 127, 2.0f / 255, 128, 19}, {30, 30, 3, 1, 1, 1, 63, 0.5f / 255, 0, 30},
-        {12, 12, 3, 4, 2, 3, 127, 3.0f / 255, 255, 12}, {7, 7, 1, 1, 1, 0, 127, 1.0f / 255, 40, 7}};
+        {7, 7, 1, 1, 1, 0, 127, 1.0f / 255, 40, 7}, {12, 12, 3, 4, 2, 3, 127, 3.0f / 255, 255, 12},
+        {10, 10, 5, 4, 1, 2, 127, 2.0f / 255, 128, 10}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const int8_conv *q = &cases[i];
         h_rng r = {1300 + i};
@@ -156,20 +183,48 @@ static void conv_int8_cases(void) {
         a.group = q->group;
         ir_id x;
         ir_graph *g = h_graph(q->c, &x);
-        ir_id w = h_weight(g, &r, H_DIMS(q->m, q->c / a.group, q->k, q->k), -1, 1);
-        ir_value *wv = &g->values[w];
-        float *data = wv->data, *scale = ocrs_arena_alloc(g->arena, sizeof(float) * (size_t)q->m);
-        int64_t per = q->c / a.group * q->k * q->k;
-        for (int64_t m = 0; m < q->m; m++) {
-            float top = 0;
-            for (int64_t j = 0; j < per; j++) top = fmaxf(top, fabsf(data[m * per + j]));
-            scale[m] = top / (float)q->qmax;
-            for (int64_t j = 0; j < per; j++) data[m * per + j] = nearbyintf(data[m * per + j] / scale[m]) * scale[m];
+        if (i % 2) {
+            ir_attrs p = h_attrs();
+            bool dw = i % 4 == 3;
+            p.kernel[0] = p.kernel[1] = dw ? 3 : 1;
+            for (int j = 0; j < 4; j++) p.pad[j] = dw;
+            p.group = dw ? q->c : 1;
+            p.in_act = (ir_act){IR_ACT_QUANT, 1.0f / 64, 128};
+            x = H_NODE(g, Conv, &p, x, int8_weight(g, &r, q->c, dw ? 1 : q->c, p.kernel[0], 127, true));
         }
-        wv->qbits = 8, wv->qscale = scale, wv->out_axis = 0;
+        ir_id w = int8_weight(g, &r, q->m, q->c / a.group, q->k, q->qmax, false);
         ir_id y = i % 3 ? H_NODE(g, Conv, &a, x, w, h_weight(g, &r, H_DIMS(q->m), -1, 1)) : H_NODE(g, Conv, &a, x, w);
         check_conv(g, y, "Conv int8", &a, q->c, q->m);
     }
+}
+
+/* A detector head as passes/quantize.c leaves it: an int8 conv, then
+ * FakeQuant -> ConvTranspose (kernel = stride) twice. Each FakeQuant
+ * folds (codegen/plan.c): its producer (the conv, then the first
+ * transposed conv) writes the levels and the transposed conv dequantizes
+ * them as it loads them. The first two layers' steps are powers of two
+ * (the FakeQuants' too) and their sums small integers times them, so their
+ * outputs are exact in the library and in the interpreter and quantize to
+ * the same levels (see above). */
+static void quant_head(void) {
+    h_rng r = {1400};
+    ir_id x;
+    ir_graph *g = h_graph(24, &x);
+    ir_attrs a = h_attrs();
+    a.kernel[0] = a.kernel[1] = 1;
+    a.in_act = (ir_act){IR_ACT_QUANT, 1.0f / 64, 128};
+    ir_id y = H_NODE(g, Conv, &a, x, int8_weight(g, &r, 24, 24, 1, 127, true));
+    ir_attrs up = h_attrs();
+    up.kernel[0] = up.kernel[1] = up.stride[0] = up.stride[1] = 2;
+    ir_attrs fq = h_attrs();
+    fq.act = (ir_act){IR_ACT_QUANT, 0.25f, 100};
+    y = H_NODE(g, FakeQuant, &fq, y);
+    y = H_NODE(g, ConvTranspose, &up, y, int8_weight(g, &r, 24, 24, 2, 127, true));
+    fq.act = (ir_act){IR_ACT_QUANT, 0.5f, 20};
+    y = H_NODE(g, FakeQuant, &fq, y);
+    up.act.kind = IR_ACT_SIGMOID;
+    y = H_NODE(g, ConvTranspose, &up, y, h_weight(g, &r, H_DIMS(24, 1, 2, 2), -1, 1), h_weight(g, &r, H_DIMS(1), -1, 1));
+    check_conv(g, y, "int8 conv, FakeQuant, ConvTranspose, FakeQuant, ConvTranspose", &up, 24, 1);
 }
 
 /* Whether /proc/cpuinfo lists flag for the host (false where there is none). */
@@ -202,6 +257,7 @@ static void conv_int8(void) {
         fprintf(stderr, "conv_int8 for %s\n", cpus[i].cpu ? cpus[i].cpu : "the host");
         h_cpu = cpus[i].cpu;
         conv_int8_cases();
+        quant_head();
     }
     h_cpu = NULL;
 }
