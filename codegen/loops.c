@@ -167,7 +167,7 @@ LLVMValueRef cg_act(cg_fn *f, ir_act act, LLVMValueRef x) {
         return LLVMBuildFMul(b, x, fmax2(f, C(0), fmin2(f, C(1), y)), "");
     }
     case IR_ACT_SIGMOID: {
-        LLVMValueRef e = cg_intrinsic(f, "llvm.exp", t, (LLVMValueRef[]){LLVMBuildFNeg(b, x, "")}, 1);
+        LLVMValueRef e = cg_exp(f, LLVMBuildFNeg(b, x, ""));
         return LLVMBuildFDiv(b, C(1), LLVMBuildFAdd(b, C(1), e, ""), "");
     }
     case IR_ACT_SQRT: return cg_intrinsic(f, "llvm.sqrt", t, &x, 1);
