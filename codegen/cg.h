@@ -142,6 +142,8 @@ void cg_vstore(cg_fn *f, const cg_vec *v, LLVMValueRef x, LLVMValueRef p, LLVMVa
  * node's output, as floats or as the levels of f->out_levels. */
 LLVMValueRef cg_level_ptr(cg_fn *f, LLVMValueRef base, LLVMValueRef index);
 LLVMValueRef cg_vload_levels(cg_fn *f, const cg_vec *v, LLVMValueRef p, LLVMValueRef mask, int fill);
+/* The levels of float vector x under q, as <vw x i32>. */
+LLVMValueRef cg_vlevels(cg_fn *f, const cg_vec *v, ir_act q, LLVMValueRef x);
 void cg_vstore_out(cg_fn *f, const cg_vec *v, LLVMValueRef y, LLVMValueRef index, LLVMValueRef mask);
 /* A register tile for a kernel that, per reduction step, loads nv vectors
  * of a row `width` long and broadcasts one value of each of mr rows (of m),

@@ -135,10 +135,7 @@ static LLVMValueRef buf_index(cg_fn *f, const qconv *t, LLVMValueRef r, LLVMValu
 static LLVMValueRef input_levels(cg_fn *f, const qconv *t, LLVMValueRef at, LLVMValueRef mask) {
     ir_act q = f->node->attrs.in_act;
     if (f->in_levels.kind == IR_ACT_QUANT) return cg_vload_levels(f, &t->v, cg_level_ptr(f, f->in[0], at), mask, (int)q.b);
-    LLVMValueRef x = cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], at), mask);
-    /* Levels lie in [0, 255]: the signed conversion is exact (and one
-     * instruction on x86, where the unsigned one is several). */
-    return LLVMBuildFPToSI(f->b, cg_quant_level(f, q, x), t->vi, "");
+    return cg_vlevels(f, &t->v, q, cg_vload(f, &t->v, cg_elem_ptr(f, f->in[0], at), mask));
 }
 
 /* One buffer word vector: the levels of channels 4k .. 4k+3 at vw input

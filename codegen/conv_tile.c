@@ -68,17 +68,22 @@ static LLVMValueRef load_vec(cg_fn *f, const tconv *t, LLVMValueRef p, LLVMValue
     return cg_vload(f, &t->v, p, mask);
 }
 
+/* Address of element index of t->src: a byte of levels, or a float. */
+static LLVMValueRef src_ptr(cg_fn *f, const tconv *t, LLVMValueRef base, LLVMValueRef index) {
+    return reads_levels(f, t) ? cg_level_ptr(f, base, index) : cg_elem_ptr(f, base, index);
+}
+
 /* vw input pixels col, col + sw, ... of the row starting at element row of
  * t->src; safe: only columns in [0, iw) are read, the others are 0 (the
  * zero point's level). */
 static LLVMValueRef load_pixels(cg_fn *f, const tconv *t, LLVMValueRef row, LLVMValueRef col, bool safe) {
     bool levels = reads_levels(f, t);
-    LLVMValueRef p = levels ? cg_level_ptr(f, t->src, cg_add(f, row, col)) : cg_elem_ptr(f, t->src, cg_add(f, row, col));
+    LLVMValueRef p = src_ptr(f, t, t->src, cg_add(f, row, col));
     if (t->sw == 1) return load_vec(f, t, p, safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->iw) : NULL);
     if (t->sw == 2) {
         LLVMValueRef lo = load_vec(f, t, p, safe ? cg_lane_mask(f, &t->v, col, 0, 1, t->iw) : NULL);
-        LLVMValueRef hi_at = levels ? cg_level_ptr(f, p, cg_i64(f, t->vw)) : cg_elem_ptr(f, p, cg_i64(f, t->vw));
-        LLVMValueRef hi = load_vec(f, t, hi_at, safe ? cg_lane_mask(f, &t->v, col, t->vw, 1, t->iw) : NULL);
+        LLVMValueRef hi = load_vec(f, t, src_ptr(f, t, p, cg_i64(f, t->vw)),
+                                   safe ? cg_lane_mask(f, &t->v, col, t->vw, 1, t->iw) : NULL);
         return LLVMBuildShuffleVector(f->b, lo, hi, cg_lane_ramp(f, (unsigned)t->vw, 0, 2), "");
     }
     LLVMTypeRef et = levels ? LLVMInt8TypeInContext(f->m->ctx) : f->m->f32, vt = LLVMVectorType(et, (unsigned)t->vw);

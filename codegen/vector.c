@@ -89,16 +89,19 @@ LLVMValueRef cg_vload_levels(cg_fn *f, const cg_vec *v, LLVMValueRef p, LLVMValu
     return LLVMBuildZExt(f->b, x, v->it, "");
 }
 
+LLVMValueRef cg_vlevels(cg_fn *f, const cg_vec *v, ir_act q, LLVMValueRef x) {
+    /* Levels lie in [0, 255]: the signed conversion is exact (one
+     * instruction on x86, where the unsigned one is several). */
+    return LLVMBuildFPToSI(f->b, cg_quant_level(f, q, x), v->it, "");
+}
+
 void cg_vstore_out(cg_fn *f, const cg_vec *v, LLVMValueRef y, LLVMValueRef index, LLVMValueRef mask) {
     if (f->out_levels.kind == IR_ACT_NONE) {
         cg_vstore(f, v, y, cg_elem_ptr(f, f->out, index), mask);
         return;
     }
-    /* Levels lie in [0, 255]: the signed conversion is exact (one
-     * instruction on x86, where the unsigned one is several). */
     LLVMTypeRef vt = LLVMVectorType(LLVMInt8TypeInContext(f->m->ctx), (unsigned)v->vw);
-    LLVMValueRef l = LLVMBuildFPToSI(f->b, cg_quant_level(f, f->out_levels, y), v->it, "");
-    l = LLVMBuildTrunc(f->b, l, vt, "");
+    LLVMValueRef l = LLVMBuildTrunc(f->b, cg_vlevels(f, v, f->out_levels, y), vt, "");
     LLVMValueRef p = cg_level_ptr(f, f->out, index);
     if (!mask) {
         LLVMSetAlignment(LLVMBuildStore(f->b, l, p), 1);
