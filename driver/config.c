@@ -161,9 +161,18 @@ static ocrs_status prune_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
     return unknown(r, "Prune", key, k);
 }
 
+static ocrs_status get_bool(reader *r, const yaml_node_t *n, const char *key, int *out) {
+    static const char *const words[] = {"false", "true", "False", "True", NULL};
+    int i;
+    ocrs_status st = get_choice(r, n, key, words, &i);
+    if (!st) *out = i % 2;
+    return st;
+}
+
 /* Quant: {type: int8, calib: percentile|entropy|minmax, percentile: P,
- * weight_bits: 7|8, fp32: [conv names]}, as --quantize, --quant-calib,
- * --quant-percentile, --quant-weight-bits, --quant-fp32. */
+ * weight_bits: 7|8, fp32: [conv names], equalize: true|false}, as --quantize,
+ * --quant-calib, --quant-percentile, --quant-weight-bits, --quant-fp32 and
+ * --quant-no-equalize. */
 static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
     quant_cli *q = &r->c->quant;
     if (strcmp(key, "type") == 0) {
@@ -204,6 +213,12 @@ static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
         }
         q->nkeep = n;
         return OCRS_OK;
+    }
+    if (strcmp(key, "equalize") == 0) {
+        int on = 1;
+        ocrs_status st = get_bool(r, v, "Quant.equalize", &on);
+        q->no_equalize = !on;
+        return st;
     }
     return unknown(r, "Quant", key, k);
 }
@@ -264,14 +279,6 @@ static ocrs_status resize_pair(reader *r, const char *key, yaml_node_t *k, yaml_
 static ocrs_status transform_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
     if (strcmp(key, "DetResizeForTest") == 0) return each_pair(r, v, "PreProcess.DetResizeForTest", resize_pair);
     return at(r, k, "PreProcess: unknown transform %s (only DetResizeForTest is configurable)", key, "");
-}
-
-static ocrs_status get_bool(reader *r, const yaml_node_t *n, const char *key, int *out) {
-    static const char *const words[] = {"false", "true", "False", "True", NULL};
-    int i;
-    ocrs_status st = get_choice(r, n, key, words, &i);
-    if (!st) *out = i % 2;
-    return st;
 }
 
 static ocrs_status global_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {

@@ -151,7 +151,10 @@ static void usage(FILE *out) {
             "                        products need it; 8 elsewhere; the other convs'\n"
             "                        always 8); the same bits give the same results on\n"
             "                        every target\n"
-            "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
+            "      --quant-no-equalize  do not rescale the channels of a linear conv's\n"
+            "                        output that depthwise convs read (by powers of two,\n"
+            "                        exact in float) to even out their ranges before\n"
+            "                        per-tensor quantization\n"            "      --dump-after PASS print the IR to stderr after PASS (see below)\n"
             "      --verify-each     run the IR verifier after every pass\n"
             "  -v, --verbose         report each stage and its time\n"
             "  -h, --help            show this help\n"
@@ -320,7 +323,7 @@ int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_DET, O_CLS, O_REC,
            O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_FORCE, O_TASK, O_SENS_SHARD, O_PRUNE_MODELS, O_QUANTIZE, O_QUANT_CALIB,
-           O_QUANT_PERCENTILE, O_QUANT_FP32, O_QUANT_WEIGHT_BITS, O_NUMBER };
+           O_QUANT_PERCENTILE, O_QUANT_FP32, O_QUANT_WEIGHT_BITS, O_QUANT_NO_EQUALIZE, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -341,6 +344,7 @@ int main(int argc, char **argv) {
         {"quant-percentile", required_argument, 0, O_QUANT_PERCENTILE},
         {"quant-fp32", required_argument, 0, O_QUANT_FP32},
         {"quant-weight-bits", required_argument, 0, O_QUANT_WEIGHT_BITS},
+        {"quant-no-equalize", no_argument, 0, O_QUANT_NO_EQUALIZE},
         {"force", no_argument, 0, O_FORCE},        {"task", required_argument, 0, O_TASK},
         {"sens-shard", required_argument, 0, O_SENS_SHARD},
         {"prune-models", required_argument, 0, O_PRUNE_MODELS},
@@ -447,6 +451,9 @@ int main(int argc, char **argv) {
                 goto usage_error;
             }
             quant.o.weight_max = optarg[0] == '7' ? 63 : 127;
+            break;
+        case O_QUANT_NO_EQUALIZE:
+            quant.no_equalize = true;
             break;
         case O_QUANT_FP32:
             if (quant.nkeep == OCRS_PRUNE_MAX_NAMES) {

@@ -20,10 +20,11 @@
 void quant_result_text(const quant_result *r, char *buf, size_t size) {
     snprintf(buf, size,
              "int8: %d of %d convs (weights per output channel, activations uint8 per tensor, %s calibration on %d "
-             "samples; %d with integer kernels, the others on the int8 grid in float), weights %.2f MB as floats, "
-             "%.2f MB as int8; %s %.4f -> %.4f (relative loss %.2f%%, bound %g%%)",
-             r->rep.int8, r->rep.convs, ocrs_qcalib_methods[r->method], r->images, r->rep.integer, r->bytes[0] / 1e6,
-             r->bytes[1] / 1e6, task_metrics[r->task], r->base, r->score, 100 * r->loss, 100 * r->bound);
+             "samples; %d with integer kernels, the others on the int8 grid in float; %d tensors with equalized channels), "
+             "weights %.2f MB as floats, %.2f MB as int8; %s %.4f -> %.4f (relative loss %.2f%%, bound %g%%)",
+             r->rep.int8, r->rep.convs, ocrs_qcalib_methods[r->method], r->images, r->rep.integer, r->equalized,
+             r->bytes[0] / 1e6, r->bytes[1] / 1e6, task_metrics[r->task], r->base, r->score, 100 * r->loss,
+             100 * r->bound);
 }
 
 bool compression_note(const prune_result *p, const quant_result *q, char *buf, size_t size) {
@@ -84,6 +85,21 @@ static void describe_mask(void *ctx, int k, char *buf, size_t size) {
     const trials *t = ctx;
     if (t->conv) snprintf(buf, size, "%s alone", t->g->nodes[t->conv[k]].name);
     else snprintf(buf, size, "round %d", t->round);
+}
+
+/* Equalizes the channel ranges of what depthwise convs read (passes/equalize.c)
+ * from calibration statistics of their own, when g has such values: the
+ * activation histograms must be of the graph as it will be quantized. */
+static ocrs_status equalize(ir_graph *g, const task *tk, const prune_cli *p, int verbose, int *values,
+                           ocrs_diag *diag) {
+    *values = 0;
+    if (!pass_equalize_any(g)) return OCRS_OK;
+    ocrs_calib *c = NULL;
+    ocrs_status st = ocrs_calib_new(g, 0, &c, diag);
+    if (!st) st = task_calibrate(tk, g, c, p->calib_side, verbose, diag);
+    if (!st) st = pass_equalize(g, c, values, diag);
+    ocrs_calib_free(c);
+    return st;
 }
 
 /* Measures one mask (the whole model as it would be quantized). */
@@ -243,6 +259,7 @@ ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, i
     if (!st) st = task_check_graph(tk, g, diag);
     /* the float model scored first, on the graph as it is */
     if (!st) st = sens_open(g, p, NULL, tk, p->joint_side, &sc, diag);
+    if (!st && !q->no_equalize) st = equalize(g, tk, p, verbose, &res->equalized, diag);
     if (!st) st = ocrs_qstats_new(g, &o, &stats, diag);
     if (!st) st = task_feed(tk, g, p->calib_side, verbose, stats_feeder, stats, diag);
     trials t = {.g = g, .stats = stats, .o = &o, .p = p, .sc = sc};

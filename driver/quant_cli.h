@@ -13,6 +13,7 @@ typedef struct {
     ocrs_quant_opts o;       /* method and percentile */
     const char *keep[OCRS_PRUNE_MAX_NAMES]; /* --quant-fp32: convs left in float */
     int nkeep;
+    bool no_equalize;        /* --quant-no-equalize: no passes/equalize.c */
 } quant_cli;
 
 /* What quantization did and measured, for messages and the generated header. */
@@ -22,6 +23,7 @@ typedef struct {
     ocrs_quant_report rep;
     double bytes[2];         /* weight bytes as floats, and with the int8 ones as int8 */
     int images;              /* calibration samples the statistics came from */
+    int equalized;           /* values whose channels passes/equalize.c scaled */
     double base, score, loss, bound;
 } quant_result;
 

@@ -177,6 +177,18 @@ ocrs_status ocrs_calib_add(ocrs_calib *c, const ir_graph *g, const float *const 
                            ocrs_diag *diag);
 void ocrs_calib_free(ocrs_calib *c);
 
+/* ---- range equalization before int8 (passes/equalize.c) ---- */
+
+/* Whether g has a value pass_equalize would look at (a Conv whose epilogue
+ * commutes with positive scales, read only by depthwise Convs): its
+ * calibration statistics are worth collecting. */
+bool pass_equalize_any(const ir_graph *g);
+/* Scales the channels of those values by powers of two so that each spans
+ * (R / 2, R] of its largest channel R on calibration (calib's absmax, of g
+ * as it is), folding the inverse into the depthwise readers; the float
+ * model computes the same bits. *values_out: the values changed. */
+ocrs_status pass_equalize(ir_graph *g, const ocrs_calib *calib, int *values_out, ocrs_diag *diag);
+
 /* Removes the channel classes that were exactly zero at every position of
  * every calibration input in all their members (passes/dead_relu.c): an
  * approximation that holds on the calibration images only. cg and calib are

@@ -3,8 +3,10 @@
 # (tests/ocr/golden/ocr.txt as labels) at a small side to stay quick:
 #   - without --calib: a usage error, nothing written;
 #   - every conv int8: the header says so, with the measured loss and the
-#     weight bytes; --quant-fp32 NAME leaves that conv in float, an unknown
-#     NAME is a usage error naming it;
+#     weight bytes, and that the stem's output (read by a depthwise conv)
+#     has its channels equalized; --quant-fp32 NAME leaves that conv in
+#     float, --quant-no-equalize equalizes nothing, an unknown NAME is a
+#     usage error naming it;
 #   - the same bits at 1 and 2 threads, and from the library built for
 #     AArch64 under qemu (skipped without the cross toolchain);
 #   - an OCR system: the detector and the recognizer quantized, each
@@ -47,15 +49,16 @@ grep -q -- '--quantize needs calibration samples' none.err || fail "no --calib: 
 # shellcheck disable=SC2086 # the flag lists split into words
 "$ocrslimc" "$model" -o libq.so --quantize int8 --quant-weight-bits 7 $calib --prune-loss-bound 0.5 2>q.err ||
     { cat q.err; fail "int8"; }
-grep -q ' \* int8: 64 of 64 convs (weights per output channel, activations uint8 per tensor, percentile calibration on 5 samples; .*), weights 4.69 MB as floats, 1.22 MB as int8; hmean [0-9.]* -> [0-9.]* (relative loss' q.h ||
+grep -q ' \* int8: 64 of 64 convs (weights per output channel, activations uint8 per tensor, percentile calibration on 5 samples; .*; 1 tensors with equalized channels), weights 4.69 MB as floats, 1.22 MB as int8; hmean [0-9.]* -> [0-9.]* (relative loss' q.h ||
     fail "header: $(head -8 q.h)"
 
 first=$("$ocrslimc" "$model" --emit ir -o - | awk '/= Conv\(/ { sub(/.*# /, ""); print; exit }')
 [ -n "$first" ] || fail "no conv found in the IR"
 # shellcheck disable=SC2086
-"$ocrslimc" "$model" -o libk.so --quantize int8 --quant-fp32 "$first" $calib --prune-loss-bound 0.5 2>k.err ||
+"$ocrslimc" "$model" -o libk.so --quantize int8 --quant-fp32 "$first" --quant-no-equalize $calib \
+    --prune-loss-bound 0.5 2>k.err ||
     { cat k.err; fail "--quant-fp32 $first"; }
-grep -q ' \* int8: 63 of 64 convs' k.h || fail "--quant-fp32 $first: $(head -8 k.h)"
+grep -q ' \* int8: 63 of 64 convs (.*; 0 tensors with equalized channels)' k.h || fail "--quant-fp32 $first: $(head -8 k.h)"
 status=0
 # shellcheck disable=SC2086
 "$ocrslimc" "$model" -o libu.so --quantize int8 --quant-fp32 no.such.conv $calib 2>u.err || status=$?

@@ -58,6 +58,10 @@ printf 'Quant:\n  type: int4\n' >bad.yml
 status=0
 "$ocrslimc" m.onnx -o out/libcfgbad.so --config bad.yml 2>cfgbad.err || status=$?
 [ $status -eq 2 ] && grep -q 'bad.yml:2:.*Quant.type: expected one of int8, not int4' cfgbad.err || fail "Quant.type int4: $status $(cat cfgbad.err)"
+printf 'Quant:\n  type: int8\n  equalize: maybe\n' >eq.yml
+status=0
+"$ocrslimc" m.onnx -o out/libeq.so --config eq.yml 2>eq.err || status=$?
+[ $status -eq 2 ] && grep -q 'eq.yml:3:.*Quant.equalize: expected one of false, true' eq.err || fail "Quant.equalize maybe: $status $(cat eq.err)"
 printf 'Quant:\n  type: int8\n  weight_bits: 9\n' >bits.yml
 status=0
 "$ocrslimc" m.onnx -o out/libbits.so --config bits.yml 2>bits.err || status=$?
