@@ -22,8 +22,8 @@ const char *const task_metrics[OCRS_TASKS] = {
 const char *const task_names[OCRS_TASKS] = {[OCRS_TASK_DET] = "det", [OCRS_TASK_REC] = "rec",
                                             [OCRS_TASK_SYSTEM] = "system"};
 
-/* PaddleOCR's recognizer input: height 48, at least rec_image_width 320 wide. */
-enum { REC_H = 48, REC_MIN_W = 320 };
+/* PaddleOCR's recognizer input: height 48, at least rec_image_width wide. */
+enum { REC_H = 48, REC_MIN_W = OCRS_REC_IMAGE_WIDTH };
 
 typedef struct {
     image img;
@@ -33,9 +33,10 @@ typedef struct {
 } det_sample;
 
 typedef struct {
-    uint8_t *rgb; /* the crop, w x h RGB */
+    uint8_t *rgb;   /* the crop, w x h RGB */
     int w, h;
-    char *text;   /* its transcription */
+    int batch_w, batch_h; /* the widest crop (w / h) of its batch, whose width the batch's input takes */
+    char *text;     /* its transcription */
 } rec_sample;
 
 struct task {
@@ -79,6 +80,36 @@ static ocrs_status add_image(void *arg, const char *where, image *img, const cha
     return OCRS_OK;
 }
 
+static int narrower(const void *arg, int a, int b) {
+    const rec_sample *s = arg;
+    return (int64_t)s[a].w * s[b].h < (int64_t)s[b].w * s[a].h;
+}
+
+/* PaddleOCR's predict_rec, as the OCR system runs it: an image's crops
+ * sorted by w / h, in batches of OCRS_REC_BATCH_NUM, each batch zero-padded
+ * to the width its widest crop takes. A crop's result depends on that width
+ * and not on the other crops, so a sample alone at its batch's width is
+ * what the OCR system computes for it; the padding is part of what the
+ * recognizer sees (the int8 recognizer calibrated and checked on crops
+ * padded only to their own width lost 2.5 points more in batches). The
+ * samples from `first` on are one image's. */
+static ocrs_status batch_widths(task *t, int first, ocrs_diag *diag) {
+    int n = t->n - first, *order = malloc(sizeof(int) * (size_t)(n + 1));
+    rec_sample *s = t->rec + first;
+    for (int i = 0; order && i < n; i++) order[i] = i;
+    if (!order || ocrs_sort_indices(order, n, narrower, s)) {
+        free(order);
+        return ocrs_fail(diag, OCRS_ERR_NOMEM, "calibration samples: out of memory");
+    }
+    for (int beg = 0; beg < n; beg += OCRS_REC_BATCH_NUM) {
+        int end = n - beg < OCRS_REC_BATCH_NUM ? n : beg + OCRS_REC_BATCH_NUM;
+        const rec_sample *widest = &s[order[end - 1]];
+        for (int k = beg; k < end; k++) s[order[k]].batch_w = widest->w, s[order[k]].batch_h = widest->h;
+    }
+    free(order);
+    return OCRS_OK;
+}
+
 /* The crops of an image's labelled quadrilaterals. */
 static ocrs_status add_lines(void *arg, const char *where, image *img, const char *labels, ocrs_diag *diag) {
     task *t = arg;
@@ -87,6 +118,7 @@ static ocrs_status add_lines(void *arg, const char *where, image *img, const cha
     ocrs_status st = eval_parse_labels(labels, &l, why, sizeof why) < 0
                          ? ocrs_fail(diag, OCRS_ERR_USAGE, "%s: %s", where, why)
                          : OCRS_OK;
+    int first = t->n;
     for (int i = 0; !st && i < l.n; i++) {
         const eval_poly *p = &l.poly[i];
         if (p->dont_care || p->n != 4) continue;
@@ -113,6 +145,7 @@ static ocrs_status add_lines(void *arg, const char *where, image *img, const cha
         }
         t->rec[t->n++] = (rec_sample){.rgb = rgb, .w = w, .h = h, .text = text};
     }
+    if (!st) st = batch_widths(t, first, diag);
     eval_labels_free(&l);
     image_free(img);
     return st;
@@ -245,13 +278,13 @@ ocrs_status task_check_graph(const task *t, const ir_graph *g, ocrs_diag *diag) 
     return OCRS_OK;
 }
 
-/* predict_rec with a batch of one, as the OCR system computes it
- * (runtime/ocr): the input width (*paddle_w), at most widest (a longer
- * line is squeezed), and the crop's width in it (*crop_w). */
+/* The OCR system's widths for a sample (runtime/ocr, batch_widths): the
+ * input width of its batch (*paddle_w), at most widest (a longer line is
+ * squeezed), and the crop's width in it (*crop_w). */
 static void rec_widths(const rec_sample *s, int64_t widest, int64_t *paddle_w, int *crop_w) {
-    double ratio = (double)s->w / s->h;
-    *paddle_w = ocrs_rec_input_width(REC_H, REC_MIN_W, ratio, widest > INT_MAX ? INT_MAX : (int)widest);
-    *crop_w = ocrs_rec_crop_width(REC_H, ratio, (int)*paddle_w);
+    *paddle_w = ocrs_rec_input_width(REC_H, REC_MIN_W, (double)s->batch_w / s->batch_h,
+                                     widest > INT_MAX ? INT_MAX : (int)widest);
+    *crop_w = ocrs_rec_crop_width(REC_H, (double)s->w / s->h, (int)*paddle_w);
 }
 
 /* Sample i as g's input (malloc'ed in *in) and the symbols' values. */

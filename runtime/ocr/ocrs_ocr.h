@@ -61,6 +61,10 @@ void ocrs_rotate90(const uint8_t *src, int w, int h, uint8_t *dst);
 /* cv2.rotate(img, ROTATE_180) in place on a w x h RGB image. */
 void ocrs_rotate180(uint8_t *img, int w, int h);
 
+/* PaddleOCR's defaults for predict_rec: crops in batches of 6 (rec_batch_num),
+ * at least 320 wide at height 48 (rec_image_shape). */
+enum { OCRS_REC_BATCH_NUM = 6, OCRS_REC_IMAGE_WIDTH = 320 };
+
 /* predict_rec's widths at height h. ocrs_rec_input_width: a batch whose
  * widest crop has the ratio w/h `ratio` is resized against int(h *
  * max(ratio, min_w / h)) (min_w: rec_image_shape's width, 320), at most

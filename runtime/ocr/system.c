@@ -146,8 +146,8 @@ OCRS_API int OCRS_SYM(_create)(ocrs_ctx **ctx_out, int num_threads) {
     ctx->opts.use_angle_cls = OCRS_SYS_HAS_CLS;
     ctx->opts.cls_thresh = 0.9f;
     ctx->opts.cls_batch_num = 6;
-    ctx->opts.rec_batch_num = 6;
-    ctx->opts.rec_image_width = 320;
+    ctx->opts.rec_batch_num = OCRS_REC_BATCH_NUM;
+    ctx->opts.rec_image_width = OCRS_REC_IMAGE_WIDTH;
     *ctx_out = ctx;
     return OCRS_RT_OK;
 }
