@@ -170,9 +170,9 @@ static ocrs_status get_bool(reader *r, const yaml_node_t *n, const char *key, in
 }
 
 /* Quant: {type: int8, calib: percentile|entropy|minmax, percentile: P,
- * weight_bits: 7|8, fp32: [conv names], equalize: true|false}, as --quantize,
- * --quant-calib, --quant-percentile, --quant-weight-bits, --quant-fp32 and
- * --quant-no-equalize. */
+ * weight_bits: 7|8, fp32: [conv names], equalize: true|false, loss_bound: L},
+ * as --quantize, --quant-calib, --quant-percentile, --quant-weight-bits,
+ * --quant-fp32, --quant-no-equalize and --quant-loss-bound. */
 static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_node_t *v) {
     quant_cli *q = &r->c->quant;
     if (strcmp(key, "type") == 0) {
@@ -213,6 +213,13 @@ static ocrs_status quant_pair(reader *r, const char *key, yaml_node_t *k, yaml_n
         }
         q->nkeep = n;
         return OCRS_OK;
+    }
+    if (strcmp(key, "loss_bound") == 0) {
+        double x;
+        ocrs_status st = get_number(r, v, "Quant.loss_bound", &x);
+        if (!st && !(x > 0 && x < 1)) st = at(r, v, "Quant.loss_bound: expected a number in (0, 1)", "", "");
+        if (!st) q->loss_bound = x;
+        return st;
     }
     if (strcmp(key, "equalize") == 0) {
         int on = 1;

@@ -138,7 +138,7 @@ static void usage(FILE *out) {
             "      --quantize int8   quantize the convs after pruning: weights int8 per\n"
             "                        output channel, activations uint8 per tensor with\n"
             "                        ranges from the --calib images; checked like\n"
-            "                        pruning (--prune-loss-bound, --force). Convs of one\n"
+            "                        pruning (--quant-loss-bound, --force). Convs of one\n"
             "                        group and depthwise ones compute in integers,\n"
             "                        transposed and other grouped ones in float on the\n"
             "                        int8 grid; --emit onnx writes the QDQ model\n"
@@ -146,6 +146,9 @@ static void usage(FILE *out) {
             "                        or entropy (KL divergence)\n"
             "      --quant-percentile P  percentile keeps P%% of the values (99.99)\n"
             "      --quant-fp32 NAME leave conv NAME in float (repeatable)\n"
+            "      --quant-loss-bound L  the relative loss of the metric the int8 model\n"
+            "                        may have on the calibration samples (0.005); above\n"
+            "                        it the most sensitive convs stay in float\n"
             "      --quant-weight-bits B  weights of one-group convs of 7 or 8 bits (default:\n"
             "                        7 on x86 with AVX2 but no VNNI, whose fast int8\n"
             "                        products need it; 8 elsewhere; the other convs'\n"
@@ -323,7 +326,7 @@ int main(int argc, char **argv) {
     enum { O_NAME = 256, O_EMIT, O_TARGET, O_CPU, O_CC, O_DEPFILE, O_CONFIG, O_DUMP_AFTER, O_VERIFY_EACH, O_VERSION,
            O_PRUNE_GROUP, O_PRUNE_CRIT, O_CALIB, O_CALIB_ROOT, O_RECOVERY, O_DEAD_RELU, O_DIM, O_DET, O_CLS, O_REC,
            O_DICT, O_NO_SPACE, O_CLS_SHAPE, O_FORCE, O_TASK, O_SENS_SHARD, O_PRUNE_MODELS, O_QUANTIZE, O_QUANT_CALIB,
-           O_QUANT_PERCENTILE, O_QUANT_FP32, O_QUANT_WEIGHT_BITS, O_QUANT_NO_EQUALIZE, O_NUMBER };
+           O_QUANT_PERCENTILE, O_QUANT_FP32, O_QUANT_WEIGHT_BITS, O_QUANT_NO_EQUALIZE, O_QUANT_LOSS_BOUND, O_NUMBER };
     static const struct option named[] = {
         {"output", required_argument, 0, 'o'},     {"name", required_argument, 0, O_NAME},
         {"emit", required_argument, 0, O_EMIT},    {"target", required_argument, 0, O_TARGET},
@@ -345,6 +348,7 @@ int main(int argc, char **argv) {
         {"quant-fp32", required_argument, 0, O_QUANT_FP32},
         {"quant-weight-bits", required_argument, 0, O_QUANT_WEIGHT_BITS},
         {"quant-no-equalize", no_argument, 0, O_QUANT_NO_EQUALIZE},
+        {"quant-loss-bound", required_argument, 0, O_QUANT_LOSS_BOUND},
         {"force", no_argument, 0, O_FORCE},        {"task", required_argument, 0, O_TASK},
         {"sens-shard", required_argument, 0, O_SENS_SHARD},
         {"prune-models", required_argument, 0, O_PRUNE_MODELS},
@@ -443,6 +447,15 @@ int main(int argc, char **argv) {
                 goto usage_error;
             }
             quant.o.percentile = v;
+            break;
+        }
+        case O_QUANT_LOSS_BOUND: {
+            double v;
+            if (!strict_real(optarg, &v) || v <= 0 || v >= 1) {
+                fprintf(stderr, "ocrslimc: --quant-loss-bound takes a number in (0, 1), not '%s'\n", optarg);
+                goto usage_error;
+            }
+            quant.loss_bound = v;
             break;
         }
         case O_QUANT_WEIGHT_BITS:

@@ -242,7 +242,7 @@ static ocrs_status choose_mask(trials *t, bool *mask, double bound, double *loss
 
 ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, int verbose, quant_result *res,
                           ocrs_diag *diag) {
-    *res = (quant_result){.task = p->task, .method = q->o.method, .bound = p->loss_bound};
+    *res = (quant_result){.task = p->task, .method = q->o.method, .bound = q->loss_bound};
     if (!q->on) return OCRS_OK;
     if (!p->calib)
         return ocrs_fail(diag, OCRS_ERR_USAGE,
@@ -263,7 +263,7 @@ ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, i
     if (!st) st = ocrs_qstats_new(g, &o, &stats, diag);
     if (!st) st = task_feed(tk, g, p->calib_side, verbose, stats_feeder, stats, diag);
     trials t = {.g = g, .stats = stats, .o = &o, .p = p, .sc = sc};
-    if (!st) st = choose_mask(&t, mask, p->loss_bound, &res->loss, diag);
+    if (!st) st = choose_mask(&t, mask, q->loss_bound, &res->loss, diag);
     if (!st) st = ocrs_quantize(g, stats, &o, &res->rep, diag);
     if (!st) st = ir_verify(g, diag);
     if (!st) {
@@ -274,16 +274,16 @@ ocrs_status quant_cli_run(ir_graph *g, const quant_cli *q, const prune_cli *p, i
         char what[768];
         quant_result_text(res, what, sizeof what);
         fprintf(stderr, "ocrslimc: %s\n", what);
-        if (res->loss > p->loss_bound && !p->force)
+        if (res->loss > q->loss_bound && !p->force)
             st = ocrs_fail(diag, OCRS_ERR_INVALID,
                            "%s: the int8 model loses %.2f%% of its %s on the %d calibration samples (%.4f -> %.4f), "
                            "more than the bound %g%%, even with the most sensitive convs in float; try another "
-                           "--quant-calib or a larger --prune-loss-bound; --force writes it anyway",
+                           "--quant-calib or a larger --quant-loss-bound; --force writes it anyway",
                            g->source, 100 * res->loss, task_metrics[p->task], res->images, res->base, res->score,
-                           100 * p->loss_bound);
-        else if (res->loss > p->loss_bound)
+                           100 * q->loss_bound);
+        else if (res->loss > q->loss_bound)
             fprintf(stderr, "ocrslimc: warning: the int8 model loses more than the bound %g%%; written anyway (--force)\n",
-                    100 * p->loss_bound);
+                    100 * q->loss_bound);
     }
     ocrs_qstats_free(stats);
     sens_close(sc);

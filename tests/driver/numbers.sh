@@ -36,6 +36,7 @@ refused "--calib-images takes an integer in [1, 1048576], not '-1'" --calib-imag
 refused "--jobs takes an integer in [1, 256], not '1e2'" --jobs 1e2
 refused "--lsq-samples takes an integer in [1, 100000], not '99999999999999999999'" --lsq-samples 99999999999999999999
 refused "--prune-loss-bound takes a number in (0, 1), not '0.1x'" --prune-loss-bound 0.1x
+refused "--quant-loss-bound takes a number in (0, 1), not '1.5'" --quant-loss-bound 1.5
 for g in 3 x=0.1 -1=0.1 3=1 3=0.1x =0.1; do
   refused "--prune-group takes GROUP=RATIO, a group number and a number in [0, 1), not '$g'" --prune-group "$g"
 done

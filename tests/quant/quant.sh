@@ -47,7 +47,7 @@ grep -q -- '--quantize needs calibration samples' none.err || fail "no --calib: 
 # 7-bit weights (x86's default here) on every target, so that the AArch64
 # library, the QDQ model and this one are one model.
 # shellcheck disable=SC2086 # the flag lists split into words
-"$ocrslimc" "$model" -o libq.so --quantize int8 --quant-weight-bits 7 $calib --prune-loss-bound 0.5 2>q.err ||
+"$ocrslimc" "$model" -o libq.so --quantize int8 --quant-weight-bits 7 $calib --quant-loss-bound 0.5 2>q.err ||
     { cat q.err; fail "int8"; }
 grep -q ' \* int8: 64 of 64 convs (weights per output channel, activations uint8 per tensor, percentile calibration on 5 samples; .*; 1 tensors with equalized channels), weights 4.69 MB as floats, 1.22 MB as int8; hmean [0-9.]* -> [0-9.]* (relative loss' q.h ||
     fail "header: $(head -8 q.h)"
@@ -56,7 +56,7 @@ first=$("$ocrslimc" "$model" --emit ir -o - | awk '/= Conv\(/ { sub(/.*# /, "");
 [ -n "$first" ] || fail "no conv found in the IR"
 # shellcheck disable=SC2086
 "$ocrslimc" "$model" -o libk.so --quantize int8 --quant-fp32 "$first" --quant-no-equalize $calib \
-    --prune-loss-bound 0.5 2>k.err ||
+    --quant-loss-bound 0.5 2>k.err ||
     { cat k.err; fail "--quant-fp32 $first"; }
 grep -q ' \* int8: 63 of 64 convs (.*; 0 tensors with equalized channels)' k.h || fail "--quant-fp32 $first: $(head -8 k.h)"
 status=0
@@ -73,7 +73,7 @@ if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/
     [ -e $sysroot/lib/ld-linux-aarch64.so.1 ]; then
     # shellcheck disable=SC2086
     "$ocrslimc" "$model" -o a64/libq.so --target aarch64-linux-gnu --quantize int8 --quant-weight-bits 7 $calib \
-        --prune-loss-bound 0.5 2>a64.err || { cat a64.err; fail "int8 for aarch64"; }
+        --quant-loss-bound 0.5 2>a64.err || { cat a64.err; fail "int8 for aarch64"; }
     tests=$here/..
     aarch64-linux-gnu-gcc -std=c11 -O2 -ffp-contract=off -D_XOPEN_SOURCE=700 -I"$tests/tools" \
         "$tests/model/check_golden.c" "$tests/tools/golden_input.c" -o a64/check_golden -ldl -lm
@@ -86,7 +86,8 @@ fi
 models=$(dirname "$model")
 # shellcheck disable=SC2086
 "$ocrslimc" --det "$model" --cls "$models/ch_ppocr_mobile_v2.0_cls_infer.onnx" --rec "$models/ch_PP-OCRv4_rec_infer.onnx" \
-    --dict "$models/ppocr_keys_v1.txt" -o libs.so --quantize int8 $calib --prune-loss-bound 0.9 2>s.err ||
+    --dict "$models/ppocr_keys_v1.txt" -o libs.so --quantize int8 $calib --prune-loss-bound 0.9 \
+    --quant-loss-bound 0.9 2>s.err ||
     { tail -5 s.err; fail "an int8 OCR system"; }
 for who in "the detector, int8: 64 of 64 convs .* hmean" "the recognizer, int8: 38 of 38 convs .* line accuracy" \
     "the whole system, end-to-end F [0-9.]* -> [0-9.]* on 5 calibration images"; do
@@ -108,7 +109,7 @@ grep -q 'int8 sensitivity: cached in librec.so.sens.int8.yml' r2.err || fail "in
 cmp -s rec1.h rec.h || fail "int8 recognizer again: another header: $(diff rec1.h rec.h)"
 
 # shellcheck disable=SC2086
-"$ocrslimc" "$model" -o q.onnx --emit onnx --quantize int8 --quant-weight-bits 7 $calib --prune-loss-bound 0.5 2>/dev/null
+"$ocrslimc" "$model" -o q.onnx --emit onnx --quantize int8 --quant-weight-bits 7 $calib --quant-loss-bound 0.5 2>/dev/null
 for op in QuantizeLinear DequantizeLinear; do grep -q "$op" q.onnx || fail "no $op in q.onnx"; done
 command -v node >/dev/null || { echo "int8 ok; node not found: the ORT check skipped"; exit 0; }
 for shape in 224x352 320x320 256x192; do

@@ -24,7 +24,7 @@ printf 'card.png\t[]\n' >cards.txt
 "$ocrslimc" m.onnx -o out/libok.so --quantize int8 --quant-weight-bits 7 --calib cards.txt 2>ok.err || fail "int8: $(cat ok.err)"
 grep -q 'int8 check 1/1: round 0 loss +0.0244' ok.err || fail "all int8: $(cat ok.err)"
 grep -q 'int8 sensitivity, most sensitive first: conv2 +0.0244 conv1 +0.0000' ok.err || fail "sensitivity: $(cat ok.err)"
-grep -q 'int8: 1 of 2 convs (.*; hmean 1.0000 -> 1.0000 (relative loss 0.00%, bound 1%)' out/ok.h ||
+grep -q 'int8: 1 of 2 convs (.*; hmean 1.0000 -> 1.0000 (relative loss 0.00%, bound 0.5%)' out/ok.h ||
     fail "int8: header: $(head -6 out/ok.h)"
 # The per-conv losses are cached beside the output: the same run again
 # reads them and writes the same library; another setting measures again.
@@ -73,5 +73,5 @@ status=0
 # shellcheck disable=SC2086
 "$ocrslimc" m.onnx -o out/libforced.so $bad --force 2>forced.err || fail "--force: $(tail -3 forced.err)"
 grep -q 'warning: the int8 model loses more than the bound' forced.err || fail "--force: no warning"
-grep -q 'int8: .* (relative loss [1-9][0-9.]*%, bound 1%)' out/forced.h || fail "--force: header: $(head -6 out/forced.h)"
+grep -q 'int8: .* (relative loss [1-9][0-9.]*%, bound 0.5%)' out/forced.h || fail "--force: header: $(head -6 out/forced.h)"
 echo "int8 refusals ok"
