@@ -32,17 +32,13 @@ static bool scales_through(const ir_node *n) {
     return (a == IR_ACT_NONE || a == IR_ACT_RELU) && !(n->attrs.post.on && n->attrs.post.has_shift);
 }
 
-static bool float_weight(const ir_graph *g, ir_id w) {
-    return w != IR_NONE && ir_is_weight(&g->values[w]) && g->values[w].dtype == IR_F32 && g->values[w].qbits == 0;
-}
-
 static bool is_depthwise_reader(const ir_graph *g, const ir_node *n, ir_id v, int64_t channels) {
     if (n->dead || n->op != IR_OP_Conv || n->inputs[0] != v || n->attrs.group != channels || n->attrs.in_act.kind)
         return false;
     for (uint32_t i = 1; i < n->ninputs; i++)
         if (n->inputs[i] == v) return false;
     const ir_value *w = &g->values[n->inputs[1]];
-    return float_weight(g, n->inputs[1]) && w->rank == 4 && w->dims[1].q == 1 && w->dims[0].q % channels == 0;
+    return pass_float_weight(g, n->inputs[1]) && w->rank == 4 && w->dims[1].q == 1 && w->dims[0].q % channels == 0;
 }
 
 /* The value conv p writes, when it can be equalized: its readers (all
@@ -51,8 +47,8 @@ static bool candidate(const ir_graph *g, const ir_uses *u, ir_id p, ir_id *reade
     const ir_node *pn = &g->nodes[p];
     *n = 0;
     if (pn->dead || pn->op != IR_OP_Conv || !scales_through(pn) || pn->attrs.in_act.kind) return false;
-    if (!float_weight(g, pn->inputs[1]) || g->values[pn->inputs[1]].out_axis != 0) return false;
-    if (pn->ninputs > 2 && pn->inputs[2] != IR_NONE && !float_weight(g, pn->inputs[2])) return false;
+    if (!pass_float_weight(g, pn->inputs[1]) || g->values[pn->inputs[1]].out_axis != 0) return false;
+    if (pn->ninputs > 2 && pn->inputs[2] != IR_NONE && !pass_float_weight(g, pn->inputs[2])) return false;
     ir_id v = pn->output;
     const ir_value *x = &g->values[v];
     if (x->is_output || x->rank != 4 || !ir_dim_static(x->dims[1])) return false;

@@ -276,6 +276,9 @@ void pass_absorb_user(ir_graph *g, ir_id producer, ir_id user);
  * folded into them. */
 bool pass_conv_accepts_affine(const ir_graph *g, ir_id conv);
 
+/* Whether v is a float weight not yet quantized (a pass may rewrite its values). */
+bool pass_float_weight(const ir_graph *g, ir_id v);
+
 /* Number of output channels of a Conv or ConvTranspose. */
 int64_t pass_conv_out_channels(const ir_graph *g, ir_id conv);
 

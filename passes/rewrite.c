@@ -52,8 +52,8 @@ void pass_absorb_user(ir_graph *g, ir_id producer, ir_id user) {
     g->nodes[user].dead = true;
 }
 
-static bool float_weight(const ir_graph *g, ir_id v) {
-    return v != IR_NONE && ir_is_weight(&g->values[v]) && g->values[v].dtype == IR_F32;
+bool pass_float_weight(const ir_graph *g, ir_id v) {
+    return v != IR_NONE && ir_is_weight(&g->values[v]) && g->values[v].dtype == IR_F32 && g->values[v].qbits == 0;
 }
 
 bool pass_conv_accepts_affine(const ir_graph *g, ir_id conv) {
@@ -61,7 +61,7 @@ bool pass_conv_accepts_affine(const ir_graph *g, ir_id conv) {
     if (c->op != IR_OP_Conv && c->op != IR_OP_ConvTranspose) return false;
     if (c->attrs.act.kind != IR_ACT_NONE) return false;
     bool has_bias = c->ninputs > 2 && c->inputs[2] != IR_NONE;
-    return float_weight(g, c->inputs[1]) && (!has_bias || float_weight(g, c->inputs[2]));
+    return pass_float_weight(g, c->inputs[1]) && (!has_bias || pass_float_weight(g, c->inputs[2]));
 }
 
 int64_t pass_conv_out_channels(const ir_graph *g, ir_id conv) {
