@@ -27,6 +27,7 @@ typedef struct {
     int vector_regs;   /* architectural vector registers */
     bool x86_avx2;     /* 256-bit integer vectors: vpmaddubsw/vpmaddwd for int8 convs */
     bool x86_vnni;     /* vpdpbusd at vector_floats lanes (AVX512-VNNI, AVX-VNNI): 4 u8 x s8 products, exact */
+    bool arm_dotprod;  /* sdot (Armv8.2 DotProd, standard from Armv8.4): 4 s8 x s8 products per i32 lane */
 } cg_target_desc;
 
 typedef struct {
@@ -173,7 +174,7 @@ static inline bool cg_is_int8_depthwise(const ir_node *n) { return cg_is_int8_co
 /* The weight blob of an int8 conv (node): its size, and its bytes written
  * to dst (codegen/conv_int8.c). */
 size_t cg_int8_weight_bytes(const ir_graph *g, const ir_node *node);
-void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst);
+void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, const cg_target_desc *target, char *dst);
 /* Where a depthwise blob's int8 weights w[cout][kh][kw] start (bytes; the
  * float scales s * s_w[m] come first). */
 int64_t cg_int8_depthwise_at(int64_t cout);

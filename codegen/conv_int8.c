@@ -20,12 +20,16 @@
  * weights: with VNNI one vpdpbusd (at the float vector width: 16 lanes
  * with AVX-512); on AVX2 without it vpmaddubsw (u8 x s8 pairs to int16) and
  * vpmaddwd (pairs to int32), exact when every weight pair has |w0| + |w1|
- * <= 128 (7-bit weights always; the blob is checked); elsewhere, or when a
- * pair is larger, the 4 products are formed in 32-bit lanes.
+ * <= 128 (7-bit weights always; the blob is checked); on AArch64 with
+ * DotProd one sdot, which multiplies signed bytes: the staged levels are
+ * stored minus 128 (the top bit flipped) and the correction is
+ * (z - 128) * sum(w) instead, the same integer; elsewhere, or when a pair
+ * is larger, the 4 products are formed in 32-bit lanes.
  *
  * The weight blob (cg_int8_pack_weights, written by module.c in place of
  * the float weights): float scale[cout] (s * s_w[m]), int32 corr[cout]
- * (z * sum(w[m]) over every tap and channel), then int8
+ * (z * sum(w[m]) over every tap and channel; (z - 128) * sum(w[m]) for
+ * sdot), then int8
  * w[cout][cin/4][kh][kw][4], each part 64-byte aligned. A depthwise
  * conv's (conv_tile.c subtracts z as it stages the input, so no
  * correction): float scale[cout], then int8 w[cout][kh][kw]. */
@@ -41,7 +45,7 @@ enum { BLOB_ALIGN = 64, STAGE_BYTES = 128 << 10, GROUP = 4 };
 typedef struct {
     int64_t cin, cout, k4, kh, kw, sh, sw, dh, dw, pt, pl;
     int64_t vw, mr, nv, chunk, bw; /* lanes, tile, output pixels per chunk, buffer columns */
-    bool flat, vnni, pairs;        /* a 1x1 conv seen as one row; vpdpbusd; vpmaddubsw is exact */
+    bool flat, vnni, pairs, sdot;  /* a 1x1 conv seen as one row; vpdpbusd; vpmaddubsw is exact; sdot */
     LLVMValueRef ih, iw, oh, ow;
     LLVMTypeRef i32, vi;           /* i32, <vw x i32> */
     cg_vec v;
@@ -87,7 +91,10 @@ size_t cg_int8_weight_bytes(const ir_graph *g, const ir_node *node) {
     return (size_t)(4 * w_at(cout) + cout * k4 * taps * GROUP);
 }
 
-void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst) {
+/* What sdot's signed levels (level - 128) move the correction by. */
+static int64_t level_offset(const cg_target_desc *target) { return target->arm_dotprod ? 128 : 0; }
+
+void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, const cg_target_desc *target, char *dst) {
     const ir_value *w = &g->values[node->inputs[1]];
     ir_act q = node->attrs.in_act;
     OCRS_ASSERT(q.kind == IR_ACT_QUANT && w->qbits == 8 && w->out_axis == 0);
@@ -118,7 +125,7 @@ void cg_int8_pack_weights(const ir_graph *g, const ir_node *node, char *dst) {
                 sum += l;
                 wq[((m * k4 + c / GROUP) * kh * kw + t) * GROUP + c % GROUP] = (int8_t)l;
             }
-        corr[m] = (int32_t)(sum * (int64_t)q.b);
+        corr[m] = (int32_t)(sum * ((int64_t)q.b - level_offset(target)));
     }
 }
 
@@ -213,6 +220,7 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
     LLVMValueRef vals[2] = {w_plain, w_edge};
     LLVMBasicBlockRef from[2] = {plain_end, edge_end};
     LLVMAddIncoming(word, vals, from, 2);
+    if (t->sdot) word = LLVMBuildXor(b, word, lanes_of(f, t, (int64_t)0x80808080), "");
     LLVMSetAlignment(LLVMBuildStore(b, word, cg_elem_ptr(f, buf, buf_index(f, t, r, k, c0))), 4);
     cg_end(f, &lc);
     cg_end(f, &lk);
@@ -221,19 +229,31 @@ static void emit_pack(cg_fn *f, const qconv *t, LLVMValueRef buf, LLVMValueRef n
 
 /* ---- the integer tile ------------------------------------------------------------- */
 
-static LLVMValueRef x86_call(cg_fn *f, const char *name, LLVMValueRef *args, unsigned n) {
+/* A call of intrinsic name, overloaded on the ntypes types. */
+static LLVMValueRef intrinsic_call(cg_fn *f, const char *name, LLVMTypeRef *types, size_t ntypes,
+                                   LLVMValueRef *args, unsigned n) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
     OCRS_ASSERT(id != 0);
-    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->m->mod, id, NULL, 0);
-    return LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->m->ctx, id, NULL, 0), decl, args, n, "");
+    LLVMValueRef decl = LLVMGetIntrinsicDeclaration(f->m->mod, id, types, ntypes);
+    return LLVMBuildCall2(f->b, LLVMIntrinsicGetType(f->m->ctx, id, types, ntypes), decl, args, n, "");
 }
 
-/* acc + the sum over the 4 bytes of each lane of x (unsigned) times w (signed). */
+static LLVMValueRef x86_call(cg_fn *f, const char *name, LLVMValueRef *args, unsigned n) {
+    return intrinsic_call(f, name, NULL, 0, args, n);
+}
+
+/* acc + the sum over the 4 bytes of each lane of x (unsigned; for sdot
+ * signed, staged minus 128) times w (signed). */
 static LLVMValueRef dot4(cg_fn *f, const qconv *t, LLVMValueRef acc, LLVMValueRef x, LLVMValueRef w) {
     LLVMBuilderRef b = f->b;
     if (t->vnni) {
         LLVMValueRef args[3] = {acc, x, w};
         return x86_call(f, t->vw == 16 ? "llvm.x86.avx512.vpdpbusd.512" : "llvm.x86.avx512.vpdpbusd.256", args, 3);
+    }
+    if (t->sdot) {
+        LLVMTypeRef types[2] = {t->vi, LLVMVectorType(LLVMInt8TypeInContext(f->m->ctx), (unsigned)(4 * t->vw))};
+        LLVMValueRef args[3] = {acc, LLVMBuildBitCast(b, x, types[1], ""), LLVMBuildBitCast(b, w, types[1], "")};
+        return intrinsic_call(f, "llvm.aarch64.neon.sdot", types, 2, args, 3);
     }
     if (t->pairs) {
         LLVMTypeRef i8v = LLVMVectorType(LLVMInt8TypeInContext(f->m->ctx), 32);
@@ -355,6 +375,7 @@ void emit_conv_int8(cg_fn *f) {
     t.k4 = (t.cin + GROUP - 1) / GROUP;
     t.flat = t.kh == 1 && t.kw == 1 && t.sh == 1 && t.sw == 1 && !a->pad[0] && !a->pad[1] && !a->pad[2] && !a->pad[3];
     t.vnni = f->m->target.x86_vnni;
+    t.sdot = f->m->target.arm_dotprod;
     t.pairs = !t.vnni && f->m->target.x86_avx2 && pairs_fit(w);
     t.vw = f->m->target.x86_avx2 && !t.vnni ? 8 : f->m->target.vector_floats;
     t.v = cg_vec_type(f, t.vw);

@@ -84,7 +84,7 @@ static ocrs_status emit_weights(emitter *e, ocrs_diag *diag) {
     }
     for (ir_id v = 0; v < g->nvalues; v++) {
         if (e->weight_off[v] == SIZE_MAX) continue;
-        if (packer[v] != UINT32_MAX) cg_int8_pack_weights(g, &g->nodes[packer[v]], bytes + e->weight_off[v]);
+        if (packer[v] != UINT32_MAX) cg_int8_pack_weights(g, &g->nodes[packer[v]], &e->m.target, bytes + e->weight_off[v]);
         else memcpy(bytes + e->weight_off[v], g->values[v].data, (size_t)ir_numel_static(&g->values[v]) * sizeof(float));
     }
     free(packer);

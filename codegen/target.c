@@ -25,6 +25,22 @@ static const struct {
     {"znver2", 8, false},          {"znver3", 8, false},      {"x86-64-v3", 8, false},
 };
 
+/* AArch64 CPU names (prefixes, as --cpu takes them) with sdot. Compiling on
+ * such a host, its "+dotprod" feature says it; a CPU missing here gets the
+ * 32-bit products (correct, slower). */
+static const char *const arm_dotprod_cpus[] = {
+    "cortex-a55", "cortex-a65", "cortex-a75", "cortex-a76", "cortex-a77", "cortex-a78", "cortex-a510",
+    "cortex-a520", "cortex-a710", "cortex-a715", "cortex-a720", "cortex-x", "neoverse-", "apple-a13",
+    "apple-a14", "apple-a15", "apple-a16", "apple-a17", "apple-m", "ampere1", "exynos-m4", "exynos-m5",
+    "tsv110", "oryon-",
+};
+
+static bool arm_dotprod_cpu(const char *cpu) {
+    for (int i = 0; i < (int)(sizeof arm_dotprod_cpus / sizeof arm_dotprod_cpus[0]); i++)
+        if (strncmp(cpu, arm_dotprod_cpus[i], strlen(arm_dotprod_cpus[i])) == 0) return true;
+    return false;
+}
+
 /* The entry of cpu (a prefix match for the AVX-512 ones: "icelake-server"), or -1. */
 static int x86_cpu(const char *cpu) {
     for (int i = 0; i < (int)(sizeof x86_cpus / sizeof x86_cpus[0]); i++) {
@@ -55,6 +71,7 @@ cg_target_desc cg_target_describe(cg_target tm) {
     cg_target_desc d = {.vector_floats = 4, .vector_regs = 16};
     if (strncmp(triple, "aarch64", 7) == 0 || strncmp(triple, "arm64", 5) == 0) {
         d = (cg_target_desc){.vector_floats = 4, .vector_regs = 32}; /* NEON */
+        d.arm_dotprod = has_feature(features, "+dotprod") || arm_dotprod_cpu(cpu);
     } else if (strncmp(triple, "x86_64", 6) == 0) {
         /* The host's explicit features, else the --cpu name; AVX-512 also
          * doubles the register count. */

@@ -8,7 +8,8 @@
 #     float, --quant-no-equalize equalizes nothing, an unknown NAME is a
 #     usage error naming it;
 #   - the same bits at 1 and 2 threads, and from the library built for
-#     AArch64 under qemu (skipped without the cross toolchain);
+#     AArch64 (generic, and cortex-a76 with sdot) under qemu (skipped
+#     without the cross toolchain);
 #   - an OCR system: the detector and the recognizer quantized, each
 #     measured on its metric, the whole system end to end, all in the header;
 #   - the recognizer alone when all int8 loses too much: the per-conv
@@ -79,6 +80,14 @@ if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64 >/dev/
         "$tests/model/check_golden.c" "$tests/tools/golden_input.c" -o a64/check_golden -ldl -lm
     qemu-aarch64 -L $sysroot a64/check_golden a64/libq.so q q.f32 1x3x224x352 1 0 ||
         fail "the AArch64 int8 library differs from the x86-64 one"
+    # With DotProd (cortex-a76, the big core of the Snapdragon 855): sdot on
+    # levels minus 128, the same integers again.
+    # shellcheck disable=SC2086
+    "$ocrslimc" "$model" -o a64/libqd.so --name q --target aarch64-linux-gnu --cpu cortex-a76 --quantize int8 \
+        --quant-weight-bits 7 $calib --quant-loss-bound 0.5 2>a64d.err || { cat a64d.err; fail "int8 for cortex-a76"; }
+    aarch64-linux-gnu-objdump -d a64/libqd.so | grep -q 'sdot' || fail "no sdot in the cortex-a76 library"
+    qemu-aarch64 -cpu max -L $sysroot a64/check_golden a64/libqd.so q q.f32 1x3x224x352 1 0 ||
+        fail "the AArch64 int8 library with sdot differs from the x86-64 one"
 else
     echo "no aarch64 cross toolchain or qemu: the AArch64 comparison skipped"
 fi
