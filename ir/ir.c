@@ -276,6 +276,50 @@ uint32_t ir_uses_readers(const ir_graph *g, const ir_uses *u, ir_id v) {
     return v < u->nvalues ? u->readers[v] : ir_use_count(g, v);
 }
 
+bool ir_sort_nodes(ir_graph *g) {
+    uint32_t nn = g->nnodes, k = 0;
+    ir_node *order = malloc(sizeof(ir_node) * (nn + 1));
+    uint32_t *at = malloc(sizeof(uint32_t) * (nn + 1)); /* per node: its new index, or UINT32_MAX */
+    uint32_t *stack = malloc(sizeof(uint32_t) * (nn + 1)), *next = malloc(sizeof(uint32_t) * (nn + 1));
+    if (!order || !at || !stack || !next) {
+        free(order), free(at), free(stack), free(next);
+        return false;
+    }
+    for (uint32_t i = 0; i < nn; i++) at[i] = UINT32_MAX, next[i] = 0;
+    /* Depth first from each node in order, emitting a node once every
+     * producer it reads is emitted; a graph without cycles needs no more
+     * than nn entries of stack. */
+    for (uint32_t root = 0; root < nn; root++) {
+        if (at[root] != UINT32_MAX) continue;
+        uint32_t depth = 0;
+        stack[depth++] = root;
+        while (depth) {
+            uint32_t i = stack[depth - 1];
+            const ir_node *n = &g->nodes[i];
+            if (next[i] < n->ninputs) {
+                ir_id v = n->inputs[next[i]++];
+                ir_id p = v == IR_NONE ? IR_NONE : g->values[v].producer;
+                if (p != IR_NONE && at[p] == UINT32_MAX && !n->dead) {
+                    OCRS_ASSERT(depth < nn); /* else a cycle */
+                    stack[depth++] = p;
+                }
+                continue;
+            }
+            if (at[i] == UINT32_MAX) {
+                at[i] = k;
+                order[k++] = *n;
+            }
+            depth--;
+        }
+    }
+    OCRS_ASSERT(k == nn);
+    memcpy(g->nodes, order, sizeof(ir_node) * nn);
+    for (uint32_t i = 0; i < g->nvalues; i++)
+        if (g->values[i].producer != IR_NONE) g->values[i].producer = at[g->values[i].producer];
+    free(order), free(at), free(stack), free(next);
+    return true;
+}
+
 void ir_compact(ir_graph *g) {
     ir_id *vmap = malloc(sizeof(ir_id) * (g->nvalues + 1));
     bool *used = calloc(g->nvalues + 1, 1);

@@ -266,6 +266,11 @@ bool ir_add_data_file(ir_graph *g, const char *path);
 /* Removes dead nodes and every value no live node, input or output uses;
  * renumbers ids. Invalidates all ids held by the caller. */
 void ir_compact(ir_graph *g);
+/* Restores topological order after nodes were appended that others read:
+ * each node moves after the producers of its inputs, the others keep their
+ * order. false when out of memory (the graph unchanged). Invalidates node
+ * ids. */
+bool ir_sort_nodes(ir_graph *g);
 
 /* Number of live nodes reading value v (graph outputs count as a reader). */
 uint32_t ir_use_count(const ir_graph *g, ir_id v);

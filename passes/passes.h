@@ -16,6 +16,7 @@ ocrs_status pass_dce(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_hardswish(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_layernorm(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_matmul_bias(ir_graph *g, ocrs_diag *diag);
+ocrs_status pass_mlp_conv(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_affine(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fold_bn(ir_graph *g, ocrs_diag *diag);
 ocrs_status pass_fuse_act(ir_graph *g, ocrs_diag *diag);

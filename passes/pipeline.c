@@ -10,7 +10,10 @@
  * the constant act(bias), and before the fusions that give convs an affine
  * epilogue (attrs.post), which it does not model. The transformer fusions
  * (fuse_layernorm, fuse_matmul_bias) need only folded constants; they run
- * early so later passes see their one node per layer. */
+ * early so later passes see their one node per layer; mlp_conv follows
+ * fuse_matmul_bias (the bias moves into the conv with the weight), so that
+ * fold_affine, fuse_act, dead_channels and everything after them see a
+ * token MLP's two linear layers as the 1x1 convs they are. */
 #include "pipeline.h"
 
 #include <string.h>
@@ -35,6 +38,7 @@ static const pass_entry pipeline[] = {
     {"fuse_hardswish", pass_fuse_hardswish, NULL},
     {"fuse_layernorm", pass_fuse_layernorm, NULL},
     {"fuse_matmul_bias", pass_fuse_matmul_bias, NULL},
+    {"mlp_conv", pass_mlp_conv, NULL},
     {"fold_affine", pass_fold_affine, NULL},
     {"fold_bn", pass_fold_bn, NULL},
     {"fuse_act", pass_fuse_act, NULL},

@@ -133,7 +133,7 @@ static void dumps_and_names(void) {
     FILE *f = open_memstream(&list, &size);
     ocrs_list_passes(f);
     fclose(f);
-    CHECK(strcmp(list, "shape_infer, fold_constants, dce, fuse_hardswish, fuse_layernorm, fuse_matmul_bias, fold_affine, fold_bn, fuse_act, dead_channels, fuse_affine_act, fold_se_residual") == 0);
+    CHECK(strcmp(list, "shape_infer, fold_constants, dce, fuse_hardswish, fuse_layernorm, fuse_matmul_bias, mlp_conv, fold_affine, fold_bn, fuse_act, dead_channels, fuse_affine_act, fold_se_residual") == 0);
     free(list);
 }
 
