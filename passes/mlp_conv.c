@@ -25,11 +25,13 @@
 
 #include "passes.h"
 
-/* A MatMul with a constant 2-D float weight on a 3-D input. */
+/* A MatMul with a constant 2-D float weight on a 3-D input whose last
+ * extent (the conv's input channels) is static. */
 static bool linear(const ir_graph *g, ir_id n) {
     const ir_node *m = &g->nodes[n];
     return !m->dead && m->op == IR_OP_MatMul && g->values[m->inputs[0]].rank == 3 &&
-           pass_float_weight(g, m->inputs[1]) && g->values[m->inputs[1]].rank == 2;
+           ir_dim_static(g->values[m->inputs[0]].dims[2]) && pass_float_weight(g, m->inputs[1]) &&
+           g->values[m->inputs[1]].rank == 2;
 }
 
 static bool elementwise(const ir_node *n) {
