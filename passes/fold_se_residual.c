@@ -14,13 +14,6 @@
  * Invalidates: value and node ids (ir_compact). */
 #include "passes.h"
 
-static bool same_shape(const ir_value *a, const ir_value *b) {
-    if (a->rank != b->rank) return false;
-    for (int i = 0; i < a->rank; i++)
-        if (!ir_dim_equal(a->dims[i], b->dims[i])) return false;
-    return true;
-}
-
 /* The gate conv of Add node `add` when it has the pattern above. */
 static ir_id gate_conv(const ir_graph *g, const ir_uses *uses, ir_id add, ir_id *mul_out) {
     const ir_node *a = &g->nodes[add];
@@ -33,7 +26,7 @@ static ir_id gate_conv(const ir_graph *g, const ir_uses *uses, ir_id add, ir_id 
         ir_id gate = m->inputs[m->inputs[0] == x ? 1 : 0], conv = g->values[gate].producer;
         if (gate == x || conv == IR_NONE || !(ir_ops[g->nodes[conv].op].flags & IR_F_CONV) ||
             g->nodes[conv].attrs.post.on || ir_uses_single(g, uses, gate) != mul ||
-            !same_shape(&g->values[m->output], &g->values[a->output]))
+            !pass_same_shape(&g->values[m->output], &g->values[a->output]))
             continue;
         *mul_out = mul;
         return conv;

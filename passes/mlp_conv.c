@@ -38,13 +38,6 @@ static bool elementwise(const ir_node *n) {
     return !n->dead && (ir_ops[n->op].flags & (IR_F_UNARY | IR_F_BINARY)) && n->attrs.in_act.kind == IR_ACT_NONE;
 }
 
-static bool same_dims(const ir_value *a, const ir_value *b) {
-    if (a->rank != b->rank) return false;
-    for (int i = 0; i < a->rank; i++)
-        if (!ir_dim_equal(a->dims[i], b->dims[i])) return false;
-    return true;
-}
-
 typedef struct {
     ir_id *values;   /* the region's values, in order of discovery */
     uint32_t n, cap;
@@ -73,7 +66,7 @@ static bool grow(const ir_graph *g, region *r, bool *ok) {
     *ok = true;
     for (uint32_t i = 0; i < r->n && *ok; i++) {
         ir_id v = r->values[i];
-        if (!same_dims(&g->values[v], shape) || g->values[v].dtype != IR_F32 || pass_is_graph_output(g, v)) {
+        if (!pass_same_shape(&g->values[v], shape) || g->values[v].dtype != IR_F32 || pass_is_graph_output(g, v)) {
             *ok = false;
             break;
         }

@@ -263,6 +263,8 @@ bool pass_scalar_const(const ir_graph *g, ir_id v, int max_rank, float *x);
 
 /* True when v is one of the graph's outputs. */
 bool pass_is_graph_output(const ir_graph *g, ir_id v);
+/* True when a and b have the same rank and equal dims (symbolic ones too). */
+bool pass_same_shape(const ir_value *a, const ir_value *b);
 
 /* Replaces every read of value from by value to in live nodes. */
 void pass_replace_uses(ir_graph *g, ir_id from, ir_id to);

@@ -35,6 +35,13 @@ bool pass_is_graph_output(const ir_graph *g, ir_id v) {
     return false;
 }
 
+bool pass_same_shape(const ir_value *a, const ir_value *b) {
+    if (a->rank != b->rank) return false;
+    for (int i = 0; i < a->rank; i++)
+        if (!ir_dim_equal(a->dims[i], b->dims[i])) return false;
+    return true;
+}
+
 void pass_replace_uses(ir_graph *g, ir_id from, ir_id to) {
     for (uint32_t i = 0; i < g->nnodes; i++) {
         ir_node *n = &g->nodes[i];
