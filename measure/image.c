@@ -60,8 +60,32 @@ static void png_on_error(png_structp png, png_const_charp msg) {
 
 static void png_on_warning(png_structp png, png_const_charp msg) { (void)png, (void)msg; }
 
+/* Every chunk's declared length against the bytes the file has, up to
+ * IEND: libpng allocates a text chunk's declared length before reading it
+ * (up to 2 GiB; png_set_chunk_malloc_max does not bound that path), so a
+ * 52-byte file could make it allocate 2 GiB. A truncated last chunk is
+ * left to libpng, which reports it. */
+static int png_chunks_fit(const char *path, const uint8_t *data, size_t size, char *err, size_t errlen) {
+    for (size_t pos = 8; size - pos >= 8;) {
+        const uint8_t *c = data + pos;
+        uint32_t len = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+        char type[5] = {0};
+        for (int i = 0; i < 4; i++) type[i] = c[4 + i] >= 32 && c[4 + i] < 127 ? (char)c[4 + i] : '?';
+        if (len > size - pos - 8) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "chunk '%s' at byte %zu declares %u bytes, past the end of the file (%zu bytes)",
+                     type, pos, len, size);
+            return fail(err, errlen, path, "not a readable PNG: %s", msg);
+        }
+        if (!memcmp(type, "IEND", 4) || size - pos - 8 - len < 4) break;
+        pos += 12 + (size_t)len;
+    }
+    return 0;
+}
+
 static int load_png(const char *path, const uint8_t *data, size_t size, const image_limits *lim, image *img,
                     char *err, size_t errlen) {
+    if (png_chunks_fit(path, data, size, err, errlen)) return -1;
     png_src src = {data, size, 0, ""};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_on_error, png_on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;

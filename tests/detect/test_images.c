@@ -218,6 +218,16 @@ static void test_files(detlib *d) {
     CHECK(run(d, "missing.png", &n) == 0);
     write_bomb("bomb.png");
     CHECK(run(d, "bomb.png", &n) == 0 && strstr(err, "exceeds the limit"));
+    /* A 52-byte PNG whose zTXt chunk declares 2 GiB (found by fuzz_image):
+     * refused from the chunk table, before libpng allocates it. */
+    static const uint8_t text_bomb[] = {
+        0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 'I', 'H', 'D', 'R', 0, 0, 0, 0x60, 0, 0, 0, 0x30,
+        8, 2, 0, 0, 0, 0x61, 0x74, 0xe8, 0x98, 0x7a, 0, 1, 0x0b, 'z', 'T', 'X', 't', 'I', 'D', 'A', 'T', 0x68, 0xed,
+        0xb4, 0x29, 0xf3, 0x6d, 0x6a};
+    f = fopen(path_of("text_bomb.png"), "wb");
+    fwrite(text_bomb, 1, sizeof text_bomb, f);
+    fclose(f);
+    CHECK(run(d, "text_bomb.png", &n) == 0 && strstr(err, "past the end of the file"));
 }
 
 /* Sizes at the limits, through the API directly. */
